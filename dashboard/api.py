@@ -1,0 +1,141 @@
+"""The JSON API on the dashboard's Flask server: /api/* and /healthz.
+
+Handlers only parse parameters and call the store; every bad input becomes a
+JSON ``{"error": ...}`` with a 4xx status, an outage a 503.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from geo.domain import LOCAL_TZ
+from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
+from geo.store.errors import StoreError
+from geo.store.store import Store
+
+STORE_KEY = "zhizhi.store"
+MAX_PAGE = 1000
+GEO_LEVELS = ("district", "street", "community", "grid", "professional")
+
+blueprint = Blueprint("api", __name__)
+
+
+def get_store() -> Store:
+    return current_app.extensions[STORE_KEY]
+
+
+def viewer_scope() -> Scope:
+    """What the caller may see. There is no login yet, so the whole district."""
+    return DISTRICT
+
+
+def today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def query_scope(args) -> Scope:
+    return Scope.parse(args.get("scope"), args.get("id"))
+
+
+def query_window(args) -> Window:
+    return Window.parse(args.get("from"), args.get("to"), today())
+
+
+def _int_arg(args, name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidQuery(f"参数 {name}={raw!r} 应为整数") from None
+    if not low <= value <= high:
+        raise InvalidQuery(f"参数 {name}={value} 超出范围 [{low}, {high}]")
+    return value
+
+
+def _as_of(args) -> datetime | None:
+    raw = args.get("as_of")
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidQuery(f"参数 as_of={raw!r} 不是有效的 ISO 8601 时间") from None
+    if value.tzinfo is None:
+        raise InvalidQuery("参数 as_of 必须带时区，例如 2026-11-27T12:00:00+08:00")
+    return value
+
+
+@blueprint.get("/api/kpis")
+def kpis():
+    args = request.args
+    doc = get_store().kpis(
+        query_scope(args),
+        query_window(args),
+        as_of=_as_of(args),
+        filters=Filters.parse(args),
+        viewer=viewer_scope(),
+    )
+    return jsonify(doc)
+
+
+@blueprint.get("/api/appeals")
+def appeals():
+    args = request.args
+    doc = get_store().appeals(
+        query_scope(args),
+        query_window(args),
+        limit=_int_arg(args, "limit", 100, 1, MAX_PAGE),
+        offset=_int_arg(args, "offset", 0, 0, 10**9),
+        filters=Filters.parse(args),
+        viewer=viewer_scope(),
+    )
+    return jsonify(doc)
+
+
+@blueprint.get("/api/workers")
+def workers():
+    return jsonify(get_store().workers(query_scope(request.args), viewer=viewer_scope()))
+
+
+@blueprint.get("/api/geo/<level>.geojson")
+def boundaries(level: str):
+    if level not in GEO_LEVELS:
+        raise InvalidQuery(f"未知的边界层级 {level!r}，应为 {', '.join(GEO_LEVELS)} 之一")
+    body = json.dumps(
+        get_store().boundaries(level, viewer_scope()), ensure_ascii=False, separators=(",", ":")
+    )
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        return Response(status=304)
+    response = Response(body, mimetype="application/geo+json")
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@blueprint.get("/healthz")
+def healthz():
+    report = get_store().health()
+    ok = report["database"] == "reachable" and "error" not in report
+    return jsonify({"status": "ok" if ok else "error", **report}), 200 if ok else 503
+
+
+@blueprint.app_errorhandler(InvalidQuery)
+def _invalid(exc: InvalidQuery):
+    return jsonify({"error": str(exc)}), 400
+
+
+@blueprint.app_errorhandler(StoreError)
+def _store_error(exc: StoreError):
+    response = jsonify({"error": str(exc)})
+    response.status_code = exc.http_status
+    if exc.http_status == 503:
+        response.headers["Retry-After"] = "5"
+    return response

@@ -1,0 +1,121 @@
+"""Scopes (the part of the district a query covers) and time windows.
+
+Codes are hierarchical (district 6 digits, street 9, community 12, grid 15),
+so "inside" is a prefix test. That is what lets the store authorize every
+query in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from geo.domain import CATEGORY_BY_CODE, DISTRICT_CODE, KINDS, LEVELS, LOCAL_TZ, SOURCES, STATUSES
+
+CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+
+
+class InvalidQuery(ValueError):
+    """The caller asked for something malformed (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    level: str
+    code: str
+
+    @classmethod
+    def parse(cls, level: str | None, code: str | None) -> Scope:
+        """Validates the shape only; whether the unit exists is the store's call."""
+        level = (level or "district").strip()
+        if level not in LEVELS:
+            raise InvalidQuery(f"未知的范围 scope={level!r}，应为 {', '.join(LEVELS)} 之一")
+        if level == "district" and not code:
+            code = DISTRICT_CODE
+        code = (code or "").strip()
+        if len(code) != CODE_LENGTH[level] or not code.isdigit():
+            raise InvalidQuery(f"{level} 的编码应为 {CODE_LENGTH[level]} 位数字，收到 {code!r}")
+        if not code.startswith(DISTRICT_CODE):
+            raise InvalidQuery(f"编码 {code} 不属于崂山区（{DISTRICT_CODE}）")
+        return cls(level, code)
+
+    def contains(self, other: Scope) -> bool:
+        return other.code.startswith(self.code)
+
+
+DISTRICT = Scope("district", DISTRICT_CODE)
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open window ``[start, end)`` of local (Asia/Shanghai) dates."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def parse(cls, start: str | None, end: str | None, today: date, default_days: int = 30) -> Window:
+        """Missing ``to`` means tomorrow (so today counts); missing ``from``, ``default_days`` earlier."""
+        end_date = _parse_date(end, "to") if end else today + timedelta(days=1)
+        start_date = _parse_date(start, "from") if start else end_date - timedelta(days=default_days)
+        if start_date > end_date:
+            raise InvalidQuery(f"起始日期 from={start_date} 晚于结束日期 to={end_date}")
+        return cls(start_date, end_date)
+
+    @property
+    def start_instant(self) -> datetime:
+        return datetime.combine(self.start, time(0), LOCAL_TZ)
+
+    @property
+    def end_instant(self) -> datetime:
+        return datetime.combine(self.end, time(0), LOCAL_TZ)
+
+    def previous(self) -> Window:
+        """The window of equal length just before this one, for ↑/↓ comparisons."""
+        length = self.end - self.start
+        return Window(self.start - length, self.start)
+
+
+def _parse_date(raw: str, name: str) -> date:
+    try:
+        return date.fromisoformat(raw.strip())
+    except ValueError:
+        raise InvalidQuery(f"参数 {name}={raw!r} 不是有效日期，应为 YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Appeal filters shared by the API, the dashboard URL and the exports.
+
+    Each field is a tuple of codes; empty means "all".
+    """
+
+    kind: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    source: tuple[str, ...] = ()
+    status: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, params) -> Filters:
+        """From query parameters (comma-separated codes); unknown codes are an error, not ignored."""
+        allowed = {"kind": KINDS, "category": CATEGORY_BY_CODE, "source": SOURCES, "status": STATUSES}
+        values = {}
+        for name, vocabulary in allowed.items():
+            raw = params.get(name) or ""
+            codes = tuple(sorted({c.strip() for c in raw.split(",") if c.strip()}))
+            unknown = [c for c in codes if c not in vocabulary]
+            if unknown:
+                raise InvalidQuery(f"参数 {name} 含未知取值：{', '.join(unknown)}")
+            values[name] = codes
+        return cls(**values)
+
+    def as_params(self) -> dict[str, str]:
+        return {
+            name: ",".join(getattr(self, name))
+            for name in ("kind", "category", "source", "status")
+            if getattr(self, name)
+        }
+
+
+#: Frozen, so one shared default is safe.
+NO_FILTERS = Filters()

@@ -1,0 +1,226 @@
+"""Everything that differs between PostGIS and the embedded SQLite store.
+
+The store calls these methods and never tests the backend itself. SQLite has
+no spatial SQL here (SpatiaLite would need a system package), so it locates
+points with a shapely STRtree built from the grids it stores; PostGIS does the
+same lookup in SQL with its GiST index. Ties on a shared edge go to the
+smallest grid code on both.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from geo.store import schema
+from geo.store.errors import PostgisMissing
+
+#: Columns written to ``appeals`` by the bulk path, in order.
+APPEAL_COLUMNS = [c.name for c in schema.appeals.columns]
+EVENT_COLUMNS = ["appeal_id", "seq", "from_status", "to_status", "at", "level", "actor"]
+INSTANT_APPEAL_COLUMNS = [c.name for c in schema.appeals.columns if isinstance(c.type, schema.Instant)]
+
+
+@dataclass
+class GridIndex:
+    """Grid polygons in an STRtree, with their codes in tree order."""
+
+    codes: np.ndarray
+    community_codes: np.ndarray
+    street_codes: np.ndarray
+    tree: shapely.STRtree = field(repr=False)
+
+    def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Index into ``codes`` of the grid holding each point, or -1 outside every grid."""
+        points = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
+        point_idx, grid_idx = self.tree.query(points, predicate="intersects")
+        found = np.full(len(points), -1, dtype=np.int64)
+        if len(point_idx):
+            # Smallest code wins on shared edges: codes are sorted, so smallest index wins.
+            order = np.lexsort((grid_idx, point_idx))
+            point_idx, grid_idx = point_idx[order], grid_idx[order]
+            first = np.r_[True, point_idx[1:] != point_idx[:-1]]
+            found[point_idx[first]] = grid_idx[first]
+        return found
+
+
+class Backend:
+    name = "base"
+
+    def engine(self, url: str) -> Engine:
+        raise NotImplementedError
+
+    def check_ready(self, conn: Connection) -> None:
+        """Raises a StoreError subclass if the database cannot hold a store."""
+
+    def geom_in(self, wkb: bytes):
+        raise NotImplementedError
+
+    def geom_out(self, column):
+        raise NotImplementedError
+
+    def locate(self, conn: Connection, grid_index, lon, lat) -> np.ndarray:
+        raise NotImplementedError
+
+    def copy_rows(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+        """Appends a frame whose columns are named like ``table``'s, as fast as the backend allows."""
+        raise NotImplementedError
+
+    def reset_sequences(self, conn: Connection) -> None:
+        """After rows were written with explicit ids."""
+
+    def delete_all(self, conn: Connection, tables: list[sa.Table]) -> None:
+        """Empties tables given children first."""
+        for table in tables:
+            conn.execute(table.delete())
+
+    def after_bulk_load(self, conn: Connection) -> None:
+        """Statistics refresh so the planner picks the KPI indexes."""
+
+
+class SqliteBackend(Backend):
+    name = "sqlite"
+
+    def engine(self, url: str) -> Engine:
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):
+            # WAL: one writer and many readers at once; NORMAL sync is safe under WAL.
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+
+    def geom_in(self, wkb: bytes):
+        return wkb
+
+    def geom_out(self, column):
+        return column
+
+    def locate(self, conn, grid_index: GridIndex, lon, lat) -> np.ndarray:
+        return grid_index.locate(lon, lat)
+
+    def copy_rows(self, conn, table, frame) -> None:
+        columns = list(frame.columns)
+        frame = _to_sqlite_values(table, frame)
+        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        conn.exec_driver_sql(sql, list(frame.itertuples(index=False, name=None)))
+
+    def after_bulk_load(self, conn) -> None:
+        conn.exec_driver_sql("ANALYZE")
+
+
+class PostgisBackend(Backend):
+    name = "postgis"
+
+    def engine(self, url: str) -> Engine:
+        return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+    def check_ready(self, conn) -> None:
+        has = conn.exec_driver_sql("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").first()
+        if not has:
+            db = conn.exec_driver_sql("SELECT current_database()").scalar()
+            raise PostgisMissing(
+                f"数据库 {db} 未启用 PostGIS 扩展。请以超级用户执行：psql -d {db} -c 'CREATE EXTENSION postgis;'"
+                "（Debian/Ubuntu 需先安装 postgresql-<版本>-postgis-3 软件包）"
+            )
+
+    def geom_in(self, wkb: bytes):
+        return sa.func.ST_Multi(sa.func.ST_GeomFromWKB(wkb, 4326))
+
+    def geom_out(self, column):
+        return sa.func.ST_AsBinary(column)
+
+    def locate(self, conn, grid_index, lon, lat) -> np.ndarray:
+        """Point-in-grid in SQL; returns indexes into ``grid_index.codes`` like the SQLite path."""
+        lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+        rows = conn.execute(
+            sa.text(
+                "SELECT p.i, (SELECT g.code FROM grids g"
+                "  WHERE ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))"
+                "  ORDER BY g.code LIMIT 1) AS code"
+                " FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[])) WITH ORDINALITY AS p(lon, lat, i)"
+            ),
+            {"lon": lon.tolist(), "lat": lat.tolist()},
+        ).all()
+        position = {code: i for i, code in enumerate(grid_index.codes)}
+        found = np.full(len(lon), -1, dtype=np.int64)
+        for i, code in rows:
+            if code is not None:
+                found[i - 1] = position[code]
+        return found
+
+    def copy_rows(self, conn, table, frame) -> None:
+        buffer = io.StringIO()
+        _to_postgres_text(table, frame).to_csv(buffer, index=False, header=False, na_rep="\\N")
+        buffer.seek(0)
+        columns = ", ".join(frame.columns)
+        raw = conn.connection.driver_connection
+        with (
+            raw.cursor() as cur,
+            cur.copy(f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
+        ):
+            while chunk := buffer.read(1 << 20):
+                copy.write(chunk)
+
+    def delete_all(self, conn, tables) -> None:
+        # DELETE of millions of rows is slow and bloats; TRUNCATE is instant.
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY")
+
+    def reset_sequences(self, conn) -> None:
+        for table in ("appeals", "appeal_events", "worker_positions", "proactive_items"):
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+            )
+
+    def after_bulk_load(self, conn) -> None:
+        conn.exec_driver_sql("ANALYZE")
+
+
+def backend_for(url: str) -> Backend:
+    scheme = url.split(":", 1)[0].split("+", 1)[0]
+    if scheme == "sqlite":
+        return SqliteBackend()
+    if scheme in ("postgresql", "postgres"):
+        return PostgisBackend()
+    raise ValueError(f"不支持的数据库 URL：{scheme}://…（支持 sqlite:/// 与 postgresql+psycopg://）")
+
+
+def _instant_columns(table: sa.Table, frame: pd.DataFrame) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, schema.Instant) and c.name in frame.columns]
+
+
+def _to_sqlite_values(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    """Instants → Unix seconds, NaN/NaT → None, numpy scalars → Python ones."""
+    frame = frame.copy()
+    for name in _instant_columns(table, frame):
+        col = pd.to_datetime(frame[name], utc=True)
+        frame[name] = _seconds(col).astype(object).where(col.notna(), None)
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def _seconds(col: pd.Series) -> pd.Series:
+    return (col - pd.Timestamp("1970-01-01", tz="UTC")) // pd.Timedelta(seconds=1)
+
+
+def _to_postgres_text(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for name in _instant_columns(table, frame):
+        col = pd.to_datetime(frame[name], utc=True).dt.floor("s")
+        frame[name] = col.dt.strftime("%Y-%m-%d %H:%M:%S+00").where(col.notna(), None)
+    for column in table.columns:
+        if column.name in frame.columns and isinstance(column.type, sa.Boolean):
+            frame[column.name] = frame[column.name].map({True: "t", False: "f"}, na_action="ignore")
+    return frame

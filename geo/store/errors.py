@@ -1,0 +1,48 @@
+"""Errors the store raises; each maps to one clear message and HTTP status."""
+
+from __future__ import annotations
+
+from geo.scope import InvalidQuery
+
+
+class StoreError(Exception):
+    http_status = 500
+
+
+class NotFound(StoreError):
+    """An unknown scope, id or code (HTTP 404)."""
+
+    http_status = 404
+
+
+class Forbidden(StoreError):
+    """The caller's scope does not cover what it asked for (HTTP 403)."""
+
+    http_status = 403
+
+
+class StoreUnavailable(StoreError):
+    """The database cannot be reached (HTTP 503)."""
+
+    http_status = 503
+
+
+class PostgisMissing(StoreError):
+    http_status = 503
+
+
+class NotEmpty(StoreError):
+    """Seeding would mix demo data into existing data."""
+
+    http_status = 409
+
+
+__all__ = [
+    "InvalidQuery",
+    "StoreError",
+    "NotFound",
+    "Forbidden",
+    "StoreUnavailable",
+    "PostgisMissing",
+    "NotEmpty",
+]

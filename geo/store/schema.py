@@ -1,0 +1,271 @@
+"""Tables of the store, shared by both backends.
+
+Geometry and time columns use the two types below, whose storage differs per
+backend (see :mod:`geo.store.dialects`); everything else is plain SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import TypeDecorator, UserDefinedType
+
+
+class Geometry(UserDefinedType):
+    """A WGS-84 geometry: PostGIS ``geometry(TYPE,4326)``, SQLite a WKB blob."""
+
+    cache_ok = True
+
+    def __init__(self, geometry_type: str = "MULTIPOLYGON"):
+        self.geometry_type = geometry_type
+
+    def get_col_spec(self, **kw):
+        return f"geometry({self.geometry_type},4326)"
+
+
+@compiles(Geometry, "sqlite")
+def _geometry_sqlite(type_, compiler, **kw):
+    return "BLOB"
+
+
+class Instant(TypeDecorator):
+    """A timezone-aware instant, to the second.
+
+    PostGIS keeps ``timestamptz``; SQLite keeps integer Unix seconds, so that
+    comparisons and sums are exact and identical on both backends.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times must be timezone-aware")
+        value = value.replace(microsecond=0)
+        return int(value.timestamp()) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return datetime.fromtimestamp(value, UTC)
+        return value.astimezone(UTC)
+
+
+metadata = sa.MetaData()
+
+districts = sa.Table(
+    "districts",
+    metadata,
+    sa.Column("code", sa.String(6), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("geom", Geometry(), nullable=False),
+)
+
+streets = sa.Table(
+    "streets",
+    metadata,
+    sa.Column("code", sa.String(9), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("district_code", sa.String(6), sa.ForeignKey("districts.code"), nullable=False),
+    sa.Column("geom", Geometry(), nullable=False),
+)
+
+communities = sa.Table(
+    "communities",
+    metadata,
+    sa.Column("code", sa.String(12), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("street_code", sa.String(9), sa.ForeignKey("streets.code"), nullable=False, index=True),
+    sa.Column("households", sa.Integer, nullable=False),
+    sa.Column("population", sa.Integer, nullable=False),
+    sa.Column("geom", Geometry(), nullable=False),
+)
+
+grids = sa.Table(
+    "grids",
+    metadata,
+    sa.Column("code", sa.String(15), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("community_code", sa.String(12), sa.ForeignKey("communities.code"), nullable=False, index=True),
+    sa.Column("street_code", sa.String(9), sa.ForeignKey("streets.code"), nullable=False, index=True),
+    sa.Column("households", sa.Integer, nullable=False),
+    sa.Column("population", sa.Integer, nullable=False),
+    sa.Column("buildings", sa.Integer, nullable=False),
+    sa.Column("house_numbers", sa.Integer, nullable=False),
+    sa.Column("legal_persons", sa.Integer, nullable=False),
+    sa.Column("geom", Geometry(), nullable=False),
+)
+
+professional_grids = sa.Table(
+    "professional_grids",
+    metadata,
+    sa.Column("code", sa.String(32), primary_key=True),
+    sa.Column("type", sa.String(32), nullable=False, index=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("geom", Geometry(), nullable=False),
+)
+
+professional_grid_members = sa.Table(
+    "professional_grid_members",
+    metadata,
+    sa.Column("professional_code", sa.String(32), sa.ForeignKey("professional_grids.code"), primary_key=True),
+    sa.Column("grid_code", sa.String(15), sa.ForeignKey("grids.code"), primary_key=True),
+)
+
+key_population = sa.Table(
+    "key_population",
+    metadata,
+    sa.Column("grid_code", sa.String(15), sa.ForeignKey("grids.code"), primary_key=True),
+    sa.Column("type", sa.String(32), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+workers = sa.Table(
+    "workers",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("grid_code", sa.String(15), sa.ForeignKey("grids.code"), nullable=False, index=True),
+    sa.Column("phone", sa.String(20)),
+)
+
+worker_positions = sa.Table(
+    "worker_positions",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("worker_id", sa.String(16), sa.ForeignKey("workers.id"), nullable=False),
+    sa.Column("at", Instant(), nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Index("ix_worker_positions_worker_at", "worker_id", "at"),
+)
+
+worker_latest = sa.Table(
+    "worker_latest",
+    metadata,
+    sa.Column("worker_id", sa.String(16), sa.ForeignKey("workers.id"), primary_key=True),
+    sa.Column("at", Instant(), nullable=False),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+)
+
+#: Columns every KPI reads; the covering indexes include them so that KPI
+#: queries are index-only scans on PostGIS.
+KPI_COLUMNS = (
+    "status",
+    "deadline",
+    "closed_on_time",
+    "responded_on_time",
+    "resolved",
+    "satisfaction",
+    "close_seconds",
+    "kind",
+    "category",
+    "source",
+)
+
+appeals = sa.Table(
+    "appeals",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("source_ref", sa.String(64), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("priority", sa.String(8), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("reporter_name", sa.Text),
+    sa.Column("reporter_phone", sa.String(20)),
+    sa.Column("lon", sa.Float, nullable=False),
+    sa.Column("lat", sa.Float, nullable=False),
+    sa.Column("street_code", sa.String(9), nullable=False),
+    sa.Column("community_code", sa.String(12), nullable=False),
+    sa.Column("grid_code", sa.String(15), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("accepted_at", Instant(), nullable=False),
+    sa.Column("dispatched_at", Instant()),
+    sa.Column("in_progress_at", Instant()),
+    sa.Column("feedback_at", Instant()),
+    sa.Column("visited_at", Instant()),
+    sa.Column("closed_at", Instant()),
+    sa.Column("response_deadline", Instant(), nullable=False),
+    sa.Column("deadline", Instant(), nullable=False),
+    sa.Column("department", sa.Text),
+    sa.Column("worker_id", sa.String(16)),
+    sa.Column("resolved", sa.Boolean),
+    sa.Column("satisfaction", sa.String(24)),
+    # Derived at write time by the store, so KPIs are plain integer sums.
+    sa.Column("responded_on_time", sa.SmallInteger, nullable=False),
+    sa.Column("closed_on_time", sa.SmallInteger, nullable=False),
+    sa.Column("close_seconds", sa.BigInteger),
+    sa.UniqueConstraint("source", "source_ref", name="uq_appeals_source_ref"),
+)
+
+appeal_events = sa.Table(
+    "appeal_events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("appeal_id", sa.BigInteger, sa.ForeignKey("appeals.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("at", Instant(), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Index("ix_appeal_events_appeal", "appeal_id", "seq"),
+)
+
+#: 未诉先办 items, found from trends before anyone complains (filled by a later issue).
+proactive_items = sa.Table(
+    "proactive_items",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("scope_code", sa.String(15), nullable=False, index=True),
+    sa.Column("basis", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("created_at", Instant(), nullable=False),
+    sa.Column("due_at", Instant()),
+)
+
+meta = sa.Table(
+    "store_meta",
+    metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+#: Delete order for a reset (children first).
+ALL_TABLES = (
+    appeal_events,
+    appeals,
+    proactive_items,
+    worker_latest,
+    worker_positions,
+    workers,
+    key_population,
+    professional_grid_members,
+    professional_grids,
+    grids,
+    communities,
+    streets,
+    districts,
+    meta,
+)

@@ -1,0 +1,525 @@
+"""The one data-access layer: every query the app makes goes through ``Store``.
+
+Every read takes the scope it covers and the viewer's scope (what the caller
+may see); :meth:`Store.authorize` is the single place that checks one against
+the other. Backend differences live in :mod:`geo.store.dialects`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from geo import domain, kpis
+from geo.privacy import mask_name, mask_phone
+from geo.scope import DISTRICT, NO_FILTERS, Filters, Scope, Window
+from geo.store import schema as t
+from geo.store.dialects import GridIndex, backend_for
+from geo.store.errors import Forbidden, NotFound, StoreError, StoreUnavailable
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+LEVEL_TABLES = {"district": t.districts, "street": t.streets, "community": t.communities, "grid": t.grids}
+LEVEL_PARENT = {
+    "district": None,
+    "street": "district_code",
+    "community": "street_code",
+    "grid": "community_code",
+}
+APPEAL_SCOPE_COLUMN = {"street": "street_code", "community": "community_code", "grid": "grid_code"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A district, street, community or grid that exists in the store."""
+
+    level: str
+    code: str
+    name: str
+    parent_code: str | None
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.level, self.code)
+
+
+class Store:
+    """A store on PostGIS or embedded SQLite, chosen by the URL."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.backend = backend_for(url)
+        if self.backend.name == "sqlite":
+            path = sa.engine.make_url(url).database
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = self.backend.engine(url)
+        # Per-instance cache of immutable grid shapes; rebuilt after a geography load.
+        self._grid_index: GridIndex | None = None
+        self._grid_index_lock = threading.Lock()
+
+    # -- lifecycle -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def connect(self, write: bool = False) -> Iterator[sa.Connection]:
+        """A connection (in a transaction if ``write``); database outages become StoreUnavailable."""
+        try:
+            with self.engine.begin() if write else self.engine.connect() as conn:
+                yield conn
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            raise StoreUnavailable(f"数据库无法访问：{_first_line(exc)}") from exc
+
+    def migrate(self, revision: str = "head") -> None:
+        """Brings the schema to ``revision`` (the newest by default); existing data is kept."""
+        with self.connect(write=True) as conn:
+            self.backend.check_ready(conn)
+            config = AlembicConfig()
+            config.set_main_option("script_location", str(MIGRATIONS))
+            config.attributes["connection"] = conn
+            command.upgrade(config, revision)
+
+    def schema_revision(self) -> str | None:
+        with self.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    @staticmethod
+    def head_revision() -> str:
+        config = AlembicConfig()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        return ScriptDirectory.from_config(config).get_current_head()
+
+    def health(self) -> dict:
+        """For /healthz: never raises; says what is wrong instead."""
+        report = {"backend": self.backend.name, "database": "unreachable"}
+        try:
+            with self.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+                report["database"] = "reachable"
+                self.backend.check_ready(conn)
+                revision = MigrationContext.configure(conn).get_current_revision()
+                report["schema"] = "current" if revision == self.head_revision() else f"outdated ({revision})"
+        except StoreError as exc:
+            report["error"] = str(exc)
+        return report
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def is_empty(self) -> bool:
+        with self.connect() as conn:
+            for table in (t.grids, t.appeals, t.workers):
+                if conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
+                    return False
+        return True
+
+    def reset(self) -> None:
+        """Deletes all rows (schema kept)."""
+        with self.connect(write=True) as conn:
+            self.backend.delete_all(conn, list(t.ALL_TABLES))
+        self._grid_index = None
+
+    def get_meta(self, key: str) -> str | None:
+        with self.connect() as conn:
+            return conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == key)).scalar()
+
+    def set_meta(self, conn: sa.Connection, key: str, value: str) -> None:
+        conn.execute(t.meta.delete().where(t.meta.c.key == key))
+        conn.execute(t.meta.insert().values(key=key, value=value))
+
+    # -- geography -----------------------------------------------------------
+
+    def load_geography(self, layers: dict[str, pd.DataFrame]) -> None:
+        """Writes the reference geography (see :func:`geo.reference.load`) in one transaction."""
+        with self.connect(write=True) as conn:
+            for level, table in (
+                ("district", t.districts),
+                ("street", t.streets),
+                ("community", t.communities),
+                ("grid", t.grids),
+                ("professional", t.professional_grids),
+            ):
+                frame = layers[level]
+                rows = []
+                for record in frame.to_dict("records"):
+                    row = {c.name: record[c.name] for c in table.columns if c.name != "geom"}
+                    row["geom"] = self.backend.geom_in(shapely.to_wkb(record["geometry"]))
+                    rows.append(row)
+                for row in rows:
+                    conn.execute(table.insert().values(**row))
+            self.backend.copy_rows(conn, t.professional_grid_members, layers["professional_members"])
+            self.backend.copy_rows(conn, t.key_population, layers["key_population"])
+        self._grid_index = None
+
+    def grid_index(self) -> GridIndex:
+        """Grid shapes for point lookups; built once per Store, from the store itself."""
+        with self._grid_index_lock:
+            if self._grid_index is None:
+                with self.connect() as conn:
+                    rows = conn.execute(
+                        sa.select(
+                            t.grids.c.code,
+                            t.grids.c.community_code,
+                            t.grids.c.street_code,
+                            self.backend.geom_out(t.grids.c.geom),
+                        ).order_by(t.grids.c.code)
+                    ).all()
+                if not rows:
+                    raise NotFound("存储中尚无网格数据，请先运行 python app.py seed")
+                geoms = shapely.from_wkb([r[3] for r in rows])
+                self._grid_index = GridIndex(
+                    codes=np.array([r[0] for r in rows]),
+                    community_codes=np.array([r[1] for r in rows]),
+                    street_codes=np.array([r[2] for r in rows]),
+                    tree=shapely.STRtree(geoms),
+                )
+            return self._grid_index
+
+    def locate(self, lon, lat) -> list[str | None]:
+        """Grid code for each point (None outside Laoshan), by the backend's spatial lookup."""
+        index = self.grid_index()
+        with self.connect() as conn:
+            found = self.backend.locate(conn, index, np.atleast_1d(lon), np.atleast_1d(lat))
+        return [str(index.codes[i]) if i >= 0 else None for i in found]
+
+    def resolve(self, scope: Scope, viewer: Scope = DISTRICT) -> Unit:
+        """The unit a scope names; NotFound if no such unit, Forbidden if the viewer may not see it."""
+        self.authorize(scope, viewer)
+        table = LEVEL_TABLES[scope.level]
+        parent = LEVEL_PARENT[scope.level]
+        columns = [table.c.code, table.c.name] + ([table.c[parent]] if parent else [])
+        with self.connect() as conn:
+            row = conn.execute(sa.select(*columns).where(table.c.code == scope.code)).first()
+        if row is None:
+            raise NotFound(f"未找到{domain.LEVEL_LABELS[scope.level]}：{scope.code}")
+        return Unit(scope.level, row[0], row[1], row[2] if parent else None)
+
+    @staticmethod
+    def authorize(scope: Scope, viewer: Scope) -> None:
+        """The one access check: a viewer sees its own unit and everything inside it."""
+        if not viewer.contains(scope):
+            raise Forbidden(f"无权访问 {scope.code}：当前账号仅可查看 {viewer.code}")
+
+    def boundaries(self, level: str, viewer: Scope = DISTRICT) -> dict:
+        """A GeoJSON FeatureCollection of one level, limited to what the viewer may see."""
+        if level == "professional":
+            return self._professional_boundaries(viewer)
+        if level not in LEVEL_TABLES:
+            raise NotFound(f"未知的边界层级：{level}")
+        table = LEVEL_TABLES[level]
+        parent = LEVEL_PARENT[level]
+        columns = [c for c in table.columns if c.name != "geom"]
+        query = sa.select(*columns, self.backend.geom_out(table.c.geom).label("wkb")).order_by(table.c.code)
+        if level != "district":
+            query = query.where(table.c.code.startswith(viewer.code))
+        with self.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+            key_pop = self._key_population(conn, viewer) if level == "grid" else {}
+        features = []
+        for row in rows:
+            props = {k: v for k, v in row.items() if k != "wkb"}
+            props["parent_code"] = row.get(parent) if parent else None
+            if level == "grid":
+                by_type = key_pop.get(row["code"], {})
+                props["key_population"] = sum(by_type.values())
+                props["key_population_by_type"] = {k: by_type.get(k, 0) for k in domain.KEY_POPULATION_TYPES}
+            features.append(_feature(row["wkb"], props))
+        return {"type": "FeatureCollection", "features": features}
+
+    def _professional_boundaries(self, viewer: Scope) -> dict:
+        table = t.professional_grids
+        with self.connect() as conn:
+            counts = dict(
+                conn.execute(
+                    sa.select(t.professional_grid_members.c.professional_code, sa.func.count()).group_by(
+                        t.professional_grid_members.c.professional_code
+                    )
+                ).all()
+            )
+            rows = conn.execute(
+                sa.select(
+                    table.c.code, table.c.type, table.c.name, self.backend.geom_out(table.c.geom)
+                ).order_by(table.c.type, table.c.code)
+            ).all()
+        del viewer  # professional grids are district-wide overlays
+        features = [
+            _feature(
+                wkb,
+                {
+                    "code": code,
+                    "name": name,
+                    "parent_code": domain.DISTRICT_CODE,
+                    "type": kind,
+                    "type_name": domain.PROFESSIONAL_TYPES.get(kind, kind),
+                    "grid_count": counts.get(code, 0),
+                },
+            )
+            for code, kind, name, wkb in rows
+        ]
+        return {"type": "FeatureCollection", "features": features}
+
+    def _key_population(self, conn, viewer: Scope) -> dict[str, dict[str, int]]:
+        kp = t.key_population
+        rows = conn.execute(
+            sa.select(kp.c.grid_code, kp.c.type, kp.c.count).where(kp.c.grid_code.startswith(viewer.code))
+        )
+        out: dict[str, dict[str, int]] = {}
+        for grid, kind, count in rows:
+            out.setdefault(grid, {})[kind] = count
+        return out
+
+    # -- workers -------------------------------------------------------------
+
+    def load_workers(self, workers: pd.DataFrame, history: pd.DataFrame, latest: pd.DataFrame) -> None:
+        with self.connect(write=True) as conn:
+            self.backend.copy_rows(conn, t.workers, workers[[c.name for c in t.workers.columns]])
+            self.backend.copy_rows(
+                conn, t.worker_positions, history[["worker_id", "at", "lon", "lat", "status"]]
+            )
+            self.backend.copy_rows(conn, t.worker_latest, latest[["worker_id", "at", "lon", "lat", "status"]])
+            self.backend.reset_sequences(conn)
+
+    def workers(self, scope: Scope, viewer: Scope = DISTRICT) -> dict:
+        """Workers whose home grid lies in scope, with their last position; names masked."""
+        self.resolve(scope, viewer)
+        w, p = t.workers, t.worker_latest
+        query = (
+            sa.select(w.c.id, w.c.name, w.c.type, w.c.grid_code, p.c.status, p.c.lon, p.c.lat, p.c.at)
+            .select_from(w.outerjoin(p, p.c.worker_id == w.c.id))
+            .where(w.c.grid_code.startswith(scope.code))
+            .order_by(w.c.id)
+        )
+        with self.connect() as conn:
+            rows = conn.execute(query).all()
+        items = [
+            {
+                "id": r.id,
+                "name": mask_name(r.name),
+                "type": r.type,
+                "grid_code": r.grid_code,
+                "status": r.status or "offline",
+                "lon": r.lon,
+                "lat": r.lat,
+                "at": _iso(r.at),
+            }
+            for r in rows
+        ]
+        return {"total": len(items), "items": items}
+
+    # -- appeals -------------------------------------------------------------
+
+    def insert_appeals(self, appeals: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.Series:
+        """Bulk-writes appeals (and their events, keyed by the frame's ``idx``).
+
+        The store assigns street, community and grid by spatial lookup, the
+        deadlines from the category table, and the derived KPI flags. Returns the
+        new ids indexed by ``idx``. Raises ValueError if any point is outside
+        every grid, before writing anything.
+        """
+        frame = appeals.reset_index(drop=True).copy()
+        index = self.grid_index()
+        with self.connect(write=True) as conn:
+            found = self.backend.locate(conn, index, frame["lon"].to_numpy(), frame["lat"].to_numpy())
+            if (found < 0).any():
+                bad = frame.loc[found < 0, ["lon", "lat"]].head(3).to_dict("records")
+                raise ValueError(f"{int((found < 0).sum())} 条诉求坐标不在崂山区任何网格内，例如 {bad}")
+            frame["grid_code"] = index.codes[found]
+            frame["community_code"] = index.community_codes[found]
+            frame["street_code"] = index.street_codes[found]
+            derive_appeal_fields(frame)
+            first_id = (conn.execute(sa.select(sa.func.max(t.appeals.c.id))).scalar() or 0) + 1
+            frame["id"] = np.arange(first_id, first_id + len(frame), dtype=np.int64)
+            self.backend.copy_rows(conn, t.appeals, frame[[c.name for c in t.appeals.columns]])
+            ids = pd.Series(frame["id"].to_numpy(), index=frame["idx"].to_numpy())
+            if events is not None and len(events):
+                ev = events.copy()
+                ev["appeal_id"] = ids.loc[ev["idx"].to_numpy()].to_numpy()
+                self.backend.copy_rows(
+                    conn,
+                    t.appeal_events,
+                    ev[["appeal_id", "seq", "from_status", "to_status", "at", "level", "actor"]],
+                )
+            self.backend.reset_sequences(conn)
+        return ids
+
+    def analyze(self) -> None:
+        with self.connect(write=True) as conn:
+            self.backend.after_bulk_load(conn)
+
+    def _appeal_conditions(self, scope: Scope, window: Window, filters: Filters) -> list:
+        a = t.appeals
+        conditions = [a.c.accepted_at >= window.start_instant, a.c.accepted_at < window.end_instant]
+        if scope.level != "district":
+            conditions.append(a.c[APPEAL_SCOPE_COLUMN[scope.level]] == scope.code)
+        for name in ("kind", "category", "source", "status"):
+            codes = getattr(filters, name)
+            if codes:
+                conditions.append(a.c[name].in_(codes))
+        return conditions
+
+    def kpi_counts(
+        self, scope: Scope, window: Window, as_of: datetime, filters: Filters = NO_FILTERS
+    ) -> dict[str, int]:
+        """The integer sums behind every KPI, in one indexed pass."""
+        a = t.appeals
+        closed = a.c.status == "closed"
+
+        def count_if(condition):
+            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+        query = sa.select(
+            sa.func.count().label("accepted"),
+            count_if(closed).label("closed"),
+            sa.func.coalesce(sa.func.sum(a.c.closed_on_time), 0).label("closed_on_time"),
+            count_if(sa.and_(a.c.status != "closed", a.c.deadline < as_of)).label("overdue_open"),
+            sa.func.coalesce(sa.func.sum(a.c.responded_on_time), 0).label("responded_on_time"),
+            count_if(a.c.resolved.is_not(None)).label("visited"),
+            count_if(a.c.resolved.is_(True)).label("resolved"),
+            count_if(a.c.satisfaction.is_not(None)).label("rated"),
+            count_if(a.c.satisfaction.in_(("satisfied", "basically_satisfied"))).label("satisfied"),
+            sa.func.coalesce(sa.func.sum(a.c.close_seconds), 0).label("close_seconds"),
+        ).where(*self._appeal_conditions(scope, window, filters))
+        with self.connect() as conn:
+            row = conn.execute(query).one()
+        return {k: int(v) for k, v in row._mapping.items()}
+
+    def kpis(
+        self,
+        scope: Scope,
+        window: Window,
+        as_of: datetime | None = None,
+        filters: Filters = NO_FILTERS,
+        viewer: Scope = DISTRICT,
+    ) -> dict:
+        """The /api/kpis document for a scope and window."""
+        unit = self.resolve(scope, viewer)
+        as_of = _now() if as_of is None else as_of
+        counts = self.kpi_counts(scope, window, as_of, filters)
+        return {
+            "scope": scope.level,
+            "id": scope.code,
+            "name": unit.name,
+            "from": window.start.isoformat(),
+            "to": window.end.isoformat(),
+            "as_of": as_of.astimezone(domain.LOCAL_TZ).isoformat(),
+            "kpis": kpis.as_json(kpis.compute(counts)),
+        }
+
+    def appeals(
+        self,
+        scope: Scope,
+        window: Window,
+        limit: int = 100,
+        offset: int = 0,
+        filters: Filters = NO_FILTERS,
+        viewer: Scope = DISTRICT,
+    ) -> dict:
+        """The appeals that :meth:`kpis` counts, newest first, personal data masked."""
+        self.resolve(scope, viewer)
+        a = t.appeals
+        conditions = self._appeal_conditions(scope, window, filters)
+        columns = [
+            c for c in a.columns if c.name not in ("responded_on_time", "closed_on_time", "close_seconds")
+        ]
+        with self.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(a).where(*conditions)).scalar()
+            rows = conn.execute(
+                sa.select(*columns)
+                .where(*conditions)
+                .order_by(a.c.accepted_at.desc(), a.c.id.desc())
+                .limit(limit)
+                .offset(offset)
+            ).all()
+        return {
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+            "items": [_appeal_item(r._mapping) for r in rows],
+        }
+
+    def appeal_events(self, appeal_id: int, viewer: Scope = DISTRICT) -> list[dict]:
+        """The workflow timeline of one appeal."""
+        a, e = t.appeals, t.appeal_events
+        with self.connect() as conn:
+            grid = conn.execute(sa.select(a.c.grid_code).where(a.c.id == appeal_id)).scalar()
+            if grid is None:
+                raise NotFound(f"未找到诉求：{appeal_id}")
+            self.authorize(Scope("grid", grid), viewer)
+            rows = conn.execute(
+                sa.select(e.c.seq, e.c.from_status, e.c.to_status, e.c.at, e.c.level, e.c.actor)
+                .where(e.c.appeal_id == appeal_id)
+                .order_by(e.c.seq)
+            ).all()
+        return [{**r._mapping, "at": _iso(r.at)} for r in rows]
+
+    def count(self, table_name: str) -> int:
+        table = t.metadata.tables[table_name]
+        with self.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+
+
+def derive_appeal_fields(frame: pd.DataFrame) -> None:
+    """Deadlines and KPI flags, computed in one place for every write path."""
+    for column in (
+        "accepted_at",
+        "dispatched_at",
+        "in_progress_at",
+        "feedback_at",
+        "visited_at",
+        "closed_at",
+    ):
+        frame[column] = pd.to_datetime(frame[column], utc=True).dt.floor("s")
+    hours = [domain.deadline_hours(c, p) for c, p in zip(frame["category"], frame["priority"], strict=True)]
+    response_h = np.array([h[0] for h in hours], dtype="int64")
+    close_h = np.array([h[1] for h in hours], dtype="int64")
+    frame["response_deadline"] = frame["accepted_at"] + pd.to_timedelta(response_h, unit="h")
+    frame["deadline"] = frame["accepted_at"] + pd.to_timedelta(close_h, unit="h")
+    frame["responded_on_time"] = (
+        frame["dispatched_at"].notna() & (frame["dispatched_at"] <= frame["response_deadline"])
+    ).astype("int16")
+    closed = frame["closed_at"].notna()
+    frame["closed_on_time"] = (closed & (frame["closed_at"] <= frame["deadline"])).astype("int16")
+    seconds = (frame["closed_at"] - frame["accepted_at"]).dt.total_seconds()
+    frame["close_seconds"] = seconds.round().astype("Int64")
+
+
+def _appeal_item(row) -> dict:
+    item = dict(row)
+    for key, value in item.items():
+        if isinstance(value, datetime):
+            item[key] = _iso(value)
+    item["reporter_name"] = mask_name(item["reporter_name"])
+    item["reporter_phone"] = mask_phone(item["reporter_phone"])
+    return item
+
+
+def _feature(wkb: bytes, props: dict) -> dict:
+    return {
+        "type": "Feature",
+        "properties": props,
+        "geometry": json.loads(shapely.to_geojson(shapely.from_wkb(wkb))),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(domain.LOCAL_TZ).isoformat() if value else None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _first_line(exc: Exception) -> str:
+    return str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__

@@ -1,0 +1,190 @@
+"""Named fixtures for both backends.
+
+A small demo history is seeded once per session into SQLite and into a
+PostGIS database; tests that only read share those. Tests that write get a
+copy (a file copy, or ``CREATE DATABASE … TEMPLATE``), so they never see each
+other's rows.
+
+PostGIS tests skip when no PostgreSQL with PostGIS answers at
+``TEST_POSTGRES_URL`` — except when ``REQUIRE_POSTGIS=1`` or ``CI`` is set,
+where that is a failure (CI must never skip them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import uuid
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+
+from geo import seeding
+from geo.domain import LOCAL_TZ
+from geo.store.store import Store
+
+# dash_duo drives the system Chromium; never a downloaded browser.
+os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
+
+TEST_POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGIS = bool(os.environ.get("REQUIRE_POSTGIS") or os.environ.get("CI"))
+
+#: The fixed "now" of the test data, so every run and both backends agree.
+SEED_END = datetime(2026, 11, 20, 12, 0, tzinfo=LOCAL_TZ)
+SEED_ARGS = {"appeals": 6000, "days": 60, "end": SEED_END, "seed": 7, "chunk_size": 2500}
+BACKENDS = ["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+# -- PostgreSQL plumbing -------------------------------------------------------
+
+
+class PostgresServer:
+    """Creates and drops throwaway databases on the test server."""
+
+    def __init__(self, admin_url: str):
+        self.admin_url = sa.engine.make_url(admin_url)
+        self.engine = sa.create_engine(
+            self.admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
+        )
+        self.prefix = f"zz_test_{os.getpid()}_"
+
+    def url(self, name: str) -> str:
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def create(self, postgis: bool = True, template: str | None = None) -> str:
+        name = self.prefix + uuid.uuid4().hex[:8]
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(
+                f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+            )
+        if postgis and not template:
+            engine = sa.create_engine(self.url(name), poolclass=sa.pool.NullPool)
+            with engine.begin() as conn:
+                conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+            engine.dispose()
+        return name
+
+    def drop(self, name: str) -> None:
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres() -> PostgresServer:
+    """The test PostgreSQL server, checked to have PostGIS installed."""
+    server = PostgresServer(TEST_POSTGRES_URL)
+    try:
+        with server.engine.connect() as conn:
+            available = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
+            ).first()
+    except sa.exc.OperationalError as exc:
+        _missing(f"PostgreSQL unreachable at {TEST_POSTGRES_URL}: {exc.orig}")
+    if not available:
+        _missing("the PostGIS extension is not installed on the test PostgreSQL server")
+    return server
+
+
+def _missing(reason: str):
+    if REQUIRE_POSTGIS:
+        pytest.fail(f"PostGIS is required here (CI/REQUIRE_POSTGIS) but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+# -- seeded stores -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def seeded_sqlite_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("seeded") / "seeded.sqlite3"
+    store = Store(f"sqlite:///{path}")
+    seeding.seed(store, progress=_quiet, **SEED_ARGS)
+    store.dispose()
+    _checkpoint(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_postgis_db(postgres):
+    name = postgres.create()
+    store = Store(postgres.url(name))
+    seeding.seed(store, progress=_quiet, **SEED_ARGS)
+    store.dispose()
+    yield name
+    postgres.drop(name)
+
+
+def _checkpoint(path) -> None:
+    """Folds the WAL into the main file so a plain file copy is complete."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def seeded_store(request, backend) -> Store:
+    """The shared seeded store of each backend. Read only."""
+    if backend == "sqlite":
+        store = Store(f"sqlite:///{request.getfixturevalue('seeded_sqlite_path')}")
+    else:
+        store = Store(request.getfixturevalue("postgres").url(request.getfixturevalue("seeded_postgis_db")))
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def writable_store(request, backend, tmp_path) -> Store:
+    """A private copy of the seeded store, for tests that write."""
+    if backend == "sqlite":
+        path = tmp_path / "copy.sqlite3"
+        shutil.copy(request.getfixturevalue("seeded_sqlite_path"), path)
+        store = Store(f"sqlite:///{path}")
+        yield store
+        store.dispose()
+        return
+    postgres = request.getfixturevalue("postgres")
+    name = postgres.create(template=request.getfixturevalue("seeded_postgis_db"))
+    store = Store(postgres.url(name))
+    yield store
+    store.dispose()
+    postgres.drop(name)
+
+
+@pytest.fixture
+def empty_store(request, backend, tmp_path) -> Store:
+    """A migrated store with no rows."""
+    if backend == "sqlite":
+        store = Store(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+        store.migrate()
+        yield store
+        store.dispose()
+        return
+    postgres = request.getfixturevalue("postgres")
+    name = postgres.create()
+    store = Store(postgres.url(name))
+    store.migrate()
+    yield store
+    store.dispose()
+    postgres.drop(name)
+
+
+@pytest.fixture
+def both_stores(request) -> tuple[Store, Store]:
+    """The seeded SQLite and PostGIS stores side by side, for cross-backend equality."""
+    sqlite_store = Store(f"sqlite:///{request.getfixturevalue('seeded_sqlite_path')}")
+    pg = Store(request.getfixturevalue("postgres").url(request.getfixturevalue("seeded_postgis_db")))
+    yield sqlite_store, pg
+    sqlite_store.dispose()
+    pg.dispose()

@@ -1,0 +1,152 @@
+"""The HTTP API on both backends, through Flask's test client."""
+
+from __future__ import annotations
+
+import pytest
+
+from app import create_app
+from dashboard import settings
+from geo.domain import KEY_POPULATION_TYPES
+from tests.conftest import SEED_END
+
+KPI_KEYS = {
+    "accepted",
+    "closed",
+    "closure_rate",
+    "on_time_rate",
+    "response_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "overdue_open",
+    "mean_hours_to_close",
+}
+WINDOW = "from=2026-10-01&to=2026-11-21"
+AS_OF = "as_of=" + SEED_END.isoformat().replace("+", "%2B")
+
+
+@pytest.fixture
+def client(seeded_store):
+    app = create_app(settings.load({"DATABASE_URL": seeded_store.url}))
+    return app.server.test_client()
+
+
+def test_kpis_document(client):
+    r = client.get(f"/api/kpis?scope=street&id=370212002&{WINDOW}&{AS_OF}")
+    assert r.status_code == 200
+    doc = r.get_json()
+    assert doc["scope"] == "street" and doc["id"] == "370212002" and doc["name"] == "沙子口街道"
+    assert doc["from"] == "2026-10-01" and doc["to"] == "2026-11-21"
+    assert doc["as_of"] == "2026-11-20T12:00:00+08:00"
+    assert set(doc["kpis"]) == KPI_KEYS
+    for kpi in doc["kpis"].values():
+        assert set(kpi) == {"value", "numerator", "denominator"}
+    assert doc["kpis"]["accepted"]["value"] == doc["kpis"]["accepted"]["numerator"] > 0
+    rate = doc["kpis"]["closure_rate"]
+    assert rate["value"] == round(rate["numerator"] / rate["denominator"], 4)
+
+
+def test_district_is_the_default_scope(client):
+    doc = client.get(f"/api/kpis?{WINDOW}").get_json()
+    assert doc["scope"] == "district" and doc["id"] == "370212" and doc["name"] == "崂山区"
+
+
+def test_appeals_match_kpis(client):
+    kpis = client.get(f"/api/kpis?scope=community&id=370212001001&{WINDOW}").get_json()
+    page = client.get(f"/api/appeals?scope=community&id=370212001001&{WINDOW}&limit=1000").get_json()
+    assert page["total"] == kpis["kpis"]["accepted"]["value"] == len(page["items"])
+    required = {
+        "id",
+        "source",
+        "source_ref",
+        "kind",
+        "category",
+        "priority",
+        "street_code",
+        "community_code",
+        "grid_code",
+        "level",
+        "status",
+        "accepted_at",
+        "dispatched_at",
+        "closed_at",
+        "response_deadline",
+        "deadline",
+        "resolved",
+        "satisfaction",
+        "reporter_name",
+        "reporter_phone",
+        "lon",
+        "lat",
+    }
+    for item in page["items"]:
+        assert required <= set(item)
+        assert item["reporter_phone"][3:7] == "****" and "*" in item["reporter_name"]
+        assert item["accepted_at"].endswith("+08:00")
+
+
+def test_geojson_levels(client):
+    for level, count in (("district", 1), ("street", 5), ("community", 167), ("grid", 863)):
+        r = client.get(f"/api/geo/{level}.geojson")
+        assert r.status_code == 200 and r.mimetype == "application/geo+json"
+        features = r.get_json()["features"]
+        assert len(features) == count
+        assert {"code", "name", "parent_code"} <= set(features[0]["properties"])
+    grid = client.get("/api/geo/grid.geojson").get_json()["features"][0]["properties"]
+    assert {"households", "population", "buildings", "legal_persons", "key_population"} <= set(grid)
+    assert set(grid["key_population_by_type"]) == set(KEY_POPULATION_TYPES)
+    professional = client.get("/api/geo/professional.geojson").get_json()["features"]
+    assert len({f["properties"]["type"] for f in professional}) == 8
+
+
+def test_geojson_is_cacheable(client):
+    first = client.get("/api/geo/street.geojson")
+    again = client.get("/api/geo/street.geojson", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_workers(client):
+    doc = client.get("/api/workers?scope=street&id=370212001").get_json()
+    assert doc["total"] == len(doc["items"]) > 0
+    item = doc["items"][0]
+    assert set(item) >= {"id", "name", "type", "grid_code", "status", "lon", "lat", "at"}
+    assert item["type"] in {"full_time", "industry", "window"} and "*" in item["name"]
+
+
+def test_healthz(client):
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    assert r.get_json()["database"] == "reachable" and r.get_json()["schema"] == "current"
+
+
+@pytest.mark.parametrize(
+    "url,status,words",
+    [
+        ("/api/kpis?scope=county&id=370212", 400, "未知的范围"),
+        ("/api/kpis?scope=street&id=370212009", 404, "370212009"),
+        ("/api/kpis?scope=street&id=12345", 400, "9 位数字"),
+        ("/api/kpis?scope=grid&id=370212001001999", 404, "370212001001999"),
+        ("/api/kpis?from=2026-13-01", 400, "不是有效日期"),
+        ("/api/kpis?from=2026-11-10&to=2026-11-01", 400, "晚于"),
+        ("/api/kpis?kind=nonsense", 400, "nonsense"),
+        ("/api/kpis?as_of=2026-11-20T12:00:00", 400, "时区"),
+        ("/api/appeals?limit=0", 400, "limit"),
+        ("/api/appeals?limit=abc", 400, "limit"),
+        ("/api/appeals?offset=-1", 400, "offset"),
+        ("/api/workers?scope=community&id=370212001099", 404, "370212001099"),
+        ("/api/geo/planet.geojson", 400, "planet"),
+    ],
+)
+def test_bad_input_gets_a_clear_4xx(client, url, status, words):
+    r = client.get(url)
+    assert r.status_code == status
+    assert words in r.get_json()["error"]
+
+
+def test_unreachable_database_is_503_not_500():
+    app = create_app(settings.load({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nothing"}))
+    client = app.server.test_client()
+    r = client.get("/api/kpis")
+    assert r.status_code == 503 and "数据库无法访问" in r.get_json()["error"]
+    assert r.headers["Retry-After"]
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.get_json()["database"] == "unreachable"

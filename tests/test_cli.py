@@ -1,0 +1,121 @@
+"""The command line, run as a user would: a real process, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+END = "2026-11-20T12:00:00+08:00"
+
+
+def run(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_clean_failure(result: subprocess.CompletedProcess, words: str) -> None:
+    assert result.returncode != 0
+    assert words in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_seed_refuses_a_non_empty_store_then_resets(tmp_path):
+    url = f"sqlite:///{tmp_path / 'cli.sqlite3'}"
+    first = run("seed", "--appeals", "300", "--days", "5", "--end", END, "--database-url", url)
+    assert first.returncode == 0, first.stderr
+    assert "完成：300 条诉求" in first.stdout
+    again = run("seed", "--appeals", "300", "--days", "5", "--end", END, "--database-url", url)
+    assert_clean_failure(again, "--reset")
+    reset = run("seed", "--appeals", "120", "--days", "5", "--end", END, "--database-url", url, "--reset")
+    assert reset.returncode == 0, reset.stderr
+    assert "完成：120 条诉求" in reset.stdout
+
+
+def test_unreachable_database(tmp_path):
+    result = run(
+        "seed", "--appeals", "10", "--database-url", "postgresql+psycopg://postgres@127.0.0.1:1/nothing"
+    )
+    assert_clean_failure(result, "数据库无法访问")
+
+
+def test_naive_end_is_rejected():
+    result = run("seed", "--end", "2026-11-20T12:00")
+    assert_clean_failure(result, "时区")
+
+
+def test_unsupported_url():
+    result = run("migrate", "--database-url", "mysql://localhost/x")
+    assert_clean_failure(result, "不支持的数据库")
+
+
+@pytest.mark.postgis
+def test_postgres_without_postgis(postgres):
+    name = postgres.create(postgis=False)
+    try:
+        result = run("seed", "--appeals", "10", "--database-url", postgres.url(name))
+        assert_clean_failure(result, "CREATE EXTENSION postgis")
+    finally:
+        postgres.drop(name)
+
+
+def test_settings_table_lists_every_setting():
+    result = run("settings")
+    assert result.returncode == 0
+    for name in ("DATABASE_URL", "DATA_DIR", "HOST", "PORT", "DEMO_SEED", "DEMO_APPEALS"):
+        assert f"`{name}`" in result.stdout
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_first_run_seeds_the_embedded_store_and_serves(tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "DEMO_APPEALS": "400", "DATABASE_URL": ""}
+    proc = subprocess.Popen(
+        [sys.executable, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = json.load(r)
+                break
+            except OSError:
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.5)
+        assert health["backend"] == "sqlite" and health["database"] == "reachable"
+        assert (tmp_path / "data" / "zhizhi.sqlite3").exists()
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/api/appeals?from=2022-01-01&limit=1", timeout=10
+        ) as r:
+            assert json.load(r)["total"] == 400
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
+            assert "智治大脑" in r.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,0 +1,277 @@
+"""The store contract: the same tests on SQLite and PostGIS."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo import kpis as kpi_math
+from geo import reference
+from geo.scope import DISTRICT, Filters, Scope, Window
+from geo.store.errors import Forbidden, NotFound
+from tests.conftest import SEED_END
+
+WINDOW = Window(date(2026, 9, 21), date(2026, 11, 21))  # the whole seeded history
+AS_OF = SEED_END
+
+
+def test_geography_counts(seeded_store):
+    assert len(seeded_store.boundaries("district")["features"]) == 1
+    assert len(seeded_store.boundaries("street")["features"]) == 5
+    assert len(seeded_store.boundaries("community")["features"]) == 167
+    grids = seeded_store.boundaries("grid")["features"]
+    assert len(grids) == 863
+    professional = seeded_store.boundaries("professional")["features"]
+    assert {f["properties"]["type"] for f in professional} == {
+        "police",
+        "emergency",
+        "law_enforcement",
+        "market_supervision",
+        "fire",
+        "environment",
+        "transport",
+        "health",
+    }
+
+
+def test_grid_properties_carry_profile_and_key_population(seeded_store):
+    grid = seeded_store.boundaries("grid")["features"][0]["properties"]
+    for key in ("code", "name", "parent_code", "households", "population", "buildings", "legal_persons"):
+        assert grid[key] is not None
+    assert grid["key_population"] == sum(grid["key_population_by_type"].values())
+    assert grid["code"].startswith(grid["parent_code"])
+
+
+def test_boundaries_round_trip_geometry(seeded_store):
+    """What the store returns is the committed geometry, not a degraded copy."""
+    committed = reference.read_layer("street").set_index("code").geometry
+    for feature in seeded_store.boundaries("street")["features"]:
+        got = shapely.geometry.shape(feature["geometry"])
+        expected = committed[feature["properties"]["code"]]
+        assert got.symmetric_difference(expected).area < 1e-12
+
+
+def test_boundaries_respect_the_viewer(seeded_store):
+    viewer = Scope("street", "370212002")
+    features = seeded_store.boundaries("community", viewer)["features"]
+    assert features and all(f["properties"]["parent_code"] == "370212002" for f in features)
+
+
+def test_locate_points(seeded_store):
+    grids = reference.read_layer("grid").sample(40, random_state=1)
+    points = [g.representative_point() for g in grids.geometry]
+    found = seeded_store.locate([p.x for p in points], [p.y for p in points])
+    assert found == list(grids["code"])
+    # The open sea east of the coast, 市南区 downtown, and Beijing.
+    assert seeded_store.locate([120.80, 120.38, 116.40], [36.10, 36.07, 39.90]) == [None, None, None]
+
+
+def test_resolve_units_and_errors(seeded_store):
+    assert seeded_store.resolve(DISTRICT).name == "崂山区"
+    assert seeded_store.resolve(Scope("street", "370212005")).name == "金家岭街道"
+    with pytest.raises(NotFound, match="370212009"):
+        seeded_store.resolve(Scope("street", "370212009"))
+    with pytest.raises(Forbidden):
+        seeded_store.resolve(Scope("street", "370212001"), viewer=Scope("street", "370212002"))
+
+
+def _python_kpis(items: list[dict], as_of) -> dict:
+    """KPIs recomputed in Python from the appeal rows, independently of the SQL."""
+    frame = pd.DataFrame(items)
+    for column in ("accepted_at", "dispatched_at", "closed_at", "deadline", "response_deadline"):
+        frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
+    closed = frame["status"] == "closed"
+    counts = {
+        "accepted": len(frame),
+        "closed": int(closed.sum()),
+        "closed_on_time": int((closed & (frame["closed_at"] <= frame["deadline"])).sum()),
+        "overdue_open": int((~closed & (frame["deadline"] < pd.Timestamp(as_of))).sum()),
+        "responded_on_time": int((frame["dispatched_at"] <= frame["response_deadline"]).sum()),
+        "visited": int(frame["resolved"].notna().sum()),
+        "resolved": int((frame["resolved"] == True).sum()),  # noqa: E712 — None must not count
+        "rated": int(frame["satisfaction"].notna().sum()),
+        "satisfied": int(frame["satisfaction"].isin(["satisfied", "basically_satisfied"]).sum()),
+        "close_seconds": int((frame["closed_at"] - frame["accepted_at"]).dt.total_seconds().fillna(0).sum()),
+    }
+    return kpi_math.as_json(kpi_math.compute(counts))
+
+
+@pytest.mark.parametrize(
+    "scope,window,filters",
+    [
+        (DISTRICT, WINDOW, Filters()),
+        (Scope("street", "370212002"), Window(date(2026, 10, 1), date(2026, 11, 1)), Filters()),
+        (
+            DISTRICT,
+            Window(date(2026, 11, 10), date(2026, 11, 21)),
+            Filters(kind=("livelihood",), status=("closed",)),
+        ),
+    ],
+    ids=["district", "street-october", "filtered-recent"],
+)
+def test_kpis_match_an_independent_computation(seeded_store, scope, window, filters):
+    doc = seeded_store.kpis(scope, window, as_of=AS_OF, filters=filters)
+    items = seeded_store.appeals(scope, window, limit=100_000, filters=filters)["items"]
+    assert doc["kpis"] == _python_kpis(items, AS_OF)
+    assert doc["kpis"]["accepted"]["value"] > 0
+
+
+def test_kpis_are_believable(seeded_store):
+    k = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF)["kpis"]
+    assert 5000 < k["accepted"]["value"] <= 6000
+    assert 0.85 <= k["closure_rate"]["value"] <= 0.99
+    assert 0.95 <= k["satisfaction_rate"]["value"] <= 0.995
+    assert k["overdue_open"]["value"] > 0
+
+
+def test_scopes_add_up(seeded_store):
+    district = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF)["kpis"]["accepted"]["value"]
+    streets = sum(
+        seeded_store.kpis(Scope("street", code), WINDOW, as_of=AS_OF)["kpis"]["accepted"]["value"]
+        for code in ("370212001", "370212002", "370212003", "370212004", "370212005")
+    )
+    assert streets == district
+
+
+def test_window_is_half_open_local_days(seeded_store):
+    """An appeal belongs to the day of its 受理 time in Asia/Shanghai."""
+    one_day = Window(date(2026, 11, 2), date(2026, 11, 3))
+    items = seeded_store.appeals(DISTRICT, one_day, limit=1000)["items"]
+    assert items
+    assert all(
+        item["accepted_at"].startswith("2026-11-02T") and item["accepted_at"].endswith("+08:00")
+        for item in items
+    )
+    split = sum(
+        seeded_store.kpis(DISTRICT, Window(d, d + timedelta(days=1)), as_of=AS_OF)["kpis"]["accepted"][
+            "value"
+        ]
+        for d in (date(2026, 11, 1), date(2026, 11, 2))
+    )
+    assert (
+        split
+        == seeded_store.kpis(DISTRICT, Window(date(2026, 11, 1), date(2026, 11, 3)), as_of=AS_OF)["kpis"][
+            "accepted"
+        ]["value"]
+    )
+
+
+def test_empty_window_has_no_ratios(seeded_store):
+    k = seeded_store.kpis(DISTRICT, Window(date(2020, 1, 1), date(2020, 2, 1)), as_of=AS_OF)["kpis"]
+    assert k["accepted"] == {"value": 0, "numerator": 0, "denominator": None}
+    assert k["closure_rate"]["value"] is None
+    assert k["mean_hours_to_close"]["value"] is None
+
+
+def test_appeals_are_masked_and_paged(seeded_store):
+    page = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=5, offset=0)
+    assert page["total"] > 5 and len(page["items"]) == 5
+    for item in page["items"]:
+        assert "*" in item["reporter_name"]
+        assert item["reporter_phone"][3:7] == "****"
+        assert item["street_code"] == "370212001"
+        assert item["grid_code"].startswith(item["community_code"])
+    second = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=5, offset=5)["items"]
+    assert {i["id"] for i in second}.isdisjoint({i["id"] for i in page["items"]})
+
+
+def test_appeal_timeline(seeded_store):
+    item = seeded_store.appeals(DISTRICT, WINDOW, limit=1, filters=Filters(status=("closed",)))["items"][0]
+    events = seeded_store.appeal_events(item["id"])
+    assert events[0]["to_status"] == "accepted"
+    assert events[-1]["to_status"] == "closed"
+    with pytest.raises(NotFound):
+        seeded_store.appeal_events(10**12)
+
+
+def test_workers(seeded_store):
+    doc = seeded_store.workers(DISTRICT)
+    assert 1200 <= doc["total"] <= 1400
+    types = pd.Series([w["type"] for w in doc["items"]]).value_counts()
+    assert types["full_time"] >= 900
+    assert all("*" in w["name"] for w in doc["items"])
+    grid_codes = {f["properties"]["code"] for f in seeded_store.boundaries("grid")["features"]}
+    assert grid_codes <= {w["grid_code"] for w in doc["items"] if w["type"] == "full_time"}
+    street = seeded_store.workers(Scope("street", "370212003"))
+    assert 0 < street["total"] < doc["total"]
+    assert all(w["grid_code"].startswith("370212003") for w in street["items"])
+
+
+def test_insert_assigns_grid_and_deadlines(writable_store):
+    grid = reference.read_layer("grid").iloc[10]
+    point = grid.geometry.representative_point()
+    accepted = pd.Timestamp("2026-11-20 09:00", tz="Asia/Shanghai")
+    frame = pd.DataFrame(
+        [
+            {
+                "idx": 0,
+                "source": "hotline_12345",
+                "source_ref": "TEST-1",
+                "kind": "livelihood",
+                "category": "heating",
+                "priority": "urgent",
+                "title": "暖气不热",
+                "description": "室温低于16度",
+                "reporter_name": "王小明",
+                "reporter_phone": "13812345678",
+                "lon": point.x,
+                "lat": point.y,
+                "level": "community",
+                "status": "accepted",
+                "accepted_at": accepted,
+                "dispatched_at": pd.NaT,
+                "in_progress_at": pd.NaT,
+                "feedback_at": pd.NaT,
+                "visited_at": pd.NaT,
+                "closed_at": pd.NaT,
+                "department": None,
+                "worker_id": None,
+                "resolved": None,
+                "satisfaction": None,
+            }
+        ]
+    )
+    ids = writable_store.insert_appeals(frame)
+    day = Window(date(2026, 11, 20), date(2026, 11, 21))
+    items = writable_store.appeals(Scope("grid", grid["code"]), day, limit=100)["items"]
+    mine = next(i for i in items if i["id"] == int(ids.iloc[0]))
+    assert mine["grid_code"] == grid["code"]
+    assert mine["response_deadline"] == "2026-11-20T11:00:00+08:00"  # 紧急: 2 h
+    assert mine["deadline"] == "2026-11-21T09:00:00+08:00"  # 紧急: 24 h
+    outside = frame.assign(source_ref="TEST-2", lon=120.80, lat=36.10)
+    with pytest.raises(ValueError, match="不在崂山区"):
+        writable_store.insert_appeals(outside)
+
+
+@pytest.mark.postgis
+def test_same_seed_same_data_on_both_backends(both_stores):
+    sqlite_store, pg_store = both_stores
+    assert sqlite_store.count("appeals") == pg_store.count("appeals") > 0
+    assert sqlite_store.count("appeal_events") == pg_store.count("appeal_events")
+
+
+@pytest.mark.postgis
+@pytest.mark.parametrize(
+    "scope",
+    [DISTRICT, Scope("street", "370212005"), Scope("community", "370212002001")],
+    ids=lambda s: s.level,
+)
+def test_kpis_identical_on_both_backends(both_stores, scope):
+    sqlite_store, pg_store = both_stores
+    for window in (WINDOW, Window(date(2026, 11, 1), date(2026, 11, 21))):
+        for filters in (Filters(), Filters(source=("wechat", "hotline_12345"))):
+            assert sqlite_store.kpis(scope, window, AS_OF, filters) == pg_store.kpis(
+                scope, window, AS_OF, filters
+            )
+
+
+@pytest.mark.postgis
+def test_locate_identical_on_both_backends(both_stores):
+    sqlite_store, pg_store = both_stores
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(120.40, 120.72, 2000), rng.uniform(36.05, 36.35, 2000)
+    assert sqlite_store.locate(lon, lat) == pg_store.locate(lon, lat)

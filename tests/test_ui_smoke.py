@@ -1,0 +1,35 @@
+"""The served page in a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+
+from app import create_app
+from dashboard import settings
+from geo.kpis import KPI_LABELS
+
+pytestmark = pytest.mark.browser
+
+#: These two depend on "now", which moves between the API call and the page's.
+CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
+
+
+def test_kpi_cards_show_the_api_numbers(dash_duo, seeded_sqlite_path, tmp_path):
+    from callbacks.kpis import format_kpi
+
+    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}"}))
+    dash_duo.start_server(app)
+    with urllib.request.urlopen(dash_duo.server_url + "/api/kpis") as r:
+        api = json.load(r)
+    for key in KPI_LABELS:
+        if key not in CLOCK_DEPENDENT:
+            dash_duo.wait_for_text_to_equal(
+                f"#kpi-{key} .kpi-value", format_kpi(key, api["kpis"][key]), timeout=15
+            )
+    assert "数据截至" in dash_duo.find_element("#data-as-of").text
+    assert "OpenStreetMap" in dash_duo.find_element(".footer").text
+    dash_duo.driver.save_screenshot(str(tmp_path / "page.png"))
+    assert dash_duo.get_logs() == []
