@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
-from geo import seeding
+from geo import demo, reference, seeding
 from geo.scope import DISTRICT, Window
 from geo.store import schema
 from geo.store.errors import NotEmpty, PostgisMissing, StoreUnavailable
 from geo.store.store import Store
 from tests.conftest import SEED_END
 
+WINDOW_BOUNDS = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 10, tzinfo=UTC))
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/nothing"
 
 
@@ -53,24 +55,37 @@ def test_reset_reseeds(writable_store):
 
 
 def test_upgrade_keeps_existing_data(empty_store):
-    """A database at the first revision, with data, upgrades to head without losing a row."""
+    """A database at the first revision, holding data, upgrades to head without losing a row."""
     store = empty_store
-    store.dispose()
-    # Rebuild from scratch at revision 0001.
     with store.connect(write=True) as conn:
         for table in ("alembic_version", *[t.name for t in schema.ALL_TABLES]):
-            conn.exec_driver_sql(
-                f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if store.backend.name == "postgis" else "")
-            )
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {table}" + (" CASCADE" if store.backend.name == "postgis" else ""))
     store.migrate("0001")
     assert store.schema_revision() == "0001"
-    with store.connect(write=True) as conn:
-        conn.execute(schema.meta.insert().values(key="kept", value="是"))
+    store.load_geography(reference.load())
+    appeals, events = next(demo.generate_appeals(reference.read_layer("grid"), None, 200, *WINDOW_BOUNDS, seed=5))
+    store.insert_appeals(appeals, events)
+    window = Window(WINDOW_BOUNDS[0].date(), WINDOW_BOUNDS[1].date())
+    before = store.kpis(DISTRICT, window, as_of=SEED_END)
     store.migrate()
     assert store.schema_revision() == Store.head_revision()
-    assert store.get_meta("kept") == "是"
+    assert store.count("appeals") == 200 and store.count("appeal_events") == len(events)
+    assert store.kpis(DISTRICT, window, as_of=SEED_END) == before
     with store.connect() as conn:
         assert "ix_appeals_kpi_street" in {i["name"] for i in sa.inspect(conn).get_indexes("appeals")}
+        assert "proactive_items" in sa.inspect(conn).get_table_names()
+
+
+def test_sqlite_readers_are_not_blocked_by_a_writer(seeded_sqlite_path, tmp_path):
+    """WAL: while one connection holds an open write transaction, another still reads."""
+    shutil.copy(seeded_sqlite_path, tmp_path / "wal.sqlite3")
+    writable_store = Store(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    before = writable_store.count("appeals")
+    with writable_store.connect(write=True) as writer:
+        writer.execute(sa.delete(schema.appeal_events))
+        writer.execute(sa.delete(schema.appeals))
+        assert writable_store.count("appeals") == before  # another connection, not blocked, old snapshot
+    assert writable_store.count("appeals") == 0
 
 
 def test_instants_must_be_timezone_aware(empty_store):

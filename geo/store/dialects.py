@@ -72,8 +72,8 @@ class Backend:
         """Appends a frame whose columns are named like ``table``'s, as fast as the backend allows."""
         raise NotImplementedError
 
-    def reset_sequences(self, conn: Connection) -> None:
-        """After rows were written with explicit ids."""
+    def reset_sequences(self, conn: Connection, tables: list[sa.Table]) -> None:
+        """After rows were written to ``tables`` with explicit ids."""
 
     def delete_all(self, conn: Connection, tables: list[sa.Table]) -> None:
         """Empties tables given children first."""
@@ -81,7 +81,7 @@ class Backend:
             conn.execute(table.delete())
 
     def after_bulk_load(self, conn: Connection) -> None:
-        """Statistics refresh so the planner picks the KPI indexes."""
+        """Statistics refresh so the planner picks the KPI indexes. Runs outside a transaction."""
 
 
 class SqliteBackend(Backend):
@@ -178,15 +178,16 @@ class PostgisBackend(Backend):
         # DELETE of millions of rows is slow and bloats; TRUNCATE is instant.
         conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY")
 
-    def reset_sequences(self, conn) -> None:
-        for table in ("appeals", "appeal_events", "worker_positions", "proactive_items"):
+    def reset_sequences(self, conn, tables) -> None:
+        for table in tables:
             conn.exec_driver_sql(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)"
+                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"
             )
 
     def after_bulk_load(self, conn) -> None:
-        conn.exec_driver_sql("ANALYZE")
+        # VACUUM sets the visibility map, without which the KPI indexes cannot be index-only scans.
+        conn.exec_driver_sql("VACUUM (ANALYZE) appeals, appeal_events, worker_positions")
 
 
 def backend_for(url: str) -> Backend:

@@ -289,7 +289,7 @@ class Store:
                 conn, t.worker_positions, history[["worker_id", "at", "lon", "lat", "status"]]
             )
             self.backend.copy_rows(conn, t.worker_latest, latest[["worker_id", "at", "lon", "lat", "status"]])
-            self.backend.reset_sequences(conn)
+            self.backend.reset_sequences(conn, [t.worker_positions])
 
     def workers(self, scope: Scope, viewer: Scope = DISTRICT) -> dict:
         """Workers whose home grid lies in scope, with their last position; names masked."""
@@ -351,12 +351,12 @@ class Store:
                     t.appeal_events,
                     ev[["appeal_id", "seq", "from_status", "to_status", "at", "level", "actor"]],
                 )
-            self.backend.reset_sequences(conn)
+            self.backend.reset_sequences(conn, [t.appeals, t.appeal_events])
         return ids
 
     def analyze(self) -> None:
-        with self.connect(write=True) as conn:
-            self.backend.after_bulk_load(conn)
+        with self.connect() as conn:
+            self.backend.after_bulk_load(conn.execution_options(isolation_level="AUTOCOMMIT"))
 
     def _appeal_conditions(self, scope: Scope, window: Window, filters: Filters) -> list:
         a = t.appeals
