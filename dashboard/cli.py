@@ -77,7 +77,7 @@ def main(argv: list[str] | None, build_app: Callable[[settings.Config], object])
 def serve(args, config: settings.Config, store: Store, build_app) -> int:
     store.migrate()
     if store.is_empty():
-        print("首次运行：正在生成演示数据（约一分钟）…")
+        print("首次运行：正在生成演示数据（约半分钟）…")
         seeding.seed(store, appeals=config.demo_appeals, seed=config.demo_seed)
     store.dispose()
     app = build_app(settings.Config(**{**config.__dict__, "database_url": args.database_url}))
