@@ -35,8 +35,14 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
     return app
 
 
-app = create_app()
-server = app.server
+def __getattr__(name: str):
+    """``app:server`` for WSGI servers, built on first access so importing does no I/O."""
+    if name == "server":
+        return create_app().server
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)
+
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:], create_app))

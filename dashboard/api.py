@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from geo.domain import LOCAL_TZ
-from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
+from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, check_date_range
 from geo.store.errors import StoreError
 from geo.store.store import Store
 
@@ -45,14 +46,21 @@ def query_window(args) -> Window:
     return Window.parse(args.get("from"), args.get("to"), today())
 
 
+def single_values(args) -> dict[str, str]:
+    """Query parameters, each at most once: a repeated one is ambiguous, so it is refused."""
+    repeated = sorted(k for k in args if len(args.getlist(k)) > 1)
+    if repeated:
+        raise InvalidQuery(f"参数重复：{', '.join(repeated)}")
+    return args.to_dict()
+
+
 def _int_arg(args, name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidQuery(f"参数 {name}={raw!r} 应为整数") from None
+    if not re.fullmatch(r"-?[0-9]{1,12}", raw):
+        raise InvalidQuery(f"参数 {name}={raw!r} 应为整数")
+    value = int(raw)
     if not low <= value <= high:
         raise InvalidQuery(f"参数 {name}={value} 超出范围 [{low}, {high}]")
     return value
@@ -68,12 +76,14 @@ def _as_of(args) -> datetime | None:
         raise InvalidQuery(f"参数 as_of={raw!r} 不是有效的 ISO 8601 时间") from None
     if value.tzinfo is None:
         raise InvalidQuery("参数 as_of 必须带时区，例如 2026-11-27T12:00:00+08:00")
+    check_date_range(value.date(), "as_of")
     return value
 
 
 @blueprint.get("/api/kpis")
 def kpis():
-    args = request.args
+    """KPIs of a scope and window (see README: KPIs)."""
+    args = single_values(request.args)
     doc = get_store().kpis(
         query_scope(args),
         query_window(args),
@@ -86,7 +96,8 @@ def kpis():
 
 @blueprint.get("/api/appeals")
 def appeals():
-    args = request.args
+    """The appeals /api/kpis counts, paged, personal data masked."""
+    args = single_values(request.args)
     doc = get_store().appeals(
         query_scope(args),
         query_window(args),
@@ -100,11 +111,13 @@ def appeals():
 
 @blueprint.get("/api/workers")
 def workers():
-    return jsonify(get_store().workers(query_scope(request.args), viewer=viewer_scope()))
+    """Workers of a scope with their last position, names masked."""
+    return jsonify(get_store().workers(query_scope(single_values(request.args)), viewer=viewer_scope()))
 
 
 @blueprint.get("/api/geo/<level>.geojson")
 def boundaries(level: str):
+    """Boundaries of one level as GeoJSON, cacheable by ETag."""
     if level not in GEO_LEVELS:
         raise InvalidQuery(f"未知的边界层级 {level!r}，应为 {', '.join(GEO_LEVELS)} 之一")
     body = json.dumps(
@@ -122,9 +135,16 @@ def boundaries(level: str):
 
 @blueprint.get("/healthz")
 def healthz():
+    """Backend, reachability and schema; 503 unless the store can serve."""
     report = get_store().health()
-    ok = report["database"] == "reachable" and "error" not in report
+    ok = report["database"] == "reachable" and report.get("schema") == "current" and "error" not in report
     return jsonify({"status": "ok" if ok else "error", **report}), 200 if ok else 503
+
+
+@blueprint.route("/api/<path:_unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown_api(_unknown: str):
+    """Unknown API paths answer JSON 404, not the dashboard's HTML."""
+    return jsonify({"error": f"未知的接口：{request.path}"}), 404
 
 
 @blueprint.app_errorhandler(InvalidQuery)

@@ -20,7 +20,7 @@ from geo.store.store import Store
 def parser(config: settings.Config) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python app.py", description="智治大脑 · 崂山区社会治理指挥中心")
     p.add_argument("--host", default=config.host, help=f"监听地址（默认 {config.host}）")
-    p.add_argument("--port", type=int, default=config.port, help=f"端口（默认 {config.port}）")
+    p.add_argument("--port", type=_port, default=config.port, help=f"端口（默认 {config.port}）")
     p.add_argument("--database-url", default=config.database_url, help="存储 URL（默认读取 DATABASE_URL）")
     p.add_argument("--debug", action="store_true", help="Dash 调试模式")
     sub = p.add_subparsers(dest="command")
@@ -37,6 +37,12 @@ def parser(config: settings.Config) -> argparse.ArgumentParser:
     m.add_argument("--database-url", default=config.database_url)
     sub.add_parser("settings", help="列出全部设置（Markdown 表格）")
     return p
+
+
+def _port(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise argparse.ArgumentTypeError(f"{raw!r} 不是有效端口（1–65535）")
+    return int(raw)
 
 
 def _aware_datetime(raw: str) -> datetime:

@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.domain import DEMO_SEED
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -28,8 +30,24 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("HOST", "127.0.0.1", "Address the dashboard listens on."),
     Setting("PORT", "8050", "Port the dashboard listens on."),
-    Setting("DEMO_SEED", "20221020", "Seed of the demo data made on first run."),
+    Setting("DEMO_SEED", str(DEMO_SEED), "Seed of the demo data made on first run."),
     Setting("DEMO_APPEALS", "", "Appeals made on first run. Empty: about 180 a day since launch."),
+    Setting(
+        "TILE_PROVIDERS",
+        "vector-light,vector-dark",
+        "Base maps offered, first is default: vector-light, vector-dark (offline), osm, amap (GCJ-02), "
+        "tianditu (needs TIANDITU_KEY), custom (needs TILE_URL).",
+    ),
+    Setting("TIANDITU_KEY", "", "天地图 API key (tk)."),
+    Setting("TILE_URL", "", "Internal tile server URL template, e.g. http://tiles.local/{z}/{x}/{y}.png."),
+    Setting("TILE_CRS", "wgs84", "Datum of TILE_URL's tiles: wgs84 (also CGCS2000) or gcj02."),
+    Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
+    Setting(
+        "TEST_POSTGRES_URL",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+        "Tests only: a PostgreSQL server where tests create and drop their own databases.",
+    ),
+    Setting("REQUIRE_POSTGIS", "", "Tests only: when set (or when CI is set), a missing PostGIS fails the run."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -44,6 +62,15 @@ class Config:
     port: int
     demo_seed: int
     demo_appeals: int | None
+    tile_providers: tuple[str, ...]
+    tianditu_key: str
+    tile_url: str
+    tile_crs: str
+    cache_seconds: int
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"
 
 
 def get(name: str, environ: dict[str, str] | None = None) -> str:
@@ -51,8 +78,17 @@ def get(name: str, environ: dict[str, str] | None = None) -> str:
     return env.get(name, _BY_NAME[name].default)
 
 
+TILE_PROVIDER_CODES = ("vector-light", "vector-dark", "osm", "amap", "tianditu", "custom")
+
+
 def load(environ: dict[str, str] | None = None) -> Config:
     """Read all settings; raises ValueError with the setting's name on bad values."""
+    providers = tuple(p.strip() for p in get("TILE_PROVIDERS", environ).split(",") if p.strip())
+    unknown = [p for p in providers if p not in TILE_PROVIDER_CODES]
+    if unknown or not providers:
+        raise ValueError(f"设置 TILE_PROVIDERS 含未知底图 {unknown}，可选 {', '.join(TILE_PROVIDER_CODES)}")
+    if get("TILE_CRS", environ) not in ("wgs84", "gcj02"):
+        raise ValueError("设置 TILE_CRS 应为 wgs84 或 gcj02")
     data_dir = Path(get("DATA_DIR", environ))
     url = get("DATABASE_URL", environ) or f"sqlite:///{data_dir / 'zhizhi.sqlite3'}"
     return Config(
@@ -62,6 +98,11 @@ def load(environ: dict[str, str] | None = None) -> Config:
         port=_int("PORT", environ),
         demo_seed=_int("DEMO_SEED", environ),
         demo_appeals=_int("DEMO_APPEALS", environ) if get("DEMO_APPEALS", environ) else None,
+        tile_providers=providers,
+        tianditu_key=get("TIANDITU_KEY", environ),
+        tile_url=get("TILE_URL", environ),
+        tile_crs=get("TILE_CRS", environ),
+        cache_seconds=_int("CACHE_SECONDS", environ),
     )
 
 

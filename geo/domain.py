@@ -16,6 +16,8 @@ DISTRICT_CODE = "370212"
 DISTRICT_NAME = "崂山区"
 #: 崂先办 went live on this day; the demo history starts here.
 LAUNCH_DATE = "2022-10-20"
+#: Default seed of the demo data, so a fresh install shows the same demo everywhere.
+DEMO_SEED = 20221020
 
 #: Official 9-digit street (街道) codes, NBS 2023.
 STREETS: dict[str, str] = {

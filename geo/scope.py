@@ -7,6 +7,7 @@ query in one place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -33,7 +34,7 @@ class Scope:
         if level == "district" and not code:
             code = DISTRICT_CODE
         code = (code or "").strip()
-        if len(code) != CODE_LENGTH[level] or not code.isdigit():
+        if not re.fullmatch(rf"[0-9]{{{CODE_LENGTH[level]}}}", code):
             raise InvalidQuery(f"{level} 的编码应为 {CODE_LENGTH[level]} 位数字，收到 {code!r}")
         if not code.startswith(DISTRICT_CODE):
             raise InvalidQuery(f"编码 {code} 不属于崂山区（{DISTRICT_CODE}）")
@@ -57,7 +58,7 @@ class Window:
     def parse(cls, start: str | None, end: str | None, today: date, default_days: int = 30) -> Window:
         """Missing ``to`` means tomorrow (so today counts); missing ``from``, ``default_days`` earlier."""
         end_date = _parse_date(end, "to") if end else today + timedelta(days=1)
-        start_date = _parse_date(start, "from") if start else end_date - timedelta(days=default_days)
+        start_date = _parse_date(start, "from") if start else max(end_date - timedelta(days=default_days), EARLIEST)
         if start_date > end_date:
             raise InvalidQuery(f"起始日期 from={start_date} 晚于结束日期 to={end_date}")
         return cls(start_date, end_date)
@@ -76,11 +77,26 @@ class Window:
         return Window(self.start - length, self.start)
 
 
+#: Dates outside this range are typing errors, and would overflow date arithmetic.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
 def _parse_date(raw: str, name: str) -> date:
+    raw = raw.strip()
     try:
-        return date.fromisoformat(raw.strip())
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise ValueError
+        value = date.fromisoformat(raw)
     except ValueError:
         raise InvalidQuery(f"参数 {name}={raw!r} 不是有效日期，应为 YYYY-MM-DD") from None
+    return check_date_range(value, name)
+
+
+def check_date_range(value: date, name: str) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise InvalidQuery(f"参数 {name}={value.isoformat()} 超出支持范围 {EARLIEST} 至 {LATEST}")
+    return value
 
 
 @dataclass(frozen=True)

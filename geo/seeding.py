@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from geo import demo, reference
-from geo.domain import LAUNCH_DATE, LOCAL_TZ
+from geo.domain import DEMO_SEED, LAUNCH_DATE, LOCAL_TZ
 from geo.store.errors import NotEmpty
 from geo.store.store import Store
 
@@ -33,7 +33,7 @@ def seed(
     appeals: int | None = None,
     days: int | None = None,
     end: datetime | None = None,
-    seed: int = 20221020,
+    seed: int = DEMO_SEED,
     reset: bool = False,
     chunk_size: int = 100_000,
     progress: Callable[[str], None] = print,

@@ -134,6 +134,16 @@ def test_healthz(client):
         ("/api/appeals?offset=-1", 400, "offset"),
         ("/api/workers?scope=community&id=370212001099", 404, "370212001099"),
         ("/api/geo/planet.geojson", 400, "planet"),
+        ("/api/kpis?to=0001-01-01", 400, "超出支持范围"),
+        ("/api/kpis?from=2026-11-01&to=9999-12-31", 400, "超出支持范围"),
+        ("/api/kpis?as_of=9999-12-31T23:59:59-08:00", 400, "超出支持范围"),
+        ("/api/kpis?from=20261101", 400, "YYYY-MM-DD"),
+        ("/api/kpis?scope=street&id=370212%D9%A0%D9%A0%D9%A1", 400, "9 位数字"),
+        ("/api/appeals?limit=%D9%A5", 400, "limit"),
+        ("/api/kpis?scope=street&id=370212001&id=370212002", 400, "参数重复"),
+        ("/api/kpis?scope=street&id=370212001%27%20OR%201=1--", 400, "9 位数字"),
+        ("/api/nonexistent", 404, "未知的接口"),
+        ("/api/geo/grid.json", 404, "未知的接口"),
     ],
 )
 def test_bad_input_gets_a_clear_4xx(client, url, status, words):
@@ -150,3 +160,26 @@ def test_unreachable_database_is_503_not_500():
     assert r.headers["Retry-After"]
     health = client.get("/healthz")
     assert health.status_code == 503 and health.get_json()["database"] == "unreachable"
+
+
+def test_unmigrated_store_is_503_with_a_way_out(tmp_path):
+    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'blank.sqlite3'}"}))
+    client = app.server.test_client()
+    r = client.get("/api/kpis")
+    assert r.status_code == 503 and "python app.py migrate" in r.get_json()["error"]
+    assert client.get("/healthz").status_code == 503
+
+
+@pytest.mark.postgis
+def test_postgres_without_postgis_over_http(postgres):
+    name = postgres.create(postgis=False)
+    try:
+        app = create_app(settings.load({"DATABASE_URL": postgres.url(name)}))
+        client = app.server.test_client()
+        r = client.get("/api/kpis")
+        assert r.status_code == 503 and "migrate" in r.get_json()["error"]
+        health = client.get("/healthz")
+        assert health.status_code == 503 and "CREATE EXTENSION postgis" in health.get_json()["error"]
+        app.server.extensions["zhizhi.store"].dispose()
+    finally:
+        postgres.drop(name)

@@ -11,20 +11,81 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.types import TypeDecorator, UserDefinedType
 
-from geo.store import schema
 from geo.store.errors import PostgisMissing
 
-#: Columns written to ``appeals`` by the bulk path, in order.
-APPEAL_COLUMNS = [c.name for c in schema.appeals.columns]
-EVENT_COLUMNS = ["appeal_id", "seq", "from_status", "to_status", "at", "level", "actor"]
-INSTANT_APPEAL_COLUMNS = [c.name for c in schema.appeals.columns if isinstance(c.type, schema.Instant)]
+_EPOCH_DAY = date(1970, 1, 1)
+
+
+class Geometry(UserDefinedType):
+    """A WGS-84 geometry: PostGIS ``geometry(TYPE,4326)``, SQLite a WKB blob."""
+
+    cache_ok = True
+
+    def __init__(self, geometry_type: str = "MULTIPOLYGON"):
+        self.geometry_type = geometry_type
+
+    def get_col_spec(self, **kw):
+        return f"geometry({self.geometry_type},4326)"
+
+
+@compiles(Geometry, "sqlite")
+def _geometry_sqlite(type_, compiler, **kw):
+    return "BLOB"
+
+
+class Instant(TypeDecorator):
+    """A timezone-aware instant, to the second.
+
+    PostGIS keeps ``timestamptz``; SQLite keeps integer Unix seconds, so that
+    comparisons and sums are exact and identical on both backends.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.BigInteger())
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: times must be timezone-aware")
+        value = value.replace(microsecond=0)
+        return int(value.timestamp()) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return datetime.fromtimestamp(value, UTC)
+        return value.astimezone(UTC)
+
+
+def create_kpi_index(op, name: str, table: str, key: list[str], columns: list[str]) -> None:
+    """A covering index: PostGIS INCLUDEs ``columns``; SQLite (no INCLUDE) appends them to the key."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.create_index(name, table, key, postgresql_include=columns)
+    else:
+        op.create_index(name, table, key + columns)
+
+
+def is_postgis(op) -> bool:
+    """For migration steps that exist on PostGIS only (spatial indexes, generated geometry)."""
+    return op.get_bind().dialect.name == "postgresql"
 
 
 @dataclass
@@ -59,6 +120,13 @@ class Backend:
     def check_ready(self, conn: Connection) -> None:
         """Raises a StoreError subclass if the database cannot hold a store."""
 
+    def prepare(self, url: str) -> None:
+        """Creates what must exist before the first connection (SQLite: the file's folder)."""
+
+    def is_missing_schema(self, exc: Exception) -> bool:
+        """Whether a database error means "no such table/column/function" rather than an outage."""
+        raise NotImplementedError
+
     def geom_in(self, wkb: bytes):
         raise NotImplementedError
 
@@ -68,8 +136,24 @@ class Backend:
     def locate(self, conn: Connection, grid_index, lon, lat) -> np.ndarray:
         raise NotImplementedError
 
+    def local_day(self, column):
+        """An expression for the Asia/Shanghai calendar day of an Instant column."""
+        raise NotImplementedError
+
+    def to_date(self, value) -> date:
+        """What :meth:`local_day` returned, as a date."""
+        raise NotImplementedError
+
+    def cell_index(self, column, origin: float, size: float):
+        """floor((column - origin) / size) as an integer expression."""
+        raise NotImplementedError
+
     def copy_rows(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
         """Appends a frame whose columns are named like ``table``'s, as fast as the backend allows."""
+        raise NotImplementedError
+
+    def lock_for_append(self, conn: Connection, table: sa.Table) -> None:
+        """Serialises writers that number new rows themselves; readers are not blocked."""
         raise NotImplementedError
 
     def reset_sequences(self, conn: Connection, tables: list[sa.Table]) -> None:
@@ -102,6 +186,19 @@ class SqliteBackend(Backend):
 
         return engine
 
+    def prepare(self, url: str) -> None:
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    def lock_for_append(self, conn, table) -> None:
+        # A no-op write takes SQLite's single write lock now, before max(id) is read.
+        conn.exec_driver_sql("UPDATE store_meta SET value = value WHERE 0")
+
+    def is_missing_schema(self, exc: Exception) -> bool:
+        text = str(getattr(exc, "orig", exc))
+        return text.startswith(("no such table", "no such column"))
+
     def geom_in(self, wkb: bytes):
         return wkb
 
@@ -110,6 +207,17 @@ class SqliteBackend(Backend):
 
     def locate(self, conn, grid_index: GridIndex, lon, lat) -> np.ndarray:
         return grid_index.locate(lon, lat)
+
+    def local_day(self, column):
+        # Instants are Unix seconds here; Shanghai is UTC+8 all year.
+        return (sa.type_coerce(column, sa.Integer) + 8 * 3600) // 86400
+
+    def to_date(self, value) -> date:
+        return _EPOCH_DAY + timedelta(days=int(value))
+
+    def cell_index(self, column, origin, size):
+        # Callers keep column >= origin, where truncation is floor.
+        return sa.cast((column - origin) / size, sa.Integer)
 
     def copy_rows(self, conn, table, frame) -> None:
         columns = list(frame.columns)
@@ -136,6 +244,14 @@ class PostgisBackend(Backend):
                 "（Debian/Ubuntu 需先安装 postgresql-<版本>-postgis-3 软件包）"
             )
 
+    def lock_for_append(self, conn, table) -> None:
+        # Conflicts with other writers' locks only; plain reads go on.
+        conn.exec_driver_sql(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
+
+    def is_missing_schema(self, exc: Exception) -> bool:
+        # 42P01 undefined table, 42703 undefined column, 42883 undefined function (no PostGIS).
+        return getattr(getattr(exc, "orig", None), "sqlstate", None) in ("42P01", "42703", "42883")
+
     def geom_in(self, wkb: bytes):
         return sa.func.ST_Multi(sa.func.ST_GeomFromWKB(wkb, 4326))
 
@@ -160,6 +276,16 @@ class PostgisBackend(Backend):
             if code is not None:
                 found[i - 1] = position[code]
         return found
+
+    def local_day(self, column):
+        return sa.cast(sa.func.timezone("Asia/Shanghai", column), sa.Date)
+
+    def to_date(self, value) -> date:
+        return value
+
+    def cell_index(self, column, origin, size):
+        # PostgreSQL rounds on a cast to integer, so floor explicitly.
+        return sa.cast(sa.func.floor((column - origin) / size), sa.Integer)
 
     def copy_rows(self, conn, table, frame) -> None:
         buffer = io.StringIO()
@@ -200,7 +326,7 @@ def backend_for(url: str) -> Backend:
 
 
 def _instant_columns(table: sa.Table, frame: pd.DataFrame) -> list[str]:
-    return [c.name for c in table.columns if isinstance(c.type, schema.Instant) and c.name in frame.columns]
+    return [c.name for c in table.columns if isinstance(c.type, Instant) and c.name in frame.columns]
 
 
 def _to_sqlite_values(table: sa.Table, frame: pd.DataFrame) -> pd.DataFrame:

@@ -27,8 +27,14 @@ class StoreUnavailable(StoreError):
     http_status = 503
 
 
-class PostgisMissing(StoreError):
+class StoreNotReady(StoreError):
+    """The database answers but has no (or an old) schema: it needs ``python app.py migrate``."""
+
     http_status = 503
+
+
+class PostgisMissing(StoreNotReady):
+    """A PostgreSQL database without the PostGIS extension; the message says how to enable it."""
 
 
 class NotEmpty(StoreError):

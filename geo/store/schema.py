@@ -1,65 +1,14 @@
 """Tables of the store, shared by both backends.
 
-Geometry and time columns use the two types below, whose storage differs per
-backend (see :mod:`geo.store.dialects`); everything else is plain SQL.
+Geometry and time columns use types whose storage differs per backend; they
+live with the other backend quirks in :mod:`geo.store.dialects`.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.types import TypeDecorator, UserDefinedType
 
-
-class Geometry(UserDefinedType):
-    """A WGS-84 geometry: PostGIS ``geometry(TYPE,4326)``, SQLite a WKB blob."""
-
-    cache_ok = True
-
-    def __init__(self, geometry_type: str = "MULTIPOLYGON"):
-        self.geometry_type = geometry_type
-
-    def get_col_spec(self, **kw):
-        return f"geometry({self.geometry_type},4326)"
-
-
-@compiles(Geometry, "sqlite")
-def _geometry_sqlite(type_, compiler, **kw):
-    return "BLOB"
-
-
-class Instant(TypeDecorator):
-    """A timezone-aware instant, to the second.
-
-    PostGIS keeps ``timestamptz``; SQLite keeps integer Unix seconds, so that
-    comparisons and sums are exact and identical on both backends.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect):
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(sa.BigInteger())
-        return dialect.type_descriptor(sa.DateTime(timezone=True))
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: times must be timezone-aware")
-        value = value.replace(microsecond=0)
-        return int(value.timestamp()) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return datetime.fromtimestamp(value, UTC)
-        return value.astimezone(UTC)
-
+from geo.store.dialects import Geometry, Instant
 
 metadata = sa.MetaData()
 
@@ -160,21 +109,6 @@ worker_latest = sa.Table(
     sa.Column("lon", sa.Float, nullable=False),
     sa.Column("lat", sa.Float, nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
-)
-
-#: Columns every KPI reads; the covering indexes include them so that KPI
-#: queries are index-only scans on PostGIS.
-KPI_COLUMNS = (
-    "status",
-    "deadline",
-    "closed_on_time",
-    "responded_on_time",
-    "resolved",
-    "satisfaction",
-    "close_seconds",
-    "kind",
-    "category",
-    "source",
 )
 
 appeals = sa.Table(

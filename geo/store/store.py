@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,11 +26,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from geo import domain, kpis
+from geo.domain import LEVELS
 from geo.privacy import mask_name, mask_phone
-from geo.scope import DISTRICT, NO_FILTERS, Filters, Scope, Window
+from geo.scope import CODE_LENGTH, DISTRICT, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.dialects import GridIndex, backend_for
-from geo.store.errors import Forbidden, NotFound, StoreError, StoreUnavailable
+from geo.store.errors import Forbidden, NotFound, StoreError, StoreNotReady, StoreUnavailable
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 LEVEL_TABLES = {"district": t.districts, "street": t.streets, "community": t.communities, "grid": t.grids}
@@ -62,10 +64,6 @@ class Store:
     def __init__(self, url: str):
         self.url = url
         self.backend = backend_for(url)
-        if self.backend.name == "sqlite":
-            path = sa.engine.make_url(url).database
-            if path and path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
         self.engine = self.backend.engine(url)
         # Per-instance cache of immutable grid shapes; rebuilt after a geography load.
         self._grid_index: GridIndex | None = None
@@ -79,11 +77,18 @@ class Store:
         try:
             with self.engine.begin() if write else self.engine.connect() as conn:
                 yield conn
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError) as exc:
+            if self.backend.is_missing_schema(exc):
+                raise StoreNotReady(
+                    "数据库尚未初始化或结构过旧：请先运行 python app.py migrate（或 python app.py seed）"
+                ) from exc
+            if isinstance(exc, sa.exc.ProgrammingError):
+                raise
             raise StoreUnavailable(f"数据库无法访问：{_first_line(exc)}") from exc
 
     def migrate(self, revision: str = "head") -> None:
         """Brings the schema to ``revision`` (the newest by default); existing data is kept."""
+        self.backend.prepare(self.url)
         with self.connect(write=True) as conn:
             self.backend.check_ready(conn)
             config = AlembicConfig()
@@ -206,6 +211,34 @@ class Store:
             raise NotFound(f"未找到{domain.LEVEL_LABELS[scope.level]}：{scope.code}")
         return Unit(scope.level, row[0], row[1], row[2] if parent else None)
 
+    def lineage(self, scope: Scope, viewer: Scope = DISTRICT) -> list[Unit]:
+        """The units from the district down to ``scope``, for breadcrumbs."""
+        self.resolve(scope, viewer)
+        levels = LEVELS[: LEVELS.index(scope.level) + 1]
+        return [self.resolve(Scope(level, scope.code[: CODE_LENGTH[level]])) for level in levels]
+
+    def children(self, scope: Scope, viewer: Scope = DISTRICT) -> list[Unit]:
+        """The units one level below ``scope`` (none below a grid)."""
+        self.resolve(scope, viewer)
+        if scope.level == "grid":
+            return []
+        level = LEVELS[LEVELS.index(scope.level) + 1]
+        table = LEVEL_TABLES[level]
+        parent = LEVEL_PARENT[level]
+        with self.connect() as conn:
+            rows = conn.execute(
+                sa.select(table.c.code, table.c.name).where(table.c[parent] == scope.code).order_by(table.c.code)
+            ).all()
+        return [Unit(level, code, name, scope.code) for code, name in rows]
+
+    def grid_areas(self) -> dict[str, float]:
+        """Grid areas in km², from the cached grid shapes (local equirectangular approximation)."""
+        index = self.grid_index()
+        geoms = index.tree.geometries
+        lat = shapely.get_y(shapely.centroid(geoms))
+        km2 = shapely.area(geoms) * 111.32 * 110.57 * np.cos(np.radians(lat))
+        return {str(code): float(a) for code, a in zip(index.codes, km2, strict=True)}
+
     @staticmethod
     def authorize(scope: Scope, viewer: Scope) -> None:
         """The one access check: a viewer sees its own unit and everything inside it."""
@@ -239,21 +272,20 @@ class Store:
         return {"type": "FeatureCollection", "features": features}
 
     def _professional_boundaries(self, viewer: Scope) -> dict:
-        table = t.professional_grids
+        """Professional grids that overlap what the viewer may see (they nest basic grids)."""
+        table, members = t.professional_grids, t.professional_grid_members
+        visible = sa.select(members.c.professional_code).where(members.c.grid_code.startswith(viewer.code))
         with self.connect() as conn:
             counts = dict(
                 conn.execute(
-                    sa.select(t.professional_grid_members.c.professional_code, sa.func.count()).group_by(
-                        t.professional_grid_members.c.professional_code
-                    )
+                    sa.select(members.c.professional_code, sa.func.count()).group_by(members.c.professional_code)
                 ).all()
             )
             rows = conn.execute(
-                sa.select(
-                    table.c.code, table.c.type, table.c.name, self.backend.geom_out(table.c.geom)
-                ).order_by(table.c.type, table.c.code)
+                sa.select(table.c.code, table.c.type, table.c.name, self.backend.geom_out(table.c.geom))
+                .where(table.c.code.in_(visible))
+                .order_by(table.c.type, table.c.code)
             ).all()
-        del viewer  # professional grids are district-wide overlays
         features = [
             _feature(
                 wkb,
@@ -321,16 +353,19 @@ class Store:
     # -- appeals -------------------------------------------------------------
 
     def insert_appeals(self, appeals: pd.DataFrame, events: pd.DataFrame | None = None) -> pd.Series:
-        """Bulk-writes appeals (and their events, keyed by the frame's ``idx``).
+        """Bulk-writes appeals (and their events, keyed by the frame's ``idx``); idempotent.
 
         The store assigns street, community and grid by spatial lookup, the
-        deadlines from the category table, and the derived KPI flags. Returns the
-        new ids indexed by ``idx``. Raises ValueError if any point is outside
-        every grid, before writing anything.
+        deadlines from the category table, and the derived KPI flags. An appeal
+        whose (source, source_ref) is already stored, or repeated in the batch,
+        is not written again: its existing id is returned. Returns the ids
+        indexed by ``idx``. Raises ValueError if any point is outside every
+        grid, before writing anything.
         """
         frame = appeals.reset_index(drop=True).copy()
         index = self.grid_index()
         with self.connect(write=True) as conn:
+            self.backend.lock_for_append(conn, t.appeals)
             found = self.backend.locate(conn, index, frame["lon"].to_numpy(), frame["lat"].to_numpy())
             if (found < 0).any():
                 bad = frame.loc[found < 0, ["lon", "lat"]].head(3).to_dict("records")
@@ -338,29 +373,48 @@ class Store:
             frame["grid_code"] = index.codes[found]
             frame["community_code"] = index.community_codes[found]
             frame["street_code"] = index.street_codes[found]
-            derive_appeal_fields(frame)
+            keys = list(zip(frame["source"], frame["source_ref"], strict=True))
+            known = self._existing_ids(conn, keys)
+            first_of_key = ~frame.duplicated(["source", "source_ref"], keep="first")
+            fresh = frame[first_of_key & np.array([k not in known for k in keys])].copy()
             first_id = (conn.execute(sa.select(sa.func.max(t.appeals.c.id))).scalar() or 0) + 1
-            frame["id"] = np.arange(first_id, first_id + len(frame), dtype=np.int64)
-            self.backend.copy_rows(conn, t.appeals, frame[[c.name for c in t.appeals.columns]])
-            ids = pd.Series(frame["id"].to_numpy(), index=frame["idx"].to_numpy())
-            if events is not None and len(events):
-                ev = events.copy()
-                ev["appeal_id"] = ids.loc[ev["idx"].to_numpy()].to_numpy()
-                self.backend.copy_rows(
-                    conn,
-                    t.appeal_events,
-                    ev[["appeal_id", "seq", "from_status", "to_status", "at", "level", "actor"]],
-                )
-            self.backend.reset_sequences(conn, [t.appeals, t.appeal_events])
+            fresh["id"] = np.arange(first_id, first_id + len(fresh), dtype=np.int64)
+            known.update(zip(zip(fresh["source"], fresh["source_ref"], strict=True), fresh["id"], strict=True))
+            ids = pd.Series([int(known[k]) for k in keys], index=frame["idx"].to_numpy(), dtype="int64")
+            if len(fresh):
+                derive_appeal_fields(fresh)
+                self.backend.copy_rows(conn, t.appeals, fresh[[c.name for c in t.appeals.columns]])
+                if events is not None and len(events):
+                    ev = events[events["idx"].isin(fresh["idx"])].copy()
+                    ev["appeal_id"] = ids.loc[ev["idx"].to_numpy()].to_numpy()
+                    columns = ["appeal_id", "seq", "from_status", "to_status", "at", "level", "actor"]
+                    self.backend.copy_rows(conn, t.appeal_events, ev[columns])
+                self.backend.reset_sequences(conn, [t.appeals, t.appeal_events])
+                self.set_meta(conn, "data_version", uuid.uuid4().hex)
         return ids
+
+    def _existing_ids(self, conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        """Ids of appeals already stored under these (source, source_ref) keys."""
+        a = t.appeals
+        found: dict[tuple[str, str], int] = {}
+        unique = sorted(set(keys))
+        for start in range(0, len(unique), 500):
+            batch = unique[start : start + 500]
+            rows = conn.execute(
+                sa.select(a.c.source, a.c.source_ref, a.c.id).where(sa.tuple_(a.c.source, a.c.source_ref).in_(batch))
+            )
+            found.update({(source, ref): appeal_id for source, ref, appeal_id in rows})
+        return found
 
     def analyze(self) -> None:
         with self.connect() as conn:
             self.backend.after_bulk_load(conn.execution_options(isolation_level="AUTOCOMMIT"))
 
-    def _appeal_conditions(self, scope: Scope, window: Window, filters: Filters) -> list:
+    def _appeal_conditions(self, scope: Scope, window: Window | None, filters: Filters) -> list:
         a = t.appeals
-        conditions = [a.c.accepted_at >= window.start_instant, a.c.accepted_at < window.end_instant]
+        conditions = []
+        if window is not None:
+            conditions += [a.c.accepted_at >= window.start_instant, a.c.accepted_at < window.end_instant]
         if scope.level != "district":
             conditions.append(a.c[APPEAL_SCOPE_COLUMN[scope.level]] == scope.code)
         for name in ("kind", "category", "source", "status"):
@@ -369,31 +423,132 @@ class Store:
                 conditions.append(a.c[name].in_(codes))
         return conditions
 
+    #: Columns a KPI breakdown may group by.
+    GROUPABLE = ("street_code", "community_code", "grid_code", "kind", "category", "source", "status", "level")
+
     def kpi_counts(
-        self, scope: Scope, window: Window, as_of: datetime, filters: Filters = NO_FILTERS
-    ) -> dict[str, int]:
-        """The integer sums behind every KPI, in one indexed pass."""
+        self,
+        scope: Scope,
+        window: Window,
+        as_of: datetime,
+        filters: Filters = NO_FILTERS,
+        group_by: str | None = None,
+        viewer: Scope = DISTRICT,
+    ) -> dict:
+        """The integer sums behind every KPI, in one indexed pass.
+
+        Without ``group_by`` one dict of sums; with it, a dict of such dicts keyed
+        by the group's value (only groups that have appeals).
+        """
+        self.authorize(scope, viewer)
         a = t.appeals
-        closed = a.c.status == "closed"
+        # Every stage counts only if it happened by as_of, so a past as_of reproduces a past view.
+        closed = sa.and_(a.c.closed_at.is_not(None), a.c.closed_at <= as_of)
+        open_then = sa.or_(a.c.closed_at.is_(None), a.c.closed_at > as_of)
+        visited = sa.and_(a.c.resolved.is_not(None), a.c.visited_at <= as_of)
 
         def count_if(condition):
             return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
 
-        query = sa.select(
+        sums = [
             sa.func.count().label("accepted"),
             count_if(closed).label("closed"),
-            sa.func.coalesce(sa.func.sum(a.c.closed_on_time), 0).label("closed_on_time"),
-            count_if(sa.and_(a.c.status != "closed", a.c.deadline < as_of)).label("overdue_open"),
-            sa.func.coalesce(sa.func.sum(a.c.responded_on_time), 0).label("responded_on_time"),
-            count_if(a.c.resolved.is_not(None)).label("visited"),
-            count_if(a.c.resolved.is_(True)).label("resolved"),
-            count_if(a.c.satisfaction.is_not(None)).label("rated"),
-            count_if(a.c.satisfaction.in_(("satisfied", "basically_satisfied"))).label("satisfied"),
-            sa.func.coalesce(sa.func.sum(a.c.close_seconds), 0).label("close_seconds"),
-        ).where(*self._appeal_conditions(scope, window, filters))
+            count_if(sa.and_(closed, a.c.closed_on_time == 1)).label("closed_on_time"),
+            count_if(sa.and_(open_then, a.c.deadline < as_of)).label("overdue_open"),
+            count_if(sa.and_(a.c.responded_on_time == 1, a.c.dispatched_at <= as_of)).label("responded_on_time"),
+            count_if(visited).label("visited"),
+            count_if(sa.and_(visited, a.c.resolved.is_(True))).label("resolved"),
+            count_if(sa.and_(visited, a.c.satisfaction.is_not(None))).label("rated"),
+            count_if(sa.and_(visited, a.c.satisfaction.in_(("satisfied", "basically_satisfied")))).label("satisfied"),
+            sa.func.coalesce(sa.func.sum(sa.case((closed, a.c.close_seconds), else_=0)), 0).label("close_seconds"),
+        ]
+        conditions = self._appeal_conditions(scope, window, filters)
+        if group_by is None:
+            with self.connect() as conn:
+                row = conn.execute(sa.select(*sums).where(*conditions)).one()
+            return {k: int(v) for k, v in row._mapping.items()}
+        if group_by not in self.GROUPABLE:
+            raise ValueError(f"cannot group by {group_by!r}")
+        key = a.c[group_by]
         with self.connect() as conn:
-            row = conn.execute(query).one()
-        return {k: int(v) for k, v in row._mapping.items()}
+            rows = conn.execute(sa.select(key.label("key"), *sums).where(*conditions).group_by(key)).all()
+        return {r.key: {k: int(v) for k, v in r._mapping.items() if k != "key"} for r in rows}
+
+    def daily_counts(
+        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT
+    ) -> list[dict]:
+        """Per local day of the window: appeals received, and appeals closed that day.
+
+        Both series honour the scope and filters; "closed" counts by the day of
+        办结, whatever day the appeal was received.
+        """
+        self.authorize(scope, viewer)
+        a = t.appeals
+        received_day = self.backend.local_day(a.c.accepted_at)
+        closed_day = self.backend.local_day(a.c.closed_at)
+        received_where = self._appeal_conditions(scope, window, filters)
+        closed_where = [
+            a.c.closed_at >= window.start_instant,
+            a.c.closed_at < window.end_instant,
+            *self._appeal_conditions(scope, None, filters),
+        ]
+        with self.connect() as conn:
+            received = dict(conn.execute(sa.select(received_day, sa.func.count()).where(*received_where).group_by(received_day)).all())
+            closed = dict(conn.execute(sa.select(closed_day, sa.func.count()).where(*closed_where).group_by(closed_day)).all())
+        received = {self.backend.to_date(k): v for k, v in received.items()}
+        closed = {self.backend.to_date(k): v for k, v in closed.items()}
+        days = (window.end - window.start).days
+        out = []
+        for i in range(days):
+            day = window.start + timedelta(days=i)
+            out.append({"day": day.isoformat(), "received": received.get(day, 0), "closed": closed.get(day, 0)})
+        return out
+
+    def heat_counts(
+        self,
+        scope: Scope,
+        window: Window,
+        filters: Filters,
+        origin: tuple[float, float],
+        cell: float,
+        shape: tuple[int, int],
+        viewer: Scope = DISTRICT,
+    ) -> list[tuple[int, int, int]]:
+        """Appeal counts on a regular lon/lat lattice: (column, row, count) for non-empty cells.
+
+        The payload is bounded by the lattice, whatever the number of appeals.
+        """
+        self.authorize(scope, viewer)
+        a = t.appeals
+        x0, y0 = origin
+        nx, ny = shape
+        col = self.backend.cell_index(a.c.lon, x0, cell).label("col")
+        row = self.backend.cell_index(a.c.lat, y0, cell).label("row")
+        conditions = [
+            *self._appeal_conditions(scope, window, filters),
+            a.c.lon >= x0, a.c.lon < x0 + nx * cell, a.c.lat >= y0, a.c.lat < y0 + ny * cell,
+        ]
+        with self.connect() as conn:
+            rows = conn.execute(sa.select(col, row, sa.func.count()).where(*conditions).group_by(col, row)).all()
+        return [(int(c), int(r), int(n)) for c, r, n in rows]
+
+    def grid_profile(self, code: str, viewer: Scope = DISTRICT) -> dict:
+        """A grid's base figures and key-population counts (counts only, never people)."""
+        scope = Scope("grid", code)
+        self.resolve(scope, viewer)
+        g = t.grids
+        with self.connect() as conn:
+            row = conn.execute(
+                sa.select(g.c.code, g.c.name, g.c.community_code, g.c.street_code, g.c.households, g.c.population,
+                          g.c.buildings, g.c.house_numbers, g.c.legal_persons).where(g.c.code == code)
+            ).one()
+            key_pop = self._key_population(conn, scope).get(code, {})
+        return {**row._mapping, "key_population_by_type": {k: key_pop.get(k, 0) for k in domain.KEY_POPULATION_TYPES},
+                "key_population": sum(key_pop.values())}
+
+    def data_version(self) -> str:
+        """Changes whenever appeals are written; part of every cache key."""
+        return self.get_meta("data_version") or "0"
 
     def kpis(
         self,
@@ -406,7 +561,7 @@ class Store:
         """The /api/kpis document for a scope and window."""
         unit = self.resolve(scope, viewer)
         as_of = _now() if as_of is None else as_of
-        counts = self.kpi_counts(scope, window, as_of, filters)
+        counts = self.kpi_counts(scope, window, as_of, filters, viewer=viewer)
         return {
             "scope": scope.level,
             "id": scope.code,

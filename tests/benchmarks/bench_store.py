@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from app import create_app
 from dashboard import settings
 from geo import seeding
-from geo.domain import LOCAL_TZ, STREETS
+from geo.domain import DEMO_SEED, LOCAL_TZ, STREETS
 from geo.store.store import Store
 
 END = datetime(2026, 11, 27, 12, 0, tzinfo=LOCAL_TZ)
@@ -66,7 +66,7 @@ def main() -> None:
     print(f"## {store.backend.name}, {args.appeals:,} appeals (machine: {os.cpu_count()} cores)\n")
     if not args.skip_seed:
         began = time.perf_counter()
-        seeding.seed(store, appeals=args.appeals, end=END, seed=20221020, reset=True, progress=lambda m: None)
+        seeding.seed(store, appeals=args.appeals, end=END, seed=DEMO_SEED, reset=True, progress=lambda m: None)
         print(f"- seed: {time.perf_counter() - began:.1f} s")
     print(f"- appeals stored: {store.count('appeals'):,}; events: {store.count('appeal_events'):,}")
     print(f"- database size: {database_size(store) / 2**20:,.0f} MiB")

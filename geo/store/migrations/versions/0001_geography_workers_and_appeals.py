@@ -8,7 +8,7 @@ Create Date: 2026-11-27 23:28:46.512057
 import sqlalchemy as sa
 from alembic import op
 
-from geo.store.schema import Geometry, Instant
+from geo.store.dialects import Geometry, Instant, is_postgis
 
 revision = "0001"
 down_revision = None
@@ -235,7 +235,7 @@ def upgrade():
     with op.batch_alter_table("worker_positions", schema=None) as batch_op:
         batch_op.create_index("ix_worker_positions_worker_at", ["worker_id", "at"], unique=False)
 
-    if op.get_bind().dialect.name == "postgresql":
+    if is_postgis(op):
         for table in (
             "districts",
             "streets",

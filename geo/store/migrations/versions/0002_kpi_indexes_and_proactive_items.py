@@ -12,13 +12,17 @@ index-only scan; SQLite has no INCLUDE, so the same columns trail the key.
 import sqlalchemy as sa
 from alembic import op
 
-from geo.store.schema import KPI_COLUMNS, Instant
+from geo.store.dialects import Instant, create_kpi_index
 
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+KPI_COLUMNS = (
+    "status", "deadline", "closed_on_time", "responded_on_time", "resolved", "satisfaction",
+    "close_seconds", "kind", "category", "source",
+)
 SCOPE_COLUMNS = {
     "district": None,
     "street": "street_code",
@@ -28,13 +32,9 @@ SCOPE_COLUMNS = {
 
 
 def upgrade():
-    postgres = op.get_bind().dialect.name == "postgresql"
     for level, column in SCOPE_COLUMNS.items():
         key = [column, "accepted_at"] if column else ["accepted_at"]
-        if postgres:
-            op.create_index(f"ix_appeals_kpi_{level}", "appeals", key, postgresql_include=list(KPI_COLUMNS))
-        else:
-            op.create_index(f"ix_appeals_kpi_{level}", "appeals", key + list(KPI_COLUMNS))
+        create_kpi_index(op, f"ix_appeals_kpi_{level}", "appeals", key, list(KPI_COLUMNS))
     op.create_table(
         "proactive_items",
         sa.Column(

@@ -1,0 +1,89 @@
+"""Demand heat map: appeals binned on the server, smoothed, sent as one PNG.
+
+Why a raster: dash-leaflet has no heat-map component, and a browser heat
+layer needs every point shipped to it (megabytes at 1M appeals). Binning in
+SQL returns at most one row per lattice cell, and the PNG of the smoothed
+lattice is tens of kilobytes whatever the number of appeals. Restyling only
+changes the image URL; no geometry is resent.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import dash_leaflet as dl
+import numpy as np
+import shapely
+from PIL import Image
+from scipy.ndimage import gaussian_filter
+
+#: Lattice over Laoshan's land (WGS-84): about 135 m × 167 m cells.
+ORIGIN = (120.400, 36.050)
+CELL = 0.0015
+SHAPE = (214, 196)  # columns (lon), rows (lat)
+BOUNDS = [[ORIGIN[1], ORIGIN[0]], [ORIGIN[1] + SHAPE[1] * CELL, ORIGIN[0] + SHAPE[0] * CELL]]
+#: Smoothing radius in cells (~270 m).
+SIGMA = 2.0
+#: Each output pixel is UPSCALE² lattice pixels, so browsers do not show blocks.
+UPSCALE = 2
+
+#: Transparent → yellow → orange → red → dark red.
+STOPS = np.array(
+    [
+        [0.00, 255, 255, 178, 0],
+        [0.10, 255, 237, 160, 60],
+        [0.35, 254, 178, 76, 170],
+        [0.60, 253, 141, 60, 200],
+        [0.80, 240, 59, 32, 220],
+        [1.00, 189, 0, 38, 235],
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Heat:
+    png: bytes
+    #: Appeals per km² at the hottest smoothed cell (the legend's top).
+    peak_per_km2: float
+    total: int
+
+
+def land_mask(land: shapely.Geometry) -> np.ndarray:
+    """True for lattice cells whose centre is on land, shape (rows, cols)."""
+    xs = ORIGIN[0] + (np.arange(SHAPE[0]) + 0.5) * CELL
+    ys = ORIGIN[1] + (np.arange(SHAPE[1]) + 0.5) * CELL
+    gx, gy = np.meshgrid(xs, ys)
+    return shapely.contains_xy(land, gx, gy)
+
+
+def density(cells: list[tuple[int, int, int]]) -> np.ndarray:
+    grid = np.zeros((SHAPE[1], SHAPE[0]), dtype=float)
+    for col, row, count in cells:
+        if 0 <= col < SHAPE[0] and 0 <= row < SHAPE[1]:
+            grid[row, col] += count
+    return gaussian_filter(grid, SIGMA, mode="constant")
+
+
+def cell_area_km2() -> float:
+    lat = np.radians(ORIGIN[1] + SHAPE[1] * CELL / 2)
+    return (CELL * 111.32 * np.cos(lat)) * (CELL * 110.57)
+
+
+def render(cells: list[tuple[int, int, int]], mask: np.ndarray) -> Heat:
+    smooth = density(cells) * mask
+    peak = float(smooth.max())
+    level = np.sqrt(smooth / peak) if peak > 0 else smooth  # sqrt: sparse villages stay visible
+    rgba = np.zeros(level.shape + (4,), dtype=np.uint8)
+    for channel in range(4):
+        rgba[..., channel] = np.interp(level, STOPS[:, 0], STOPS[:, channel + 1])
+    rgba[level < 0.05] = 0
+    image = Image.fromarray(rgba[::-1], "RGBA")  # row 0 is the southern edge; images start at the top
+    image = image.resize((SHAPE[0] * UPSCALE, SHAPE[1] * UPSCALE), Image.BILINEAR)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return Heat(buffer.getvalue(), peak / cell_area_km2(), sum(c[2] for c in cells))
+
+
+def overlay(url: str, layer_id: str) -> dl.ImageOverlay:
+    return dl.ImageOverlay(id=layer_id, url=url, bounds=BOUNDS, opacity=0.8, interactive=False)
