@@ -10,11 +10,14 @@ import sys
 from pathlib import Path
 
 import dash
+from flask_caching import Cache
 
-from callbacks import kpis
-from dashboard import api, layout, settings
+from callbacks import grid, navigation, panels
+from callbacks import map as map_view
+from dashboard import api, layout, map_api, settings
 from dashboard.cli import main
 from geo.store.store import Store
+from layers import basemap
 
 HERE = Path(__file__).parent
 
@@ -29,9 +32,20 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
         update_title=None,
     )
     app.server.extensions[api.STORE_KEY] = Store(config.database_url)
+    app.server.extensions[api.CACHE_KEY] = Cache(
+        app.server,
+        config={"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(config.cache_dir),
+                "CACHE_DEFAULT_TIMEOUT": config.cache_seconds, "CACHE_THRESHOLD": 5000},
+    )
     app.server.register_blueprint(api.blueprint)
-    app.layout = layout.page
-    kpis.register(app)
+    app.server.register_blueprint(map_api.blueprint)
+    providers = basemap.providers(config.tianditu_key, config.tile_url, config.tile_crs)
+    offered = {code: providers[code] for code in config.tile_providers if code in providers}
+    app.layout = lambda: layout.page([(p.code, p.label) for p in offered.values()])
+    navigation.register(app)
+    map_view.register(app, offered)
+    panels.register(app)
+    grid.register(app)
     return app
 
 

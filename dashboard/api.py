@@ -6,27 +6,33 @@ JSON ``{"error": ...}`` with a 4xx status, an outage a 503.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from datetime import date, datetime
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 
+from dashboard.responses import crs_arg, geojson_response
 from geo.domain import LOCAL_TZ
 from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, check_date_range
 from geo.store.errors import StoreError
 from geo.store.store import Store
 
 STORE_KEY = "zhizhi.store"
+CACHE_KEY = "zhizhi.cache"
 MAX_PAGE = 1000
 GEO_LEVELS = ("district", "street", "community", "grid", "professional")
+PARENT_LEVEL_BY_LENGTH = {6: "district", 9: "street", 12: "community", 15: "grid"}
 
 blueprint = Blueprint("api", __name__)
 
 
 def get_store() -> Store:
     return current_app.extensions[STORE_KEY]
+
+
+def get_cache():
+    """The shared query cache, or None when the app runs without one (tests of raw queries)."""
+    return current_app.extensions.get(CACHE_KEY)
 
 
 def viewer_scope() -> Scope:
@@ -117,20 +123,17 @@ def workers():
 
 @blueprint.get("/api/geo/<level>.geojson")
 def boundaries(level: str):
-    """Boundaries of one level as GeoJSON, cacheable by ETag."""
+    """Boundaries of one level as GeoJSON (optionally only inside ``parent``, or in GCJ-02), cacheable by ETag."""
     if level not in GEO_LEVELS:
         raise InvalidQuery(f"未知的边界层级 {level!r}，应为 {', '.join(GEO_LEVELS)} 之一")
-    body = json.dumps(
-        get_store().boundaries(level, viewer_scope()), ensure_ascii=False, separators=(",", ":")
-    )
-    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
-    if request.if_none_match.contains(etag):
-        return Response(status=304)
-    response = Response(body, mimetype="application/geo+json")
-    response.set_etag(etag)
-    response.cache_control.public = True
-    response.cache_control.max_age = 300
-    return response
+    args = single_values(request.args)
+    viewer = viewer_scope()
+    parent = args.get("parent")
+    if parent:
+        within = Scope.parse(PARENT_LEVEL_BY_LENGTH.get(len(parent), "district"), parent)
+        get_store().resolve(within, viewer)
+        viewer = within
+    return geojson_response(get_store().boundaries(level, viewer), crs_arg(args))
 
 
 @blueprint.get("/healthz")

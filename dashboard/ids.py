@@ -1,9 +1,49 @@
 """Component ids, shared by the layout and the callbacks."""
 
 URL = "url"
-KPI_CARDS = "kpi-cards"
-DATA_AS_OF = "data-as-of"
 REFRESH = "refresh-interval"
+ERROR_BANNER = "error-banner"
+DATA_AS_OF = "data-as-of"
+BREADCRUMBS = "breadcrumbs"
+SCOPE_TITLE = "scope-title"
+
+# Filters
+PRESET = "filter-preset"
+DATE_RANGE = "filter-dates"
+KIND = "filter-kind"
+CATEGORY = "filter-category"
+SOURCE = "filter-source"
+STATUS = "filter-status"
+METRIC = "filter-metric"
+LAYERS = "filter-layers"
+PROFESSIONAL = "filter-professional"
+BASEMAP = "filter-basemap"
+
+# Map
+MAP = "map"
+BASE_PANE = "map-base"
+GRID_LAYER = "layer-grids"
+UNIT_LAYER = "layer-units"
+OUTLINE_LAYER = "layer-outline"
+HEAT_LAYER = "layer-heat"
+WORKER_LAYER = "layer-workers"
+PROFESSIONAL_LAYER = "layer-professional"
+MAP_LEGEND = "map-legend"
+MAP_INFO = "map-info"
+
+# Panels
+KPI_CARDS = "kpi-cards"
+TREND = "panel-trend"
+BREAKDOWN_KIND = "panel-kind"
+BREAKDOWN_CATEGORY = "panel-category"
+BREAKDOWN_SOURCE = "panel-source"
+RANKING = "panel-ranking"
+FUNNEL = "panel-funnel"
+ESCALATION = "panel-escalation"
+GRID_PROFILE = "panel-grid-profile"
+APPEAL_TABLE = "panel-appeals"
+TIMELINE = "panel-timeline"
+GRID_SECTION = "grid-section"
 
 
 def kpi_card(key: str) -> str:

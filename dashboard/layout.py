@@ -2,30 +2,37 @@
 
 from __future__ import annotations
 
+import dash_ag_grid as dag
+import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.state import DEFAULT_LAYERS, LAYERS, METRICS, PRESETS
+from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
 from geo.kpis import KPI_LABELS
+from layers.choropleth import grid_layer
+from layers.heat import BOUNDS as HEAT_BOUNDS
+from layers.units import outline_layer, units_layer
 
 OSM_CREDIT = "地图边界 © OpenStreetMap contributors（ODbL）"
+LAOSHAN_CENTER = [36.19, 120.56]
+#: A 1×1 transparent PNG, so the heat overlay has a valid image before the first update.
+EMPTY_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 
-def page() -> html.Div:
+def page(basemaps: list[tuple[str, str]] | None = None) -> html.Div:
+    """The command-center screen. ``basemaps`` are (code, label) pairs offered in the picker."""
+    basemaps = basemaps or [("vector-light", "矢量底图（浅色，离线）")]
     return html.Div(
         className="page",
         children=[
-            dcc.Location(id=ids.URL),
+            dcc.Location(id=ids.URL, refresh=False),
             dcc.Interval(id=ids.REFRESH, interval=60_000),
             header(),
-            html.Main(
-                className="content",
-                children=[
-                    html.H2("近30天诉求办理总览", className="section-title"),
-                    dcc.Loading(
-                        html.Div(id=ids.KPI_CARDS, className="kpi-grid", children=kpi_placeholders())
-                    ),
-                ],
-            ),
+            html.Div(id=ids.ERROR_BANNER, className="error-banner", hidden=True),
+            filter_bar(basemaps),
+            html.Main(className="workspace", children=[map_panel(basemaps), side_panels()]),
+            grid_section(),
             html.Footer(className="footer", children=[html.Span(id=ids.DATA_AS_OF), html.Span(OSM_CREDIT)]),
         ],
     )
@@ -35,17 +42,166 @@ def header() -> html.Header:
     return html.Header(
         className="header",
         children=[
-            html.H1("智治大脑"),
-            html.Span("崂山区“崂先办”诉求解决平台 · 社会治理指挥中心", className="subtitle"),
+            html.Div([html.H1("智治大脑"), html.Span("崂山区“崂先办”诉求解决平台 · 社会治理指挥中心", className="subtitle")]),
+            html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "层级导航"}),
         ],
     )
+
+
+def _options(vocabulary: dict[str, str]) -> list[dict]:
+    return [{"label": label, "value": code} for code, label in vocabulary.items()]
+
+
+def filter_bar(basemaps: list[tuple[str, str]]) -> html.Div:
+    return html.Div(
+        className="filter-bar",
+        children=[
+            dcc.RadioItems(
+                id=ids.PRESET,
+                options=[*_options(PRESETS), {"label": "自定义", "value": "custom"}],
+                value="30d",
+                className="segmented",
+                inline=True,
+            ),
+            dcc.DatePickerRange(id=ids.DATE_RANGE, display_format="YYYY-MM-DD", minimum_nights=0,
+                                start_date_placeholder_text="开始", end_date_placeholder_text="结束"),
+            dcc.Dropdown(id=ids.KIND, options=_options(KINDS), multi=True, placeholder="诉求类型", className="filter"),
+            dcc.Dropdown(id=ids.CATEGORY, options=[{"label": c.label, "value": c.code} for c in CATEGORIES],
+                         multi=True, placeholder="诉求类别", className="filter wide"),
+            dcc.Dropdown(id=ids.SOURCE, options=_options(SOURCES), multi=True, placeholder="来源", className="filter"),
+            dcc.Dropdown(id=ids.STATUS, options=_options(STATUSES), multi=True, placeholder="状态", className="filter"),
+        ],
+    )
+
+
+def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
+    return html.Section(
+        className="map-panel",
+        children=[
+            dl.Map(
+                id=ids.MAP,
+                center=LAOSHAN_CENTER,
+                zoom=11,
+                minZoom=9,
+                maxZoom=18,
+                zoomSnap=0.25,
+                preferCanvas=False,
+                className="map",
+                children=[
+                    # Below the tile pane (200): tiles cover the vector base, and it shows where they fail.
+                    dl.Pane(dl.LayerGroup(id=ids.BASE_PANE), name="vector-base", style={"zIndex": 150}),
+                    # Explicit panes fix the stacking order, whatever order layers are (re)added in.
+                    dl.Pane(grid_layer(ids.GRID_LAYER, "/api/geo/grid.geojson", {}), name="grids", style={"zIndex": 410}),
+                    dl.Pane(dl.ImageOverlay(id=ids.HEAT_LAYER, url=EMPTY_PNG, bounds=HEAT_BOUNDS, opacity=0.0,
+                                            interactive=False), name="heat", style={"zIndex": 420}),
+                    dl.Pane(dl.LayerGroup(id=ids.PROFESSIONAL_LAYER), name="professional", style={"zIndex": 430}),
+                    dl.Pane(units_layer(ids.UNIT_LAYER, "/api/geo/street.geojson"), name="units", style={"zIndex": 440}),
+                    dl.Pane(outline_layer(ids.OUTLINE_LAYER, "/api/geo/district.geojson"), name="outline",
+                            style={"zIndex": 450, "pointerEvents": "none"}),
+                    dl.Pane(dl.LayerGroup(id=ids.WORKER_LAYER), name="workers", style={"zIndex": 460}),
+                    dl.ScaleControl(position="bottomleft", imperial=False),
+                ],
+            ),
+            html.Div(
+                className="map-toolbar",
+                children=[
+                    dcc.Dropdown(id=ids.METRIC, options=[{"label": f"网格着色：{v[0]}", "value": k} for k, v in METRICS.items()],
+                                 value="density", clearable=False, className="toolbar-select"),
+                    dcc.Checklist(id=ids.LAYERS, options=_options(LAYERS), value=list(DEFAULT_LAYERS), inline=True,
+                                  className="layer-toggles"),
+                    dcc.Dropdown(id=ids.PROFESSIONAL, options=_options(PROFESSIONAL_TYPES), placeholder="专业网格叠加",
+                                 className="toolbar-select"),
+                    dcc.Dropdown(id=ids.BASEMAP, options=[{"label": label, "value": code} for code, label in basemaps],
+                                 value=basemaps[0][0], clearable=False, className="toolbar-select"),
+                ],
+            ),
+            html.Div(id=ids.MAP_LEGEND, className="map-legend"),
+            html.Div(id=ids.MAP_INFO, className="map-info", hidden=True),
+        ],
+    )
+
+
+def side_panels() -> html.Aside:
+    return html.Aside(
+        className="side",
+        children=[
+            html.H2(id=ids.SCOPE_TITLE, className="scope-title"),
+            dcc.Loading(html.Div(id=ids.KPI_CARDS, className="kpi-grid", children=kpi_placeholders()), type="dot"),
+            card("受理与办结趋势", dcc.Loading(dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="chart"))),
+            card("下级单位排名（按办结率，低者在前；点击下钻）", dcc.Loading(html.Div(id=ids.RANKING))),
+            html.Div(
+                className="two-col",
+                children=[
+                    card("诉求类型", dcc.Graph(id=ids.BREAKDOWN_KIND, config={"displayModeBar": False}, className="chart small")),
+                    card("来源渠道", dcc.Graph(id=ids.BREAKDOWN_SOURCE, config={"displayModeBar": False}, className="chart small")),
+                ],
+            ),
+            card("诉求类别 TOP 10", dcc.Graph(id=ids.BREAKDOWN_CATEGORY, config={"displayModeBar": False}, className="chart")),
+            html.Div(
+                className="two-col",
+                children=[
+                    card("办理流程", dcc.Graph(id=ids.FUNNEL, config={"displayModeBar": False}, className="chart small")),
+                    card("处置层级", dcc.Graph(id=ids.ESCALATION, config={"displayModeBar": False}, className="chart small")),
+                ],
+            ),
+        ],
+    )
+
+
+def grid_section() -> html.Section:
+    """Shown at grid level: the grid's profile, its appeals and an appeal's timeline."""
+    return html.Section(
+        id=ids.GRID_SECTION,
+        className="grid-section",
+        hidden=True,
+        children=[
+            card("网格概况", html.Div(id=ids.GRID_PROFILE)),
+            card(
+                "诉求列表（个人信息已脱敏，点击查看办理过程）",
+                dag.AgGrid(
+                    id=ids.APPEAL_TABLE,
+                    columnDefs=APPEAL_COLUMNS,
+                    rowData=[],
+                    defaultColDef={"sortable": True, "resizable": True, "filter": True},
+                    getRowId="params.data.id",
+                    dashGridOptions={"pagination": True,
+                                     "paginationPageSize": 20, "localeText": {"noRowsToShow": "暂无诉求"}},
+                    style={"height": "420px"},
+                    className="ag-theme-quartz",
+                ),
+            ),
+            card("办理过程", html.Div(id=ids.TIMELINE, children=empty_state("点击列表中的诉求查看办理过程"))),
+        ],
+    )
+
+
+APPEAL_COLUMNS = [
+    {"field": "id", "headerName": "编号", "width": 90},
+    {"field": "accepted_at", "headerName": "受理时间", "width": 150},
+    {"field": "category_label", "headerName": "类别", "width": 110},
+    {"field": "title", "headerName": "标题", "flex": 1, "minWidth": 200},
+    {"field": "status_label", "headerName": "状态", "width": 90},
+    {"field": "level_label", "headerName": "层级", "width": 80},
+    {"field": "source_label", "headerName": "来源", "width": 120},
+    {"field": "reporter_name", "headerName": "诉求人", "width": 90},
+    {"field": "reporter_phone", "headerName": "电话", "width": 130},
+]
+
+
+def card(title: str, body) -> html.Div:
+    return html.Div(className="card", children=[html.H3(title, className="card-title"), body])
+
+
+def empty_state(text: str) -> html.Div:
+    return html.Div(text, className="empty-state")
 
 
 def kpi_placeholders() -> list[html.Div]:
     return [kpi_card(key, "—") for key in KPI_LABELS]
 
 
-def kpi_card(key: str, value: str) -> html.Div:
+def kpi_card(key: str, value: str, delta: str = "", trend: str = "") -> html.Div:
+    """``trend`` is "up-good", "up-bad", "down-good", "down-bad" or "" (no change or no comparison)."""
     label, unit = KPI_LABELS[key]
     return html.Div(
         className="kpi-card",
@@ -53,5 +209,16 @@ def kpi_card(key: str, value: str) -> html.Div:
         children=[
             html.Div(label, className="kpi-label"),
             html.Div([html.Span(value, className="kpi-value"), html.Span(unit, className="kpi-unit")]),
+            html.Div(delta, className=f"kpi-delta {trend}", title="较上一周期"),
         ],
     )
+
+
+def breadcrumbs(crumbs: list[tuple[str, str | None]]) -> list:
+    """(label, href) pairs; the last is the current unit and has no link."""
+    out = []
+    for i, (label, href) in enumerate(crumbs):
+        if i:
+            out.append(html.Span("›", className="crumb-sep"))
+        out.append(dcc.Link(label, href=href, className="crumb") if href else html.Span(label, className="crumb current"))
+    return out

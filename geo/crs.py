@@ -9,7 +9,11 @@ Works on floats and on numpy arrays alike.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import shapely
+import shapely.geometry
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323
@@ -86,3 +90,17 @@ def to_wgs84(lon, lat, crs: str):
 
 def _unwrap(a: np.ndarray):
     return float(a) if a.ndim == 0 else a
+
+
+def geojson_to_gcj02(collection: dict) -> dict:
+    """A FeatureCollection with every coordinate moved to GCJ-02, for overlays on GCJ-02 tiles."""
+
+    def move(coords):
+        lon, lat = wgs84_to_gcj02(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
+
+    features = []
+    for feature in collection["features"]:
+        geom = shapely.transform(shapely.geometry.shape(feature["geometry"]), move)
+        features.append({**feature, "geometry": json.loads(shapely.to_geojson(geom))})
+    return {**collection, "features": features}

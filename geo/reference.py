@@ -22,6 +22,11 @@ LAYER_FILES = {
 }
 
 
+def read_geojson(name: str, data_dir: Path = DATA_DIR) -> dict:
+    """A committed file as parsed GeoJSON (for static base-map layers such as ``neighbours``)."""
+    return json.loads((data_dir / f"{name}.geojson").read_text(encoding="utf-8"))
+
+
 def read_layer(level: str, data_dir: Path = DATA_DIR) -> gpd.GeoDataFrame:
     return gpd.read_file(data_dir / LAYER_FILES[level])
 

@@ -9,6 +9,7 @@ import pytest
 
 from app import create_app
 from dashboard import settings
+from dashboard.figures import format_kpi
 from geo.kpis import KPI_LABELS
 
 pytestmark = pytest.mark.browser
@@ -18,8 +19,6 @@ CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
 
 
 def test_kpi_cards_show_the_api_numbers(dash_duo, seeded_sqlite_path, tmp_path):
-    from callbacks.kpis import format_kpi
-
     app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}"}))
     dash_duo.start_server(app)
     with urllib.request.urlopen(dash_duo.server_url + "/api/kpis") as r:

@@ -217,6 +217,14 @@ class Store:
         levels = LEVELS[: LEVELS.index(scope.level) + 1]
         return [self.resolve(Scope(level, scope.code[: CODE_LENGTH[level]])) for level in levels]
 
+    def unit_bounds(self, scope: Scope, viewer: Scope = DISTRICT) -> tuple[float, float, float, float]:
+        """(min lon, min lat, max lon, max lat) of a unit, to fit the map to it."""
+        self.resolve(scope, viewer)
+        table = LEVEL_TABLES[scope.level]
+        with self.connect() as conn:
+            wkb = conn.execute(sa.select(self.backend.geom_out(table.c.geom)).where(table.c.code == scope.code)).scalar()
+        return tuple(float(v) for v in shapely.from_wkb(wkb).bounds)
+
     def children(self, scope: Scope, viewer: Scope = DISTRICT) -> list[Unit]:
         """The units one level below ``scope`` (none below a grid)."""
         self.resolve(scope, viewer)
@@ -394,16 +402,23 @@ class Store:
         return ids
 
     def _existing_ids(self, conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        """Ids of appeals already stored under these (source, source_ref) keys."""
+        """Ids of appeals already stored under these (source, source_ref) keys.
+
+        One equality-plus-IN lookup per source and slice, so both backends walk
+        the unique index instead of planning thousands of OR branches.
+        """
         a = t.appeals
+        by_source: dict[str, list[str]] = {}
+        for source, ref in set(keys):
+            by_source.setdefault(source, []).append(ref)
         found: dict[tuple[str, str], int] = {}
-        unique = sorted(set(keys))
-        for start in range(0, len(unique), 500):
-            batch = unique[start : start + 500]
-            rows = conn.execute(
-                sa.select(a.c.source, a.c.source_ref, a.c.id).where(sa.tuple_(a.c.source, a.c.source_ref).in_(batch))
-            )
-            found.update({(source, ref): appeal_id for source, ref, appeal_id in rows})
+        for source, refs in sorted(by_source.items()):
+            refs.sort()
+            for start in range(0, len(refs), 900):
+                rows = conn.execute(
+                    sa.select(a.c.source_ref, a.c.id).where(a.c.source == source, a.c.source_ref.in_(refs[start : start + 900]))
+                )
+                found.update({(source, ref): appeal_id for ref, appeal_id in rows})
         return found
 
     def analyze(self) -> None:

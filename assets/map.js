@@ -1,0 +1,71 @@
+/* Map styling functions, referenced from Python as {"variable": "zhizhi.map.<name>"}.
+   They read only what the server put in each layer's `hideout`, so restyling never resends geometry. */
+window.zhizhi = window.zhizhi || {};
+window.zhizhi.map = (function () {
+  function classColor(value, breaks, colors, noData) {
+    if (value === null || value === undefined) { return noData; }
+    for (var i = 0; i < breaks.length; i++) {
+      if (value < breaks[i]) { return colors[i]; }
+    }
+    return colors[colors.length - 1];
+  }
+  function dark(context) { return context && context.hideout && context.hideout.dark; }
+  return {
+    gridStyle: function (feature, context) {
+      var h = (context && context.hideout) || {};
+      var code = feature.properties.code;
+      var values = h.values || {};
+      var inScope = !h.scope || code.indexOf(h.scope) === 0;
+      var selected = h.selected && code === h.selected;
+      if (h.visible === false) { return { opacity: 0, fillOpacity: 0 }; }
+      return {
+        fillColor: classColor(values[code], h.breaks || [], h.colors || ["#ccc"], h.noData || "#e6e9ee"),
+        fillOpacity: inScope ? 0.72 : 0.18,
+        color: selected ? "#0b3d91" : "#ffffff",
+        weight: selected ? 3 : 0.6,
+        opacity: inScope ? 0.9 : 0.4
+      };
+    },
+    hoverStyle: function () { return { weight: 3, color: "#0b3d91", opacity: 1 }; },
+    unitStyle: function (feature, context) {
+      var h = (context && context.hideout) || {};
+      var selected = h.selected && feature.properties.code === h.selected;
+      if (h.visible === false) { return { fill: true, fillOpacity: 0, opacity: 0 }; }
+      return { fill: true, fillOpacity: 0, color: selected ? "#0b3d91" : "#33475b", weight: selected ? 3 : 1.6, opacity: 0.9 };
+    },
+    unitLabel: function (feature, layer) {
+      layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "unit-label" });
+    },
+    outlineStyle: function () { return { fill: false, color: "#0b3d91", weight: 3.5, opacity: 1, dashArray: null }; },
+    professionalFilter: function (feature, context) {
+      return feature.properties.type === ((context && context.hideout) || {}).type;
+    },
+    professionalLabel: function (feature, layer) {
+      layer.bindTooltip(feature.properties.name, { sticky: true });
+    },
+    professionalStyle: function () { return { fill: false, color: "#6f42c1", weight: 2, dashArray: "6 4", opacity: 0.9 }; },
+    neighbourStyle: function (feature, context) {
+      return dark(context)
+        ? { fillColor: "#1c2633", fillOpacity: 1, color: "#2d3b4d", weight: 1 }
+        : { fillColor: "#eef0f3", fillOpacity: 1, color: "#c9ced6", weight: 1 };
+    },
+    landStyle: function (feature, context) {
+      return dark(context)
+        ? { fillColor: "#233246", fillOpacity: 1, color: "#4b6282", weight: 1.5 }
+        : { fillColor: "#ffffff", fillOpacity: 1, color: "#8a97a8", weight: 1.5 };
+    },
+    workerMarker: function (feature, latlng, context) {
+      var h = (context && context.hideout) || {};
+      var p = feature.properties;
+      var marker = L.circleMarker(latlng, {
+        radius: 5,
+        fillColor: (h.typeColors || {})[p.type] || "#1f6feb",
+        fillOpacity: p.status === "offline" ? 0.35 : 0.95,
+        color: (h.statusColors || {})[p.status] || "#ffffff",
+        weight: 2
+      });
+      marker.bindTooltip(p.tooltip);
+      return marker;
+    }
+  };
+})();

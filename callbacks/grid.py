@@ -1,0 +1,90 @@
+"""Grid level: the grid's profile, its appeals (masked) and an appeal's workflow timeline."""
+
+from __future__ import annotations
+
+from dash import Input, Output, html
+
+from dashboard import ids, layout
+from dashboard.api import get_store, viewer_scope
+from dashboard.views import view_state
+from geo.domain import CATEGORY_BY_CODE, HANDLING_LEVELS, KEY_POPULATION_TYPES, SOURCES, STATUSES
+from geo.store.errors import NotFound
+
+PROFILE_FIELDS = (
+    ("households", "户数"), ("population", "人口"), ("buildings", "楼栋"), ("house_numbers", "门牌"),
+    ("legal_persons", "法人"), ("key_population", "重点人群"),
+)
+
+
+def profile_view(profile: dict, workers: list[dict]) -> html.Div:
+    stats = [html.Div([html.Div(f"{profile[k]:,}", className="stat-value"), html.Div(label, className="stat-label")],
+                      className="stat") for k, label in PROFILE_FIELDS]
+    key_pop = [html.Span(f"{KEY_POPULATION_TYPES[k]} {n}", className="chip") for k, n in profile["key_population_by_type"].items() if n]
+    staff = [html.Span(f"{w['name']}（{'专职' if w['type'] == 'full_time' else '行业' if w['type'] == 'industry' else '窗口'}）",
+                       className="chip worker") for w in workers]
+    return html.Div([
+        html.Div(stats, className="stats"),
+        html.Div([html.Span("重点人群（仅统计数）：", className="muted"), *key_pop], className="chips"),
+        html.Div([html.Span("网格员：", className="muted"), *(staff or [html.Span("暂无", className="muted")])],
+                 className="chips"),
+    ])
+
+
+def appeal_rows(items: list[dict]) -> list[dict]:
+    """Rows for the table: codes to labels, times to minutes; names and phones arrive masked."""
+    return [
+        {
+            **item,
+            "accepted_at": item["accepted_at"][:16].replace("T", " "),
+            "category_label": CATEGORY_BY_CODE[item["category"]].label,
+            "status_label": STATUSES[item["status"]],
+            "level_label": HANDLING_LEVELS[item["level"]],
+            "source_label": SOURCES[item["source"]],
+        }
+        for item in items
+    ]
+
+
+def timeline_view(events: list[dict]) -> html.Ol:
+    return html.Ol(className="timeline", children=[
+        html.Li([
+            html.Span(e["at"][:16].replace("T", " "), className="tl-time"),
+            html.Span(STATUSES[e["to_status"]], className="tl-status"),
+            html.Span(f"{HANDLING_LEVELS[e['level']]} · {e['actor']}", className="tl-actor"),
+        ]) for e in events
+    ])
+
+
+def register(app) -> None:
+    @app.callback(
+        Output(ids.GRID_SECTION, "hidden"),
+        Output(ids.GRID_PROFILE, "children"),
+        Output(ids.APPEAL_TABLE, "rowData"),
+        Output(ids.TIMELINE, "children", allow_duplicate=True),
+        Input(ids.URL, "search"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def show_grid(search):
+        state = view_state(search)
+        if state.scope.level != "grid":
+            return True, [], [], layout.empty_state("点击列表中的诉求查看办理过程")
+        store, viewer = get_store(), viewer_scope()
+        profile = store.grid_profile(state.scope.code, viewer)
+        workers = store.workers(state.scope, viewer)["items"]
+        items = store.appeals(state.scope, state.window, limit=1000, filters=state.filters, viewer=viewer)["items"]
+        return False, profile_view(profile, workers), appeal_rows(items), layout.empty_state("点击列表中的诉求查看办理过程")
+
+    @app.callback(
+        Output(ids.TIMELINE, "children"),
+        Input(ids.APPEAL_TABLE, "cellClicked"),
+        prevent_initial_call=True,
+    )
+    def show_timeline(cell):
+        if not cell:
+            return layout.empty_state("点击列表中的诉求查看办理过程")
+        try:
+            appeal_id = int(cell["rowId"])  # from the browser: checked, then authorized by the store
+            events = get_store().appeal_events(appeal_id, viewer_scope())
+        except (KeyError, TypeError, ValueError, NotFound):
+            return layout.empty_state("未找到该诉求")
+        return timeline_view(events)

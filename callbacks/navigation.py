@@ -1,0 +1,123 @@
+"""The URL is the state: controls and map clicks write it, and a URL change sets the controls.
+
+One callback does both directions, because Dash forbids a cycle between two.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+from dash import Input, Output, State, ctx, no_update
+
+from dashboard import ids
+from dashboard.api import get_store, viewer_scope
+from dashboard.state import LAYERS, PRESETS, ViewState, preset_window
+from dashboard.views import today
+from geo.scope import CODE_LENGTH, Filters, InvalidQuery, Scope, Window
+from geo.store.errors import StoreError
+
+CONTROL_IDS = (ids.PRESET, ids.DATE_RANGE, ids.KIND, ids.CATEGORY, ids.SOURCE, ids.STATUS, ids.METRIC, ids.LAYERS,
+               ids.PROFESSIONAL)
+
+
+def preset_of(window: Window, day: date) -> str:
+    """The quick-range button a window corresponds to today, or "custom"."""
+    for code in PRESETS:
+        if preset_window(code, day) == window:
+            return code
+    return "custom"
+
+
+def controls_from_state(state: ViewState, day: date) -> tuple:
+    f = state.filters
+    return (
+        preset_of(state.window, day),
+        state.window.start.isoformat(),
+        (state.window.end - timedelta(days=1)).isoformat(),
+        list(f.kind), list(f.category), list(f.source), list(f.status),
+        state.metric, list(state.layers), state.professional or None,
+    )
+
+
+def state_from_controls(current: ViewState, trigger: str | None, values: dict, day: date) -> ViewState:
+    """A new state after the user touched one control; the others keep their values."""
+    window = current.window
+    if trigger == ids.PRESET and values["preset"] in PRESETS:
+        window = preset_window(values["preset"], day)
+    elif trigger == ids.DATE_RANGE and values["start"] and values["end"]:
+        start, last = date.fromisoformat(values["start"][:10]), date.fromisoformat(values["end"][:10])
+        window = Window.parse(start.isoformat(), (last + timedelta(days=1)).isoformat(), day)
+    filters = Filters.parse({name: ",".join(values[name] or []) for name in ("kind", "category", "source", "status")})
+    chosen = set(values["layers"] or ())
+    return replace(current, window=window, filters=filters, metric=values["metric"] or "density",
+                   layers=tuple(x for x in LAYERS if x in chosen), professional=values["professional"] or "")
+
+
+def drill_target(click: dict | None) -> Scope | None:
+    """The unit a map click asks to open, from the clicked feature's code."""
+    if not click or "properties" not in click:
+        return None
+    code = str(click["properties"].get("code", ""))
+    level = {length: level for level, length in CODE_LENGTH.items()}.get(len(code))
+    return Scope.parse(level, code) if level else None
+
+
+def register(app) -> None:
+    @app.callback(
+        Output(ids.URL, "search"),
+        Output(ids.PRESET, "value"),
+        Output(ids.DATE_RANGE, "start_date"),
+        Output(ids.DATE_RANGE, "end_date"),
+        Output(ids.KIND, "value"),
+        Output(ids.CATEGORY, "value"),
+        Output(ids.SOURCE, "value"),
+        Output(ids.STATUS, "value"),
+        Output(ids.METRIC, "value"),
+        Output(ids.LAYERS, "value"),
+        Output(ids.PROFESSIONAL, "value"),
+        Output(ids.ERROR_BANNER, "children"),
+        Output(ids.ERROR_BANNER, "hidden"),
+        Input(ids.URL, "search"),
+        Input(ids.PRESET, "value"),
+        Input(ids.DATE_RANGE, "start_date"),
+        Input(ids.DATE_RANGE, "end_date"),
+        Input(ids.KIND, "value"),
+        Input(ids.CATEGORY, "value"),
+        Input(ids.SOURCE, "value"),
+        Input(ids.STATUS, "value"),
+        Input(ids.METRIC, "value"),
+        Input(ids.LAYERS, "value"),
+        Input(ids.PROFESSIONAL, "value"),
+        Input(ids.UNIT_LAYER, "clickData"),
+        State(ids.URL, "pathname"),
+    )
+    def sync(search, preset, start, end, kind, category, source, status, metric, layers, professional, unit_click,
+             _path):
+        day = today()
+        trigger = ctx.triggered_id
+        try:
+            current = ViewState.from_search(search, day)
+        except InvalidQuery as exc:
+            # A forged or stale link: say so and show the default view.
+            default = ViewState.from_search("", day)
+            return (default.to_search(), *controls_from_state(default, day), f"链接参数有误，已显示默认视图：{exc}", False)
+        if trigger in (None, ids.URL):
+            return (no_update, *controls_from_state(current, day), no_update, True)
+        try:
+            if trigger == ids.UNIT_LAYER:
+                target = drill_target(unit_click)
+                if target is None:
+                    return (no_update,) * 11 + (no_update, True)
+                get_store().resolve(target, viewer_scope())
+                new = current.with_scope(target)
+            else:
+                values = {"preset": preset, "start": start, "end": end, "kind": kind, "category": category,
+                          "source": source, "status": status, "metric": metric, "layers": layers,
+                          "professional": professional}
+                new = state_from_controls(current, trigger, values, day)
+        except (InvalidQuery, StoreError) as exc:
+            return (no_update,) * 11 + (str(exc), False)
+        search_out = new.to_search()
+        controls = controls_from_state(new, day)
+        return (search_out if search_out != (search or "") else no_update, *controls, no_update, True)

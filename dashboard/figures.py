@@ -1,0 +1,169 @@
+"""Pure render functions: view data in, Plotly figures and components out."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from dash import dcc, html
+
+from dashboard import layout
+from geo.domain import CATEGORY_BY_CODE, HANDLING_LEVELS, KINDS, SOURCES, STATUS_ORDER, STATUSES
+from geo.kpis import KPI_LABELS
+
+FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+COLORS = ["#1f6feb", "#2da44e", "#d4a72c", "#cf222e", "#8250df", "#0a7ea4", "#bf3989", "#57606a"]
+#: KPIs where a rise is bad news.
+LOWER_IS_BETTER = {"overdue_open", "mean_hours_to_close"}
+#: Counts whose rise is neither good nor bad.
+NEUTRAL = {"accepted"}
+
+
+def format_kpi(key: str, kpi: dict) -> str:
+    """A KPI value as the card shows it: shares as percentages, counts with separators."""
+    value = kpi["value"]
+    if value is None:
+        return "—"
+    unit = KPI_LABELS[key][1]
+    if unit == "%":
+        return f"{value * 100:.1f}"
+    if unit == "小时":
+        return f"{value:.1f}"
+    return f"{value:,}"
+
+
+def kpi_delta(key: str, now: dict, before: dict) -> tuple[str, str]:
+    """(text, css class) comparing with the previous window of equal length."""
+    a, b = now["value"], before["value"]
+    if a is None or b is None:
+        return "较上期 —", ""
+    unit = KPI_LABELS[key][1]
+    diff = a - b
+    if unit == "%":
+        text = f"{abs(diff) * 100:.1f} 个百分点"
+    elif b:
+        text = f"{abs(diff) / b * 100:.1f}%"
+    else:
+        text = f"{abs(diff):,.1f}" if isinstance(diff, float) else f"{abs(diff):,}"
+    if abs(diff) < 1e-9:
+        return "较上期 持平", "flat"
+    arrow = "↑" if diff > 0 else "↓"
+    if key in NEUTRAL:
+        return f"较上期 {arrow} {text}", "up" if diff > 0 else "down"
+    good = (diff > 0) != (key in LOWER_IS_BETTER)
+    return f"较上期 {arrow} {text}", ("up" if diff > 0 else "down") + ("-good" if good else "-bad")
+
+
+def kpi_cards(summary: dict) -> list:
+    cards = []
+    for key in KPI_LABELS:
+        delta, trend = kpi_delta(key, summary["kpis"][key], summary["previous"][key])
+        cards.append(layout.kpi_card(key, format_kpi(key, summary["kpis"][key]), delta, trend))
+    return cards
+
+
+def _base(fig: go.Figure, height: int = 220) -> go.Figure:
+    fig.update_layout(
+        height=height,
+        margin={"l": 8, "r": 8, "t": 8, "b": 8},
+        font={"family": FONT, "size": 12, "color": "#1d2633"},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        legend={"orientation": "h", "y": 1.12, "x": 0},
+        colorway=COLORS,
+    )
+    return fig
+
+
+def empty_figure(text: str = "当前条件下暂无数据", height: int = 220) -> go.Figure:
+    fig = _base(go.Figure(), height)
+    fig.add_annotation(text=text, showarrow=False, font={"size": 14, "color": "#6b7785"}, x=0.5, y=0.5,
+                       xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def trend_figure(trend: list[dict]) -> go.Figure:
+    if not trend or not any(d["received"] or d["closed"] for d in trend):
+        return empty_figure()
+    days = [d["day"] for d in trend]
+    fig = _base(go.Figure())
+    fig.add_trace(go.Scatter(x=days, y=[d["received"] for d in trend], name="受理", mode="lines",
+                             line={"width": 2.5}, hovertemplate="%{x}<br>受理 %{y} 件<extra></extra>"))
+    fig.add_trace(go.Scatter(x=days, y=[d["closed"] for d in trend], name="办结", mode="lines",
+                             line={"width": 2.5}, hovertemplate="%{x}<br>办结 %{y} 件<extra></extra>"))
+    fig.update_xaxes(showgrid=False, tickformat="%m-%d")
+    fig.update_yaxes(gridcolor="#e6e9ee", rangemode="tozero")
+    return fig
+
+
+def donut(counts: dict[str, int], labels: dict[str, str]) -> go.Figure:
+    items = [(labels.get(k, k), v) for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v]
+    if not items:
+        return empty_figure(height=200)
+    fig = _base(go.Figure(go.Pie(labels=[i[0] for i in items], values=[i[1] for i in items], hole=0.55,
+                                 sort=False, textinfo="percent", hovertemplate="%{label}：%{value} 件<extra></extra>")),
+                height=200)
+    fig.update_layout(showlegend=True, legend={"orientation": "v", "x": 1, "y": 0.5})
+    return fig
+
+
+def bars(counts: dict[str, int], labels: dict[str, str], top: int = 10, height: int = 260) -> go.Figure:
+    items = [(labels.get(k, k), v) for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v][:top]
+    if not items:
+        return empty_figure(height=height)
+    items.reverse()
+    fig = _base(go.Figure(go.Bar(x=[i[1] for i in items], y=[i[0] for i in items], orientation="h",
+                                 marker_color="#1f6feb", hovertemplate="%{y}：%{x} 件<extra></extra>")), height=height)
+    fig.update_xaxes(gridcolor="#e6e9ee")
+    return fig
+
+
+def funnel(status_counts: dict[str, int]) -> go.Figure:
+    """How many appeals reached each workflow stage (an appeal at 回访 has passed 受理 … 反馈)."""
+    if not any(status_counts.values()):
+        return empty_figure(height=200)
+    reached = [sum(status_counts.get(s, 0) for s in STATUS_ORDER[i:]) for i in range(len(STATUS_ORDER))]
+    fig = _base(go.Figure(go.Funnel(y=[STATUSES[s] for s in STATUS_ORDER], x=reached, textinfo="value+percent initial",
+                                    marker={"color": COLORS[0]})), height=200)
+    return fig
+
+
+def category_labels() -> dict[str, str]:
+    return {code: c.label for code, c in CATEGORY_BY_CODE.items()}
+
+
+def panel_figures(panels: dict) -> dict[str, go.Figure]:
+    return {
+        "trend": trend_figure(panels["trend"]),
+        "kind": donut(panels["kind"], KINDS),
+        "source": bars(panels["source"], SOURCES, height=200),
+        "category": bars(panels["category"], category_labels()),
+        "funnel": funnel(panels["status"]),
+        "level": donut(panels["level"], HANDLING_LEVELS),
+    }
+
+
+def ranking_table(rows: list[dict], href: callable) -> html.Div:
+    """Child units, worst closure first; each name links one level down."""
+    if not rows:
+        return layout.empty_state("当前层级没有下级单位")
+
+    def pct(v):
+        return "—" if v is None else f"{v * 100:.1f}%"
+
+    header = html.Tr([html.Th(h) for h in ("单位", "受理", "办结率", "按期率", "满意率", "超期")])
+    body = [
+        html.Tr(
+            className="rank-row",
+            children=[
+                html.Td(dcc.Link(r["name"], href=href(r["level"], r["code"]), className="rank-link")),
+                html.Td(f"{r['accepted']:,}"),
+                html.Td(pct(r["closure_rate"]), className="bad" if (r["closure_rate"] or 1) < 0.9 else ""),
+                html.Td(pct(r["on_time_rate"])),
+                html.Td(pct(r["satisfaction_rate"])),
+                html.Td(f"{r['overdue_open']:,}", className="bad" if r["overdue_open"] else ""),
+            ],
+        )
+        for r in rows
+    ]
+    return html.Div(className="rank-wrap", children=html.Table([html.Thead(header), html.Tbody(body)], className="rank"))

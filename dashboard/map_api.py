@@ -1,0 +1,49 @@
+"""Map data by URL: boundaries, base map, worker points and the heat image.
+
+The map loads these with plain GETs, so big geometry never travels through
+Dash callbacks; responses carry ETags or versioned URLs so browsers reuse them.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from dashboard import views
+from dashboard.api import get_cache, get_store, single_values, viewer_scope
+from dashboard.responses import crs_arg, geojson_response
+from dashboard.state import ViewState
+from geo import reference
+from geo.scope import InvalidQuery, Scope
+from layers import workers as worker_layer
+
+blueprint = Blueprint("map_api", __name__)
+STATIC_LAYERS = {"neighbours": "neighbours", "land": "district"}
+
+
+@blueprint.get("/api/map/base/<name>.geojson")
+def base_layer(name: str):
+    """Static base-map shapes from the committed reference data."""
+    if name not in STATIC_LAYERS:
+        raise InvalidQuery(f"未知的底图图层 {name!r}")
+    args = single_values(request.args)
+    return geojson_response(reference.read_geojson(STATIC_LAYERS[name]), crs_arg(args), max_age=86400)
+
+
+@blueprint.get("/api/map/workers.geojson")
+def workers():
+    """Worker positions of a scope as points; names masked by the store."""
+    args = single_values(request.args)
+    doc = get_store().workers(Scope.parse(args.get("scope"), args.get("id")), viewer=viewer_scope())
+    return geojson_response(worker_layer.feature_collection(doc["items"]), crs_arg(args), max_age=10)
+
+
+@blueprint.get("/api/map/heat.png")
+def heat():
+    """The demand heat image of a view (same query parameters as the dashboard URL)."""
+    args = single_values(request.args)
+    state = ViewState.from_search(request.query_string.decode(), views.today())
+    image = views.heat(get_store(), state, get_cache(), viewer=viewer_scope())
+    response = Response(image.png, mimetype="image/png")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600 if args.get("v") else 60  # versioned URLs never go stale
+    return response

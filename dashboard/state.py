@@ -1,0 +1,96 @@
+"""The dashboard's view state, and its round trip through the URL query.
+
+The URL is the single source of truth: every panel, layer and export reads
+the same ``ViewState``, so a deep link reopens exactly the same view and the
+browser's back/forward buttons just work. Query names match ``/api/kpis``
+(``scope``, ``id``, ``from``, ``to``) plus the filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlencode
+
+from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
+
+#: Grid choropleth metrics: code → (label, unit).
+METRICS: dict[str, tuple[str, str]] = {
+    "density": ("诉求密度", "件/km²"),
+    "closure_rate": ("办结率", "%"),
+    "overdue": ("超期未办结", "件"),
+    "satisfaction": ("满意率", "%"),
+}
+#: Toggleable overlays.
+LAYERS: dict[str, str] = {
+    "grids": "网格",
+    "boundaries": "街道/社区边界",
+    "heat": "诉求热力",
+    "workers": "网格员",
+}
+DEFAULT_LAYERS = ("grids", "boundaries", "heat", "workers")
+#: Quick time windows: code → label.
+PRESETS: dict[str, str] = {"today": "今日", "7d": "近7天", "30d": "近30天", "month": "本月", "year": "本年"}
+
+
+def preset_window(preset: str, today: date) -> Window:
+    tomorrow = today + timedelta(days=1)
+    if preset == "today":
+        return Window(today, tomorrow)
+    if preset == "7d":
+        return Window(tomorrow - timedelta(days=7), tomorrow)
+    if preset == "30d":
+        return Window(tomorrow - timedelta(days=30), tomorrow)
+    if preset == "month":
+        return Window(today.replace(day=1), tomorrow)
+    if preset == "year":
+        return Window(today.replace(month=1, day=1), tomorrow)
+    raise InvalidQuery(f"未知的时间范围 {preset!r}")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    scope: Scope = DISTRICT
+    window: Window | None = None
+    filters: Filters = field(default_factory=Filters)
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    metric: str = "density"
+    professional: str = ""
+
+    @classmethod
+    def from_search(cls, search: str | None, today: date) -> ViewState:
+        """Parses ``?scope=…&id=…``; raises InvalidQuery naming the bad parameter."""
+        params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
+        scope = Scope.parse(params.get("scope"), params.get("id"))
+        window = Window.parse(params.get("from"), params.get("to"), today)
+        layers = tuple(x for x in (params.get("layers", ",".join(DEFAULT_LAYERS))).split(",") if x)
+        unknown = [x for x in layers if x not in LAYERS]
+        if unknown:
+            raise InvalidQuery(f"参数 layers 含未知图层：{', '.join(unknown)}")
+        metric = params.get("metric") or "density"
+        if metric not in METRICS:
+            raise InvalidQuery(f"未知的着色指标 metric={metric!r}")
+        from geo.domain import PROFESSIONAL_TYPES
+
+        professional = params.get("pro") or ""
+        if professional and professional not in PROFESSIONAL_TYPES:
+            raise InvalidQuery(f"未知的专业网格类型 pro={professional!r}")
+        return cls(scope, window, Filters.parse(params), layers, metric, professional)
+
+    def to_search(self) -> str:
+        params: dict[str, str] = {}
+        if self.scope != DISTRICT:
+            params.update(scope=self.scope.level, id=self.scope.code)
+        if self.window:
+            params.update({"from": self.window.start.isoformat(), "to": self.window.end.isoformat()})
+        params.update(self.filters.as_params())
+        if self.layers != DEFAULT_LAYERS:
+            params["layers"] = ",".join(self.layers)
+        if self.metric != "density":
+            params["metric"] = self.metric
+        if self.professional:
+            params["pro"] = self.professional
+        return "?" + urlencode(params, safe=",") if params else ""
+
+    def with_scope(self, scope: Scope) -> ViewState:
+        return replace(self, scope=scope)

@@ -1,0 +1,153 @@
+"""What each dashboard view shows, computed from the store and cached.
+
+Callbacks stay thin: they turn the URL into a :class:`ViewState`, ask here
+for plain data, and hand it to pure render functions. The cache lives on the
+filesystem under ``DATA_DIR/cache`` so that every server worker shares it; its
+keys include the store's data version, so a write makes old answers unreachable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import shapely
+import shapely.geometry
+from dash.exceptions import PreventUpdate
+from flask_caching import Cache
+
+from dashboard.state import ViewState
+from geo import kpis as kpi_math
+from geo.domain import LEVELS, LOCAL_TZ
+from geo.scope import InvalidQuery, Scope
+from geo.store.store import Store
+from layers import heat as heat_layer
+
+CHILD_COLUMN = {"district": "street_code", "street": "community_code", "community": "grid_code"}
+
+
+def now() -> datetime:
+    """As-of time of a view: to the minute, so identical views within a minute share a cache entry."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+def cached(cache: Cache | None, store: Store, name: str, parts: tuple, compute: Callable[[], object]):
+    """Returns ``compute()``, from the shared cache when the same question was asked of the same data."""
+    if cache is None:
+        return compute()
+    raw = json.dumps([name, store.url, store.data_version(), *parts], default=str, ensure_ascii=False)
+    key = "view:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value)
+    return value
+
+
+def summary(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
+    """KPIs of the view and of the previous window of equal length, plus breadcrumbs."""
+
+    def compute():
+        doc = store.kpis(state.scope, state.window, as_of=as_of, filters=state.filters)
+        previous = store.kpis(state.scope, state.window.previous(), as_of=as_of, filters=state.filters)
+        crumbs = [{"level": u.level, "code": u.code, "name": u.name} for u in store.lineage(state.scope)]
+        return {"kpis": doc["kpis"], "previous": previous["kpis"], "as_of": doc["as_of"], "name": doc["name"],
+                "lineage": crumbs}
+
+    return cached(cache, store, "summary", (state.to_search(), as_of), compute)
+
+
+def panels(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
+    """Trend, breakdowns, child ranking, funnel and escalation mix of the view."""
+
+    def compute():
+        scope, window, filters = state.scope, state.window, state.filters
+        out = {"trend": store.daily_counts(scope, window, filters)}
+        for name in ("kind", "category", "source", "status", "level"):
+            groups = store.kpi_counts(scope, window, as_of, filters, group_by=name)
+            out[name] = {k: v["accepted"] for k, v in groups.items()}
+        out["ranking"] = ranking(store, scope, state, as_of)
+        return out
+
+    return cached(cache, store, "panels", (state.to_search(), as_of), compute)
+
+
+def ranking(store: Store, scope: Scope, state: ViewState, as_of: datetime) -> list[dict]:
+    """Child units with their KPIs, worst closure first (they need attention)."""
+    if scope.level == "grid":
+        return []
+    groups = store.kpi_counts(scope, state.window, as_of, state.filters, group_by=CHILD_COLUMN[scope.level])
+    rows = []
+    for unit in store.children(scope):
+        k = kpi_math.compute(groups.get(unit.code, {}))
+        rows.append(
+            {
+                "level": unit.level,
+                "code": unit.code,
+                "name": unit.name,
+                "accepted": k["accepted"].value,
+                "closure_rate": k["closure_rate"].value,
+                "on_time_rate": k["on_time_rate"].value,
+                "satisfaction_rate": k["satisfaction_rate"].value,
+                "overdue_open": k["overdue_open"].value,
+            }
+        )
+    rows.sort(key=lambda r: (r["closure_rate"] is None, r["closure_rate"] or 0, -r["accepted"]))
+    return rows
+
+
+def grid_counts(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
+    """Per-grid KPI sums for the choropleth: every grid of the district, so the map stays whole."""
+    district = Scope("district", state.scope.code[:6])
+
+    def compute():
+        return store.kpi_counts(district, state.window, as_of, state.filters, group_by="grid_code")
+
+    return cached(cache, store, "grid_counts", (state.window, state.filters, as_of), compute)
+
+
+def heat(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> heat_layer.Heat:
+    """The heat image of the view's scope, window and filters."""
+    viewer = viewer or Scope("district", state.scope.code[:6])
+
+    def compute():
+        cells = store.heat_counts(
+            state.scope, state.window, state.filters, heat_layer.ORIGIN, heat_layer.CELL, heat_layer.SHAPE, viewer
+        )
+        land = shapely.geometry.shape(store.boundaries("district")["features"][0]["geometry"])
+        return heat_layer.render(cells, heat_layer.land_mask(land))
+
+    return cached(cache, store, "heat", (state.scope, state.window, state.filters), compute)
+
+
+def map_frame(store: Store, state: ViewState, cache: Cache | None = None) -> dict:
+    """Bounds of the scope and the hover figures of its child units."""
+
+    def compute():
+        bounds = store.unit_bounds(state.scope)
+        return {"bounds": bounds}
+
+    return cached(cache, store, "map_frame", (state.scope,), compute)
+
+
+def child_level(scope: Scope) -> str:
+    """The level drawn as clickable units: one below the scope; a grid shows its siblings."""
+    return LEVELS[min(LEVELS.index(scope.level) + 1, len(LEVELS) - 1)]
+
+
+def today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def view_state(search: str | None) -> ViewState:
+    """The state of a URL, for callbacks that only follow it.
+
+    A bad URL is the navigation callback's to report (it resets the view);
+    the followers just keep what they show.
+    """
+    try:
+        return ViewState.from_search(search, today())
+    except InvalidQuery:
+        raise PreventUpdate from None

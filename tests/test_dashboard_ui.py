@@ -1,0 +1,127 @@
+"""The command-center page in a real headless Chromium: numbers, drill-down, history, filters."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from app import create_app
+from dashboard import settings
+from dashboard.figures import format_kpi
+from geo.kpis import KPI_LABELS
+
+pytestmark = pytest.mark.browser
+
+#: Seeded data covers 2026-09-21 … 2026-11-20; this window sits inside it.
+WINDOW = "from=2026-10-21&to=2026-11-21"
+QUIET = "layers=grids,boundaries"  # no worker markers over the polygons we click
+#: Depend on "now", which moves between the API call and the page's.
+CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
+
+
+@pytest.fixture
+def dashboard(dash_duo, seeded_sqlite_path, tmp_path):
+    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
+    dash_duo.start_server(app)
+    dash_duo.driver.set_window_size(1600, 1000)
+    return dash_duo
+
+
+def api(duo, path: str) -> dict:
+    with urllib.request.urlopen(duo.server_url + path) as r:
+        return json.load(r)
+
+
+def wait_until(duo, condition, timeout: int = 20):
+    return WebDriverWait(duo.driver, timeout).until(lambda _driver: condition())
+
+
+def search_params(duo) -> dict:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlparse(duo.driver.current_url).query))
+
+
+def assert_cards_match(duo, query: str) -> None:
+    doc = api(duo, f"/api/kpis?{query}")
+    for key in KPI_LABELS:
+        if key not in CLOCK_DEPENDENT:
+            duo.wait_for_text_to_equal(f"#kpi-{key} .kpi-value", format_kpi(key, doc["kpis"][key]), timeout=20)
+    duo.wait_for_contains_text("#scope-title", doc["name"], timeout=20)
+
+
+def test_cards_match_the_api_and_no_console_errors(dashboard):
+    dashboard.driver.get(f"{dashboard.server_url}/?{WINDOW}")
+    assert_cards_match(dashboard, WINDOW)
+    dashboard.wait_for_contains_text("#breadcrumbs", "崂山区", timeout=20)
+    # All 863 grid polygons are drawn (coloured by the default metric).
+    wait_until(dashboard, lambda: len(dashboard.driver.find_elements(By.CSS_SELECTOR, ".leaflet-grids-pane path")) == 863)
+    assert dashboard.find_element("#map-legend").text.startswith("网格着色")
+    assert dashboard.get_logs() == []
+
+
+def test_click_a_street_drills_in_and_back_returns(dashboard):
+    dashboard.driver.get(f"{dashboard.server_url}/?{WINDOW}&{QUIET}")
+    assert_cards_match(dashboard, WINDOW)
+    streets = dashboard.wait_for_element('path[stroke="#33475b"]', timeout=20)
+    paths = dashboard.driver.find_elements(By.CSS_SELECTOR, 'path[stroke="#33475b"]')
+    assert len(paths) == 5 and streets
+    # The smallest street outline: its box centre lies inside it.
+    target = min(paths, key=lambda p: p.size["width"] * p.size["height"])
+    target.click()
+    wait_until(dashboard, lambda: search_params(dashboard).get("scope") == "street", timeout=20)
+    params = search_params(dashboard)
+    assert params["from"] == "2026-10-21" and params["to"] == "2026-11-21"
+    street = api(dashboard, f"/api/kpis?scope=street&id={params['id']}&{WINDOW}")
+    assert_cards_match(dashboard, f"scope=street&id={params['id']}&{WINDOW}")
+    dashboard.wait_for_contains_text("#breadcrumbs", street["name"])
+    assert "崂山区" in dashboard.find_element("#breadcrumbs").text
+
+    dashboard.driver.back()
+    wait_until(dashboard, lambda: "scope" not in search_params(dashboard), timeout=20)
+    assert_cards_match(dashboard, WINDOW)
+    assert street["name"] not in dashboard.find_element("#breadcrumbs").text
+
+
+def test_deep_link_opens_the_scope(dashboard):
+    query = f"scope=community&id=370212002001&{WINDOW}"
+    dashboard.driver.get(f"{dashboard.server_url}/?{query}")
+    assert_cards_match(dashboard, query)
+    crumbs = dashboard.find_element("#breadcrumbs").text
+    assert "崂山区" in crumbs and "沙子口街道" in crumbs
+
+
+def test_grid_level_shows_profile_appeals_and_timeline(dashboard):
+    grid = "370212001001001"
+    dashboard.driver.get(f"{dashboard.server_url}/?scope=grid&id={grid}&from=2026-09-21&to=2026-11-21")
+    dashboard.wait_for_contains_text("#panel-grid-profile", "户数", timeout=20)
+    rows = dashboard.wait_for_element("#panel-appeals .ag-row", timeout=20)
+    total = api(dashboard, f"/api/appeals?scope=grid&id={grid}&from=2026-09-21&to=2026-11-21&limit=1")["total"]
+    assert total > 0
+    assert "****" in dashboard.find_element("#panel-appeals").text  # phones masked
+    rows.click()
+    dashboard.wait_for_contains_text("#panel-timeline", "受理", timeout=20)
+
+
+def test_a_filter_changes_kpis_and_heat(dashboard):
+    dashboard.driver.get(f"{dashboard.server_url}/?{WINDOW}")
+    assert_cards_match(dashboard, WINDOW)
+    heat_before = dashboard.find_element("img.leaflet-image-layer").get_attribute("src")
+    dashboard.find_element("#filter-kind").click()
+    option = WebDriverWait(dashboard.driver, 10).until(
+        lambda d: d.find_element(By.XPATH, "//*[@role='option' and contains(., '发展诉求')]")
+    )
+    option.click()
+    wait_until(dashboard, lambda: search_params(dashboard).get("kind") == "development", timeout=20)
+    assert_cards_match(dashboard, f"{WINDOW}&kind=development")
+    wait_until(dashboard, lambda: dashboard.find_element("img.leaflet-image-layer").get_attribute("src") != heat_before, timeout=20)
+    assert "kind=development" in dashboard.find_element("img.leaflet-image-layer").get_attribute("src")
+
+
+def test_a_forged_link_gets_a_message_not_a_crash(dashboard):
+    dashboard.driver.get(f"{dashboard.server_url}/?scope=street&id=99999&{WINDOW}")
+    dashboard.wait_for_contains_text("#error-banner", "链接参数有误", timeout=20)
+    dashboard.wait_for_contains_text("#scope-title", "崂山区", timeout=20)
