@@ -69,3 +69,15 @@ window.zhizhi.map = (function () {
     }
   };
 })();
+
+/* Hover box: the name and key figures of the unit under the pointer, from the layer's hideout. */
+window.dash_clientside = window.dash_clientside || {};
+window.dash_clientside.zhizhi = {
+  hoverInfo: function (hover, hideout) {
+    if (!hover || !hover.properties) { return ["", true]; }
+    var p = hover.properties;
+    var figures = (hideout && hideout.figures) || {};
+    var line = figures[p.code] || "";
+    return [p.name + (line ? "｜" + line : ""), false];
+  }
+};

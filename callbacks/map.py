@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from dash import Input, Output, State, html
+import numpy as np
+from dash import ClientsideFunction, Input, Output, State, html
 
 from dashboard import ids
 from dashboard.api import get_cache, get_store
 from dashboard.state import METRICS, ViewState
-from dashboard.views import child_level, grid_counts, map_frame, now, view_state
-from dashboard.views import heat as heat_view
-from layers import choropleth, units, workers
+from dashboard.views import child_level, grid_counts, heat_peak, map_frame, now, ranking, view_state
+from geo.crs import wgs84_to_gcj02
+from geo.domain import WORKER_STATUSES, WORKER_TYPES
+from geo.scope import Scope
+from layers import choropleth, heat, units, workers
 from layers.basemap import base_layers
 
 
@@ -38,7 +41,16 @@ def layer_urls(state: ViewState, crs: str, data_version: str) -> dict[str, str]:
     }
 
 
-def legend(style: dict, heat_on: bool, peak: float | None) -> list:
+def heat_bounds(crs: str) -> list[list[float]]:
+    """The heat lattice's corners, moved to GCJ-02 when the tiles are GCJ-02 (a near-uniform shift here)."""
+    (south, west), (north, east) = heat.BOUNDS
+    if crs != "gcj02":
+        return heat.BOUNDS
+    lons, lats = wgs84_to_gcj02(np.array([west, east]), np.array([south, north]))
+    return [[float(lats[0]), float(lons[0])], [float(lats[1]), float(lons[1])]]
+
+
+def legend(style: dict, heat_on: bool, peak: float | None, workers_on: bool = False) -> list:
     label, unit = METRICS[style["metric"]]
     items = [html.Div(f"网格着色：{label}（{unit}）", className="legend-title")]
     items += [html.Div([html.Span(className="swatch", style={"background": color}), text], className="legend-row")
@@ -48,10 +60,36 @@ def legend(style: dict, heat_on: bool, peak: float | None) -> list:
         items.append(html.Div(className="heat-ramp"))
         items.append(html.Div([html.Span("低"), html.Span(f"高（约 {peak:,.0f} 件/km²）" if peak else "高")],
                               className="heat-scale"))
+    if workers_on:
+        items.append(html.Div("网格员（圆心：类型；描边：状态）", className="legend-title"))
+        items += [html.Div([html.Span(className="dot", style={"background": color}), WORKER_TYPES[code]],
+                           className="legend-row") for code, color in workers.TYPE_COLORS.items()]
+        items.append(html.Div([html.Span([html.Span(className="ring", style={"borderColor": color}), WORKER_STATUSES[code]],
+                                         className="legend-inline") for code, color in workers.STATUS_COLORS.items()],
+                              className="legend-row wrap"))
     return items
 
 
+def hover_figures(store, state: ViewState, as_of, cache) -> dict[str, str]:
+    """Key figures of each clickable unit, shown on hover: the same numbers as the ranking."""
+    parent = state if state.scope.level != "grid" else state.with_scope(Scope("community", state.scope.code[:12]))
+    rows = ranking(store, parent, as_of, cache)
+
+    def pct(v):
+        return "—" if v is None else f"{v * 100:.1f}%"
+
+    return {r["code"]: f"受理 {r['accepted']:,} 件 · 办结率 {pct(r['closure_rate'])} · 超期 {r['overdue_open']} 件" for r in rows}
+
+
 def register(app, providers: dict) -> None:
+    app.clientside_callback(
+        ClientsideFunction(namespace="zhizhi", function_name="hoverInfo"),
+        Output(ids.MAP_INFO, "children"),
+        Output(ids.MAP_INFO, "hidden"),
+        Input(ids.UNIT_LAYER, "hoverData"),
+        State(ids.UNIT_LAYER, "hideout"),
+    )
+
     @app.callback(
         Output(ids.MAP, "viewport"),
         Output(ids.BASE_PANE, "children"),
@@ -62,6 +100,7 @@ def register(app, providers: dict) -> None:
         Output(ids.OUTLINE_LAYER, "url"),
         Output(ids.HEAT_LAYER, "url"),
         Output(ids.HEAT_LAYER, "opacity"),
+        Output(ids.HEAT_LAYER, "bounds"),
         Output(ids.WORKER_LAYER, "children"),
         Output(ids.PROFESSIONAL_LAYER, "children"),
         Output(ids.MAP_LEGEND, "children"),
@@ -86,12 +125,13 @@ def register(app, providers: dict) -> None:
         heat_on = "heat" in state.layers
         peak = None
         if heat_on:
-            peak = heat_view(store, state, cache).peak_per_km2
+            peak = heat_peak(store, state, cache)
         worker_children = [workers.workers_layer("layer-workers-points", urls["workers"])] if "workers" in state.layers else []
         professional = ([units.professional_layer("layer-professional-lines", urls["professional"], state.professional)]
                         if state.professional else [])
         unit_hideout = {"selected": state.scope.code if state.scope.level == "grid" else "",
-                        "visible": "boundaries" in state.layers}
+                        "visible": "boundaries" in state.layers,
+                        "figures": hover_figures(store, state, as_of, cache)}
         return (
             viewport,
             base_layers(provider, urls["neighbours"], urls["land"]),
@@ -102,8 +142,9 @@ def register(app, providers: dict) -> None:
             urls["outline"],
             urls["heat"],
             0.8 if heat_on else 0.0,
+            heat_bounds(provider.crs),
             worker_children,
             professional,
-            legend(style, heat_on, peak),
+            legend(style, heat_on, peak, "workers" in state.layers),
             "map" + ("" if "boundaries" in state.layers else " hide-labels") + (" dark" if provider.dark else ""),
         )

@@ -9,7 +9,7 @@ from dash import Input, Output, html
 from dashboard import figures, ids, layout
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import ViewState
-from dashboard.views import now, panels, summary, view_state
+from dashboard.views import now, panels, ranking, summary, view_state
 from geo.domain import LEVEL_LABELS
 from geo.scope import Scope
 
@@ -68,7 +68,7 @@ def register(app) -> None:
             figs["category"],
             figs["funnel"],
             figs["level"],
-            figures.ranking_table(data["ranking"], lambda level, code: scope_href(state, level, code)),
+            figures.ranking_table(ranking(store, state, as_of, cache), lambda level, code: scope_href(state, level, code)),
             f"数据截至 {head['as_of'][:16].replace('T', ' ')}",
         )
 

@@ -13,8 +13,6 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-import shapely
-import shapely.geometry
 from dash.exceptions import PreventUpdate
 from flask_caching import Cache
 
@@ -60,22 +58,22 @@ def summary(store: Store, state: ViewState, as_of: datetime, cache: Cache | None
 
 
 def panels(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
-    """Trend, breakdowns, child ranking, funnel and escalation mix of the view."""
+    """Trend, breakdowns, funnel and escalation mix of the view."""
 
     def compute():
         scope, window, filters = state.scope, state.window, state.filters
-        out = {"trend": store.daily_counts(scope, window, filters)}
-        for name in ("kind", "category", "source", "status", "level"):
-            groups = store.kpi_counts(scope, window, as_of, filters, group_by=name)
-            out[name] = {k: v["accepted"] for k, v in groups.items()}
-        out["ranking"] = ranking(store, scope, state, as_of)
-        return out
+        return {"trend": store.daily_counts(scope, window, filters), **store.breakdown(scope, window, filters)}
 
     return cached(cache, store, "panels", (state.to_search(), as_of), compute)
 
 
-def ranking(store: Store, scope: Scope, state: ViewState, as_of: datetime) -> list[dict]:
+def ranking(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> list[dict]:
     """Child units with their KPIs, worst closure first (they need attention)."""
+    return cached(cache, store, "ranking", (state.to_search(), as_of), lambda: _ranking(store, state, as_of))
+
+
+def _ranking(store: Store, state: ViewState, as_of: datetime) -> list[dict]:
+    scope = state.scope
     if scope.level == "grid":
         return []
     groups = store.kpi_counts(scope, state.window, as_of, state.filters, group_by=CHILD_COLUMN[scope.level])
@@ -108,18 +106,28 @@ def grid_counts(store: Store, state: ViewState, as_of: datetime, cache: Cache | 
     return cached(cache, store, "grid_counts", (state.window, state.filters, as_of), compute)
 
 
-def heat(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> heat_layer.Heat:
-    """The heat image of the view's scope, window and filters."""
+def heat_cells(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> list:
+    """The view's appeals binned on the heat lattice (bounded by the lattice, whatever the volume)."""
     viewer = viewer or Scope("district", state.scope.code[:6])
 
     def compute():
-        cells = store.heat_counts(
+        return store.heat_counts(
             state.scope, state.window, state.filters, heat_layer.ORIGIN, heat_layer.CELL, heat_layer.SHAPE, viewer
         )
-        land = shapely.geometry.shape(store.boundaries("district")["features"][0]["geometry"])
-        return heat_layer.render(cells, heat_layer.land_mask(land))
 
-    return cached(cache, store, "heat", (state.scope, state.window, state.filters), compute)
+    return cached(cache, store, "heat_cells", (state.scope, state.window, state.filters), compute)
+
+
+def heat(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> heat_layer.Heat:
+    """The heat image of the view's scope, window and filters."""
+    cells = heat_cells(store, state, cache, viewer)
+    return cached(cache, store, "heat", (state.scope, state.window, state.filters),
+                  lambda: heat_layer.render(cells, heat_layer.land_mask(store.land())))
+
+
+def heat_peak(store: Store, state: ViewState, cache: Cache | None = None) -> float:
+    """The legend's top (appeals/km²) without drawing the image; the image is the endpoint's job."""
+    return heat_layer.peak_per_km2(heat_cells(store, state, cache), heat_layer.land_mask(store.land()))
 
 
 def map_frame(store: Store, state: ViewState, cache: Cache | None = None) -> dict:

@@ -375,3 +375,11 @@ def test_panel_queries_identical_on_both_backends(both_stores):
         lambda s: sorted(s.heat_counts(DISTRICT, WINDOW, Filters(), heat.ORIGIN, heat.CELL, heat.SHAPE)),
     ):
         assert store_call(sqlite_store) == store_call(pg_store)
+
+
+def test_breakdown_matches_grouped_kpis(seeded_store):
+    street = Scope("street", "370212003")
+    out = seeded_store.breakdown(street, WINDOW)
+    for dim in ("kind", "category", "source", "status", "level"):
+        grouped = seeded_store.kpi_counts(street, WINDOW, AS_OF, group_by=dim)
+        assert out[dim] == {k: v["accepted"] for k, v in grouped.items()}

@@ -164,8 +164,8 @@ class Backend:
         for table in tables:
             conn.execute(table.delete())
 
-    def after_bulk_load(self, conn: Connection) -> None:
-        """Statistics refresh so the planner picks the KPI indexes. Runs outside a transaction."""
+    def after_bulk_load(self, conn: Connection, table: sa.Table | None = None) -> None:
+        """Statistics refresh (of ``table``, or all) so the planner picks the right indexes. Runs outside a transaction."""
 
 
 class SqliteBackend(Backend):
@@ -225,8 +225,8 @@ class SqliteBackend(Backend):
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         conn.exec_driver_sql(sql, list(frame.itertuples(index=False, name=None)))
 
-    def after_bulk_load(self, conn) -> None:
-        conn.exec_driver_sql("ANALYZE")
+    def after_bulk_load(self, conn, table=None) -> None:
+        conn.exec_driver_sql(f"ANALYZE {table.name}" if table is not None else "ANALYZE")
 
 
 class PostgisBackend(Backend):
@@ -311,7 +311,10 @@ class PostgisBackend(Backend):
                 f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)"
             )
 
-    def after_bulk_load(self, conn) -> None:
+    def after_bulk_load(self, conn, table=None) -> None:
+        if table is not None:
+            conn.exec_driver_sql(f"ANALYZE {table.name}")
+            return
         # VACUUM sets the visibility map, without which the KPI indexes cannot be index-only scans.
         conn.exec_driver_sql("VACUUM (ANALYZE) appeals, appeal_events, worker_positions")
 

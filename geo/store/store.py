@@ -41,6 +41,8 @@ LEVEL_PARENT = {
     "community": "street_code",
     "grid": "community_code",
 }
+#: Writes at least this large refresh the planner's statistics afterwards.
+BIG_WRITE = 20_000
 APPEAL_SCOPE_COLUMN = {"street": "street_code", "community": "community_code", "grid": "grid_code"}
 
 
@@ -67,6 +69,7 @@ class Store:
         self.engine = self.backend.engine(url)
         # Per-instance cache of immutable grid shapes; rebuilt after a geography load.
         self._grid_index: GridIndex | None = None
+        self._land: shapely.Geometry | None = None
         self._grid_index_lock = threading.Lock()
 
     # -- lifecycle -----------------------------------------------------------
@@ -399,6 +402,9 @@ class Store:
                     self.backend.copy_rows(conn, t.appeal_events, ev[columns])
                 self.backend.reset_sequences(conn, [t.appeals, t.appeal_events])
                 self.set_meta(conn, "data_version", uuid.uuid4().hex)
+        if len(fresh) >= BIG_WRITE:
+            # Fresh statistics after a bulk chunk keep the next chunk's lookups on the unique index.
+            self.analyze(t.appeals)
         return ids
 
     def _existing_ids(self, conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -421,9 +427,10 @@ class Store:
                 found.update({(source, ref): appeal_id for ref, appeal_id in rows})
         return found
 
-    def analyze(self) -> None:
+    def analyze(self, table: sa.Table | None = None) -> None:
+        """Refreshes planner statistics (and, on PostGIS, the visibility map) after bulk writes."""
         with self.connect() as conn:
-            self.backend.after_bulk_load(conn.execution_options(isolation_level="AUTOCOMMIT"))
+            self.backend.after_bulk_load(conn.execution_options(isolation_level="AUTOCOMMIT"), table)
 
     def _appeal_conditions(self, scope: Scope, window: Window | None, filters: Filters) -> list:
         a = t.appeals
@@ -488,6 +495,36 @@ class Store:
         with self.connect() as conn:
             rows = conn.execute(sa.select(key.label("key"), *sums).where(*conditions).group_by(key)).all()
         return {r.key: {k: int(v) for k, v in r._mapping.items() if k != "key"} for r in rows}
+
+    def breakdown(
+        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT
+    ) -> dict[str, dict[str, int]]:
+        """Appeal counts by kind, category, source, status and level, from one grouped pass."""
+        self.authorize(scope, viewer)
+        a = t.appeals
+        dims = ("kind", "category", "source", "status", "level")
+        query = (
+            sa.select(*(a.c[d] for d in dims), sa.func.count())
+            .where(*self._appeal_conditions(scope, window, filters))
+            .group_by(*(a.c[d] for d in dims))
+        )
+        out: dict[str, dict[str, int]] = {d: {} for d in dims}
+        with self.connect() as conn:
+            for *values, n in conn.execute(query):
+                for dim, value in zip(dims, values, strict=True):
+                    out[dim][value] = out[dim].get(value, 0) + n
+        return out
+
+    def land(self) -> shapely.Geometry:
+        """The district's land, for clipping the heat map; read once per Store."""
+        with self._grid_index_lock:
+            if self._land is None:
+                with self.connect() as conn:
+                    wkb = conn.execute(sa.select(self.backend.geom_out(t.districts.c.geom))).scalar()
+                if wkb is None:
+                    raise NotFound("存储中尚无区界数据，请先运行 python app.py seed")
+                self._land = shapely.from_wkb(wkb)
+            return self._land
 
     def daily_counts(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT

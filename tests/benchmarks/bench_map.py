@@ -1,0 +1,196 @@
+"""Drill-down callbacks, layer payloads and first render at scale; prints Markdown.
+
+    python -m tests.benchmarks.bench_map --database-url URL [--rounds 3] [--skip-browser]
+
+Run it against a store seeded with ``bench_store`` (1,000,000 appeals). The
+callbacks are the app's own registered functions, called in a request
+context with the shared cache disabled (every call does the full work: the
+worst case) and then enabled. It also builds what the naive approach ships —
+every appeal of the view as a GeoJSON point — and reports the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from datetime import date, timedelta
+
+from app import create_app
+from dashboard import api, ids, settings
+from dashboard.views import today
+
+END = date(2026, 11, 28)
+
+
+def drill_path(store) -> list[str]:
+    """District → every street → its first community → that community's first grid, 30-day window."""
+    from geo.scope import DISTRICT
+
+    window = f"from={END - timedelta(days=30)}&to={END}"
+    out = [f"?{window}"]
+    for street in store.children(DISTRICT):
+        out.append(f"?scope=street&id={street.code}&{window}")
+        community = store.children(street.scope)[0]
+        out.append(f"?scope=community&id={community.code}&{window}")
+        grid = store.children(community.scope)[0]
+        out.append(f"?scope=grid&id={grid.code}&{window}")
+    return out
+
+
+def callbacks(app) -> dict:
+    """The undecorated functions behind the drill-down outputs."""
+    found = {}
+    for key, spec in app.callback_map.items():
+        if "callback" not in spec:  # clientside
+            continue
+        fn = spec["callback"].__wrapped__
+        if f"{ids.MAP}.viewport" in key:
+            found["map"] = fn
+        elif f"{ids.KPI_CARDS}.children" in key:
+            found["panels"] = fn
+        elif f"{ids.GRID_SECTION}.hidden" in key:
+            found["grid"] = fn
+    return found
+
+
+def size(value) -> int:
+    return len(json.dumps(value, default=lambda o: o.to_plotly_json(), ensure_ascii=False).encode())
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+CALLS = {
+    "map": lambda fn, search: fn(search, "vector-light", None),
+    "panels": lambda fn, search: fn(search, 0),
+    "grid": lambda fn, search: fn(search),
+}
+
+
+def time_drill(app, fns, paths, rounds) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+    """Per callback: server time (ms) and response size (bytes) of each drill-down view."""
+    timings = {name: [] for name in CALLS} | {"all": []}
+    sizes = {name: [] for name in CALLS}
+    with app.server.test_request_context():
+        for _ in range(rounds):
+            for search in paths:
+                total = 0.0
+                for name, call in CALLS.items():
+                    began = time.perf_counter()
+                    out = call(fns[name], search)
+                    elapsed = (time.perf_counter() - began) * 1000
+                    timings[name].append(elapsed)
+                    total += elapsed
+                    sizes[name].append(size(out))
+                timings["all"].append(total)
+    return timings, sizes
+
+
+def report(label: str, timings: dict[str, list[float]]) -> None:
+    parts = ", ".join(f"{name} p50 {pct(v, 50):.0f} / p95 {pct(v, 95):.0f} ms" for name, v in timings.items() if name != "all")
+    print(f"- {label}: each callback — {parts}; all three back to back p50 {pct(timings['all'], 50):.0f} / "
+          f"p95 {pct(timings['all'], 95):.0f} ms ({len(timings['all'])} views)")
+
+
+def naive_points(store, days: int) -> int:
+    """Bytes of the naive layer: every appeal of the district window as a GeoJSON point."""
+    from geo.scope import DISTRICT, Window
+
+    window = Window(END - timedelta(days=days), END)
+    total, offset, nbytes = None, 0, 0
+    while total is None or offset < total:
+        page = store.appeals(DISTRICT, window, limit=50_000, offset=offset)
+        total = page["total"]
+        features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [i["lon"], i["lat"]]},
+                     "properties": {"id": i["id"], "category": i["category"], "status": i["status"]}}
+                    for i in page["items"]]
+        nbytes += len(json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode())
+        offset += len(page["items"]) or total
+    return nbytes
+
+
+def first_render(app_url: str) -> float:
+    """Seconds from navigation until the KPI cards hold numbers and every grid polygon is drawn."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1920,1080",
+                "--disable-background-networking", "--disable-component-update"):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(options=options)
+    try:
+        driver.get(app_url)
+        began = time.perf_counter()
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script(
+            "const v = document.querySelector('#kpi-accepted .kpi-value');"
+            "return v && v.textContent !== '—' && document.querySelectorAll('.leaflet-grids-pane path').length >= 863;"))
+        waited = time.perf_counter() - began
+        # Navigation timing from the browser itself: request start → now.
+        nav = driver.execute_script("return performance.now() / 1000;")
+        return max(waited, nav)
+    finally:
+        driver.quit()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--database-url", required=True)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--skip-browser", action="store_true")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as data_dir:
+        app = create_app(settings.load({"DATABASE_URL": args.database_url, "DATA_DIR": data_dir}))
+        store = app.server.extensions[api.STORE_KEY]
+        fns = callbacks(app)
+        paths = drill_path(store)
+        print(f"## Map at {store.count('appeals'):,} appeals on {store.backend.name} (today = {today()})\n")
+        cache = app.server.extensions.pop(api.CACHE_KEY)
+        store.grid_areas()  # one-time per process: grid shapes for the density metric
+        cold, sizes = time_drill(app, fns, paths, args.rounds)
+        report(f"drill-down, no cache ({len(paths)} scopes × {args.rounds})", cold)
+        app.server.extensions[api.CACHE_KEY] = cache
+        time_drill(app, fns, paths, 1)  # fill the cache
+        warm, _ = time_drill(app, fns, paths, args.rounds)
+        report("drill-down, shared cache warm", warm)
+        for name, values in sizes.items():
+            print(f"- {name} callback response: median {statistics.median(values) / 1024:.1f} KB, max {max(values) / 1024:.1f} KB")
+        client = app.server.test_client()
+        for label, path in (("district 30 days", paths[0]), ("district 365 days", f"?from={END - timedelta(days=365)}&to={END}")):
+            heat = client.get(f"/api/map/heat.png{path}")
+            print(f"- heat image, {label}: {len(heat.data) / 1024:.1f} KB")
+        for label, url in (("grid polygons (once, then cached)", "/api/geo/grid.geojson"),
+                           ("street outlines", "/api/geo/street.geojson?parent=370212"),
+                           ("workers, district", "/api/map/workers.geojson?scope=district&id=370212")):
+            print(f"- {label}: {len(client.get(url).data) / 1024:.1f} KB")
+        for days in (30, 365):
+            began = time.perf_counter()
+            naive = naive_points(store, days)
+            heat = len(client.get(f"/api/map/heat.png?from={END - timedelta(days=days)}&to={END}").data)
+            print(f"- naive points, district {days} days: {naive / 2**20:.1f} MiB in {time.perf_counter() - began:.1f} s"
+                  f" — {naive / heat:.0f}× the heat image")
+        if not args.skip_browser:
+            import threading
+
+            from werkzeug.serving import make_server
+
+            server = make_server("127.0.0.1", 8099, app.server, threaded=True)
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            try:
+                cache.clear()
+                cold_render = first_render(f"http://127.0.0.1:8099/{paths[0]}")
+                warm_render = first_render(f"http://127.0.0.1:8099/{paths[0]}")
+                print(f"- first render in Chromium (KPIs filled, 863 grids drawn): {cold_render:.2f} s cold cache, "
+                      f"{warm_render:.2f} s warm")
+            finally:
+                server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

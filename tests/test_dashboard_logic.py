@@ -1,0 +1,210 @@
+"""Layer builders and callback logic as plain functions (no browser)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import numpy as np
+import pytest
+import shapely
+from PIL import Image
+
+from callbacks.map import heat_bounds, layer_urls
+from callbacks.navigation import controls_from_state, drill_target, preset_of, state_from_controls
+from callbacks.panels import crumbs, scope_href
+from dashboard import figures, ids
+from dashboard.state import ViewState, preset_window
+from dashboard.views import cached
+from geo.scope import Filters, InvalidQuery, Scope, Window
+from layers import choropleth, heat
+from layers import workers as worker_layer
+
+TODAY = date(2026, 11, 27)
+
+
+def test_view_state_round_trips_through_the_url():
+    search = "?scope=street&id=370212002&from=2026-11-01&to=2026-11-28&kind=livelihood&source=hotline_12345,wechat&metric=overdue"
+    state = ViewState.from_search(search, TODAY)
+    assert state.scope == Scope("street", "370212002")
+    assert state.window == Window(date(2026, 11, 1), date(2026, 11, 28))
+    assert state.filters == Filters(kind=("livelihood",), source=("hotline_12345", "wechat"))
+    assert ViewState.from_search(state.to_search(), TODAY) == state
+    assert ViewState.from_search("", TODAY).to_search() == "?from=2026-10-29&to=2026-11-28"
+
+
+@pytest.mark.parametrize(
+    "search,words",
+    [("?scope=street&id=1", "9 位数字"), ("?layers=grids,lasers", "lasers"), ("?metric=vibes", "vibes"),
+     ("?pro=army", "army"), ("?status=lost", "lost"), ("?from=2026-12-01&to=2026-11-01", "晚于")],
+)
+def test_view_state_rejects_forged_urls(search, words):
+    with pytest.raises(InvalidQuery, match=words):
+        ViewState.from_search(search, TODAY)
+
+
+def test_presets():
+    assert preset_window("today", TODAY) == Window(TODAY, date(2026, 11, 28))
+    assert preset_window("7d", TODAY) == Window(date(2026, 11, 21), date(2026, 11, 28))
+    assert preset_window("month", TODAY) == Window(date(2026, 11, 1), date(2026, 11, 28))
+    assert preset_window("year", TODAY) == Window(date(2026, 1, 1), date(2026, 11, 28))
+    assert preset_of(preset_window("30d", TODAY), TODAY) == "30d"
+    assert preset_of(Window(date(2026, 1, 5), date(2026, 2, 1)), TODAY) == "custom"
+
+
+def test_controls_write_the_state():
+    current = ViewState.from_search("?scope=street&id=370212001", TODAY)
+    values = {"preset": "7d", "start": None, "end": None, "kind": ["enforcement"], "category": [], "source": None,
+              "status": ["closed"], "metric": "closure_rate", "layers": ["heat", "grids"], "professional": "police"}
+    new = state_from_controls(current, ids.PRESET, values, TODAY)
+    assert new.scope == current.scope
+    assert new.window == preset_window("7d", TODAY)
+    assert new.filters == Filters(kind=("enforcement",), status=("closed",))
+    assert new.layers == ("grids", "heat")  # canonical order
+    assert (new.metric, new.professional) == ("closure_rate", "police")
+    custom = state_from_controls(current, ids.DATE_RANGE, {**values, "start": "2026-11-03", "end": "2026-11-05"}, TODAY)
+    assert custom.window == Window(date(2026, 11, 3), date(2026, 11, 6))  # the picker's end day is included
+    controls = controls_from_state(custom, TODAY)
+    assert controls[:3] == ("custom", "2026-11-03", "2026-11-05")
+
+
+def test_drill_target_comes_from_the_clicked_code():
+    assert drill_target({"properties": {"code": "370212003"}}) == Scope("street", "370212003")
+    assert drill_target({"properties": {"code": "370212003004001"}}) == Scope("grid", "370212003004001")
+    assert drill_target(None) is None
+    assert drill_target({"properties": {"code": "12"}}) is None
+    with pytest.raises(InvalidQuery):
+        drill_target({"properties": {"code": "999999999"}})
+
+
+def test_breadcrumb_links_keep_window_and_filters():
+    state = ViewState.from_search("?scope=grid&id=370212001001001&from=2026-11-01&to=2026-11-08&kind=livelihood", TODAY)
+    lineage = [{"level": "district", "code": "370212", "name": "崂山区"},
+               {"level": "street", "code": "370212001", "name": "中韩街道"},
+               {"level": "community", "code": "370212001001", "name": "中韩社区"},
+               {"level": "grid", "code": "370212001001001", "name": "中韩社区第1网格"}]
+    out = crumbs(state, lineage)
+    assert out[0] == ("崂山区", "/?from=2026-11-01&to=2026-11-08&kind=livelihood")
+    assert out[1][1] == "/?scope=street&id=370212001&from=2026-11-01&to=2026-11-08&kind=livelihood"
+    assert out[-1] == ("中韩社区第1网格", None)
+    assert scope_href(state, "street", "370212005").startswith("/?scope=street&id=370212005&")
+
+
+def test_layer_urls_follow_the_view_and_crs():
+    state = ViewState.from_search("?scope=street&id=370212002&from=2026-11-01&to=2026-11-08", TODAY)
+    urls = layer_urls(state, "wgs84", "v1")
+    assert urls["units"] == "/api/geo/community.geojson?parent=370212002"
+    assert urls["heat"] == "/api/map/heat.png?scope=street&id=370212002&from=2026-11-01&to=2026-11-08&v=v1"
+    assert urls["workers"] == "/api/map/workers.geojson?scope=street&id=370212002"
+    gcj = layer_urls(state, "gcj02", "v1")
+    assert all("crs=gcj02" in gcj[k] for k in ("grids", "units", "outline", "workers", "land"))
+    grid = ViewState.from_search("?scope=grid&id=370212002001001", TODAY)
+    assert layer_urls(grid, "wgs84", "v")["units"] == "/api/geo/grid.geojson?parent=370212002001"  # siblings
+    (s, w), (n, e) = heat_bounds("gcj02")
+    assert 0.004 < w - heat.BOUNDS[0][1] < 0.0055 and abs(s - heat.BOUNDS[0][0]) < 0.001
+
+
+def test_choropleth_values_and_classes():
+    counts = {"g1": {"accepted": 10, "closed": 9, "overdue_open": 1, "rated": 4, "satisfied": 4},
+              "g2": {"accepted": 0, "closed": 0, "overdue_open": 0, "rated": 0, "satisfied": 0}}
+    areas = {"g1": 2.0, "g2": 0.5, "g3": 1.0}
+    assert choropleth.metric_values("density", counts, areas) == {"g1": 5.0, "g2": 0.0, "g3": 0.0}
+    assert choropleth.metric_values("closure_rate", counts, areas) == {"g1": 0.9, "g2": None, "g3": None}
+    assert choropleth.metric_values("overdue", counts, areas) == {"g1": 1, "g2": 0, "g3": 0}
+    style = choropleth.hideout("closure_rate", {"g1": 0.9}, "370212")
+    assert style["breaks"] == choropleth.RATE_BREAKS and len(style["colors"]) == 5
+    items = choropleth.legend_items(style)
+    assert items[0][1] == "< 80%" and items[-2][1] == "≥ 98%" and items[-1][1] == "无数据"
+    breaks = choropleth.class_breaks("density", {f"g{i}": float(i) for i in range(1, 101)})
+    assert breaks == sorted(breaks) and len(breaks) == 4
+
+
+def test_heat_image_is_bounded_smooth_and_clipped_to_land():
+    land = shapely.box(120.45, 36.10, 120.60, 36.25)
+    mask = heat.land_mask(land)
+    rng = np.random.default_rng(0)
+    # 1,000,000 appeals' worth of cells: the lattice caps what the server sends and draws.
+    cells = [(int(c), int(r), int(n)) for c, r, n in zip(rng.integers(30, 140, 20000), rng.integers(30, 140, 20000),
+                                                          rng.integers(1, 100, 20000), strict=True)]
+    result = heat.render(cells, mask)
+    image = Image.open(io.BytesIO(result.png))
+    assert image.size == (heat.SHAPE[0] * heat.UPSCALE, heat.SHAPE[1] * heat.UPSCALE)
+    assert len(result.png) < 150_000
+    alpha = np.asarray(image)[..., 3]
+    assert alpha.max() > 200  # something is hot
+    assert alpha[0, 0] == 0 and alpha[-1, -1] == 0  # outside the land box: transparent
+    assert result.total == sum(n for _, _, n in cells)
+    empty = heat.render([], mask)
+    assert np.asarray(Image.open(io.BytesIO(empty.png)))[..., 3].max() == 0 and empty.peak_per_km2 == 0
+
+
+def test_kpi_deltas_know_good_from_bad():
+    assert figures.kpi_delta("closure_rate", {"value": 0.95}, {"value": 0.90}) == ("较上期 ↑ 5.0 个百分点", "up-good")
+    assert figures.kpi_delta("overdue_open", {"value": 12}, {"value": 10}) == ("较上期 ↑ 20.0%", "up-bad")
+    assert figures.kpi_delta("mean_hours_to_close", {"value": 30.0}, {"value": 40.0})[1] == "down-good"
+    assert figures.kpi_delta("accepted", {"value": 5}, {"value": 5}) == ("较上期 持平", "flat")
+    assert figures.kpi_delta("accepted", {"value": 5}, {"value": None}) == ("较上期 —", "")
+
+
+def test_empty_results_render_an_empty_state():
+    assert figures.trend_figure([])["layout"]["annotations"][0]["text"] == "当前条件下暂无数据"
+    assert figures.funnel({})["layout"]["annotations"]
+    assert figures.donut({}, {})["layout"]["annotations"]
+    table = figures.ranking_table([], lambda level, code: "/")
+    assert "没有下级单位" in str(table.children)
+
+
+def test_funnel_counts_appeals_that_reached_each_stage():
+    fig = figures.funnel({"accepted": 1, "dispatched": 2, "in_progress": 3, "closed": 4})
+    assert fig["data"][0]["x"] == [10, 9, 7, 4, 4, 4]
+
+
+def test_worker_points_skip_missing_positions():
+    items = [{"id": "W1", "name": "王*", "type": "full_time", "status": "patrolling", "grid_code": "g", "lon": 120.5,
+              "lat": 36.1},
+             {"id": "W2", "name": "李*", "type": "window", "status": "offline", "grid_code": "g", "lon": None, "lat": None}]
+    fc = worker_layer.feature_collection(items)
+    assert len(fc["features"]) == 1
+    assert fc["features"][0]["properties"]["tooltip"] == "王* · 专职网格员 · 巡查中"
+
+
+class FakeStore:
+    url = "memory://"
+
+    def __init__(self):
+        self.version = "a"
+
+    def data_version(self):
+        return self.version
+
+
+class DictCache(dict):
+    def set(self, key, value):
+        self[key] = value
+
+
+def test_cache_serves_until_the_data_changes():
+    store, cache, calls = FakeStore(), DictCache(), []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert cached(cache, store, "x", ("q",), compute) == 1
+    assert cached(cache, store, "x", ("q",), compute) == 1  # served from the cache
+    assert cached(cache, store, "x", ("other",), compute) == 2
+    store.version = "b"  # a write bumps the data version: old entries are unreachable
+    assert cached(cache, store, "x", ("q",), compute) == 3
+
+
+def test_figures_are_valid_plotly():
+    """Dict figures skip Plotly's validation at run time; validate them here instead."""
+    import plotly.graph_objects as go
+
+    panels = {"trend": [{"day": "2026-11-01", "received": 3, "closed": 2}], "kind": {"livelihood": 3},
+              "source": {"wechat": 2, "hotline_12345": 1}, "category": {"noise": 3}, "status": {"closed": 2, "accepted": 1},
+              "level": {"community": 3}}
+    for name, fig in figures.panel_figures(panels).items():
+        go.Figure(fig)  # raises on any invalid property
+        assert fig["data"], name
+    go.Figure(figures.empty_figure())
