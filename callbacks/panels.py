@@ -9,7 +9,7 @@ from dash import Input, Output, html
 from dashboard import figures, ids, layout
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import ViewState
-from dashboard.views import now, panels, ranking, summary, view_state
+from dashboard.views import gather, now, panels, ranking, summary, view_state
 from geo.domain import LEVEL_LABELS
 from geo.scope import Scope
 
@@ -54,8 +54,8 @@ def register(app) -> None:
         state = view_state(search)
         store.resolve(state.scope, viewer_scope())
         as_of = now()
-        head = summary(store, state, as_of, cache)
-        data = panels(store, state, as_of, cache)
+        head, data, rows = gather(lambda: summary(store, state, as_of, cache), lambda: panels(store, state, as_of, cache),
+                                  lambda: ranking(store, state, as_of, cache))
         figs = figures.panel_figures(data)
         title = [html_level(state), head["name"], html_window(state)]
         return (
@@ -68,7 +68,7 @@ def register(app) -> None:
             figs["category"],
             figs["funnel"],
             figs["level"],
-            figures.ranking_table(ranking(store, state, as_of, cache), lambda level, code: scope_href(state, level, code)),
+            figures.ranking_table(rows, lambda level, code: scope_href(state, level, code)),
             f"数据截至 {head['as_of'][:16].replace('T', ' ')}",
         )
 

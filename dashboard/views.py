@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
 from dash.exceptions import PreventUpdate
@@ -24,6 +25,12 @@ from geo.store.store import Store
 from layers import heat as heat_layer
 
 CHILD_COLUMN = {"district": "street_code", "street": "community_code", "community": "grid_code"}
+
+
+def gather(*calls: Callable[[], object]) -> list:
+    """Runs independent store reads at once: a view's latency is its slowest query, not their sum."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return [f.result() for f in [pool.submit(call) for call in calls]]
 
 
 def now() -> datetime:
@@ -48,9 +55,12 @@ def summary(store: Store, state: ViewState, as_of: datetime, cache: Cache | None
     """KPIs of the view and of the previous window of equal length, plus breadcrumbs."""
 
     def compute():
-        doc = store.kpis(state.scope, state.window, as_of=as_of, filters=state.filters)
-        previous = store.kpis(state.scope, state.window.previous(), as_of=as_of, filters=state.filters)
-        crumbs = [{"level": u.level, "code": u.code, "name": u.name} for u in store.lineage(state.scope)]
+        doc, previous, lineage = gather(
+            lambda: store.kpis(state.scope, state.window, as_of=as_of, filters=state.filters),
+            lambda: store.kpis(state.scope, state.window.previous(), as_of=as_of, filters=state.filters),
+            lambda: store.lineage(state.scope),
+        )
+        crumbs = [{"level": u.level, "code": u.code, "name": u.name} for u in lineage]
         return {"kpis": doc["kpis"], "previous": previous["kpis"], "as_of": doc["as_of"], "name": doc["name"],
                 "lineage": crumbs}
 
@@ -62,7 +72,9 @@ def panels(store: Store, state: ViewState, as_of: datetime, cache: Cache | None 
 
     def compute():
         scope, window, filters = state.scope, state.window, state.filters
-        return {"trend": store.daily_counts(scope, window, filters), **store.breakdown(scope, window, filters)}
+        trend, breakdown = gather(lambda: store.daily_counts(scope, window, filters),
+                                  lambda: store.breakdown(scope, window, filters))
+        return {"trend": trend, **breakdown}
 
     return cached(cache, store, "panels", (state.to_search(), as_of), compute)
 

@@ -156,7 +156,8 @@ def test_empty_results_render_an_empty_state():
 
 def test_funnel_counts_appeals_that_reached_each_stage():
     fig = figures.funnel({"accepted": 1, "dispatched": 2, "in_progress": 3, "closed": 4})
-    assert fig["data"][0]["x"] == [10, 9, 7, 4, 4, 4]
+    assert fig["data"][0]["x"] == [4, 4, 4, 7, 9, 10]  # drawn bottom-up: 办结 … 受理
+    assert fig["data"][0]["y"][-1] == "受理"
 
 
 def test_worker_points_skip_missing_positions():
@@ -204,7 +205,9 @@ def test_figures_are_valid_plotly():
     panels = {"trend": [{"day": "2026-11-01", "received": 3, "closed": 2}], "kind": {"livelihood": 3},
               "source": {"wechat": 2, "hotline_12345": 1}, "category": {"noise": 3}, "status": {"closed": 2, "accepted": 1},
               "level": {"community": 3}}
+    basic = {"scatter", "bar", "pie"}  # the traces of the plotly-basic bundle the page ships
     for name, fig in figures.panel_figures(panels).items():
         go.Figure(fig)  # raises on any invalid property
         assert fig["data"], name
+        assert {trace["type"] for trace in fig["data"]} <= basic, name
     go.Figure(figures.empty_figure())

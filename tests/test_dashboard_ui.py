@@ -60,6 +60,7 @@ def test_cards_match_the_api_and_no_console_errors(dashboard):
     # All 863 grid polygons are drawn (coloured by the default metric).
     wait_until(dashboard, lambda: len(dashboard.driver.find_elements(By.CSS_SELECTOR, ".leaflet-grids-pane path")) == 863)
     assert dashboard.find_element("#map-legend").text.startswith("网格着色")
+    assert dashboard.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     assert dashboard.get_logs() == []
 
 
