@@ -541,6 +541,32 @@ def union_faces(faces: np.ndarray, label: np.ndarray, units: int) -> list[shapel
 # --------------------------------------------------------------------------------------------
 
 
+def partition(
+    parents: list[shapely.Geometry], counts: list[int], density: Density, sampling, seed: int, stream: int
+) -> np.ndarray:
+    """Cuts each parent into ``counts[n]`` cells that tile it exactly; cells come back parent by parent.
+
+    Seeds follow the density; the Voronoi edges of every parent are noded together
+    with all parent boundaries, so children rebuild their parents face for face.
+    """
+    proj = density.proj
+    lines: list[shapely.Geometry] = [shapely.boundary(g) for g in parents]
+    seeds: list[np.ndarray] = []
+    for n, (geom, k) in enumerate(zip(parents, counts, strict=True)):
+        seeds.append(seeds_for(geom, k, density, sampling, _rng(seed, stream, n)))
+        lines.append(voronoi_edges(seeds[-1], geom, proj))
+    faces = planar_faces(lines)
+    parent_of = label_faces(faces, parents)
+    offsets = np.cumsum([0] + [len(s) for s in seeds])
+    label = np.full(len(faces), -1)
+    for n in range(len(parents)):
+        mine = np.flatnonzero(parent_of == n)
+        label[mine] = offsets[n] + nearest_seed(faces[mine], seeds[n], proj)
+    label = merge_fragments(label, parent_of, shapely.area(faces), Adjacency.of(faces))
+    keep = label >= 0
+    return union_faces(faces[keep], label[keep], int(offsets[-1]))
+
+
 @dataclass(frozen=True)
 class Community:
     """A synthetic community cell with its real name and code."""
@@ -556,23 +582,9 @@ def build_communities(
     streets: list[Street], rows: dict[str, list[tuple[str, str]]], density: Density, seed: int
 ) -> list[Community]:
     """Cuts each street into its CSV communities (pass 1), then names the cells west → east."""
-    proj = density.proj
-    lines: list[shapely.Geometry] = [shapely.boundary(s.geom) for s in streets]
-    seeds: list[np.ndarray] = []
-    for n, street in enumerate(streets):
-        k = len(rows[street.code])
-        seeds.append(seeds_for(street.geom, k, density, COMMUNITY_SAMPLING, _rng(seed, 2, n)))
-        lines.append(voronoi_edges(seeds[-1], street.geom, proj))
-    faces = planar_faces(lines)
-    street_of = label_faces(faces, [s.geom for s in streets])
-    offsets = np.cumsum([0] + [len(s) for s in seeds])
-    label = np.full(len(faces), -1)
-    for n in range(len(streets)):
-        mine = np.flatnonzero(street_of == n)
-        label[mine] = offsets[n] + nearest_seed(faces[mine], seeds[n], proj)
-    label = merge_fragments(label, street_of, shapely.area(faces), Adjacency.of(faces))
-    keep = label >= 0
-    cells = union_faces(faces[keep], label[keep], int(offsets[-1]))
+    counts = [len(rows[street.code]) for street in streets]
+    cells = partition([s.geom for s in streets], counts, density, COMMUNITY_SAMPLING, seed, stream=2)
+    offsets = np.cumsum([0] + counts)
 
     out = []
     for n, street in enumerate(streets):
@@ -610,23 +622,9 @@ class Grid:
 
 def build_grids(communities: list[Community], density: Density, seed: int) -> list[Grid]:
     """Allocates 863 grids by population mass and cuts each community into its share (pass 2)."""
-    proj = density.proj
-    counts = _allocate(np.array([c.mass for c in communities]), GRID_COUNT)
-    lines: list[shapely.Geometry] = [shapely.boundary(c.geom) for c in communities]
-    seeds: list[np.ndarray] = []
-    for n, (community, k) in enumerate(zip(communities, counts, strict=True)):
-        seeds.append(seeds_for(community.geom, int(k), density, GRID_SAMPLING, _rng(seed, 4, n)))
-        lines.append(voronoi_edges(seeds[-1], community.geom, proj))
-    faces = planar_faces(lines)
-    community_of = label_faces(faces, [c.geom for c in communities])
-    offsets = np.cumsum([0] + [len(s) for s in seeds])
-    label = np.full(len(faces), -1)
-    for n in range(len(communities)):
-        mine = np.flatnonzero(community_of == n)
-        label[mine] = offsets[n] + nearest_seed(faces[mine], seeds[n], proj)
-    label = merge_fragments(label, community_of, shapely.area(faces), Adjacency.of(faces))
-    keep = label >= 0
-    cells = union_faces(faces[keep], label[keep], int(offsets[-1]))
+    counts = [int(k) for k in _allocate(np.array([c.mass for c in communities]), GRID_COUNT)]
+    cells = partition([c.geom for c in communities], counts, density, GRID_SAMPLING, seed, stream=4)
+    offsets = np.cumsum([0] + counts)
 
     grids = []
     for n, community in enumerate(communities):
