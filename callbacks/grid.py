@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from dash import Input, Output, html
 
 from dashboard import ids, layout
 from dashboard.api import get_store, viewer_scope
-from dashboard.views import view_state
-from geo.domain import CATEGORY_BY_CODE, HANDLING_LEVELS, KEY_POPULATION_TYPES, SOURCES, STATUSES
-from geo.store.errors import NotFound
+from dashboard.views import grid_view, view_state
+from geo.domain import (
+    CATEGORY_BY_CODE,
+    HANDLING_LEVELS,
+    KEY_POPULATION_TYPES,
+    SOURCES,
+    STATUSES,
+    WORKER_TYPES,
+)
+from geo.store.errors import Forbidden, NotFound
 
+#: The grid table lists at most this many of a grid's appeals, newest first.
+APPEAL_LIMIT = 1000
 PROFILE_FIELDS = (
     ("households", "户数"), ("population", "人口"), ("buildings", "楼栋"), ("house_numbers", "门牌"),
     ("legal_persons", "法人"), ("key_population", "重点人群"),
@@ -20,8 +31,7 @@ def profile_view(profile: dict, workers: list[dict]) -> html.Div:
     stats = [html.Div([html.Div(f"{profile[k]:,}", className="stat-value"), html.Div(label, className="stat-label")],
                       className="stat") for k, label in PROFILE_FIELDS]
     key_pop = [html.Span(f"{KEY_POPULATION_TYPES[k]} {n}", className="chip") for k, n in profile["key_population_by_type"].items() if n]
-    staff = [html.Span(f"{w['name']}（{'专职' if w['type'] == 'full_time' else '行业' if w['type'] == 'industry' else '窗口'}）",
-                       className="chip worker") for w in workers]
+    staff = [html.Span(f"{w['name']}（{WORKER_TYPES[w['type']]}）", className="chip worker") for w in workers]
     return html.Div([
         html.Div(stats, className="stats"),
         html.Div([html.Span("重点人群（仅统计数）：", className="muted"), *key_pop], className="chips"),
@@ -31,10 +41,16 @@ def profile_view(profile: dict, workers: list[dict]) -> html.Div:
 
 
 def appeal_rows(items: list[dict]) -> list[dict]:
-    """Rows for the table: codes to labels, times to minutes; names and phones arrive masked."""
+    """Only the columns the table shows: no coordinates, free text or internal references reach the browser.
+
+    Names and phones arrive masked from the store.
+    """
     return [
         {
-            **item,
+            "id": str(item["id"]),  # AG Grid row ids must be strings
+            "title": item["title"],
+            "reporter_name": item["reporter_name"],
+            "reporter_phone": item["reporter_phone"],
             "accepted_at": item["accepted_at"][:16].replace("T", " "),
             "category_label": CATEGORY_BY_CODE[item["category"]].label,
             "status_label": STATUSES[item["status"]],
@@ -60,19 +76,21 @@ def register(app) -> None:
         Output(ids.GRID_SECTION, "hidden"),
         Output(ids.GRID_PROFILE, "children"),
         Output(ids.APPEAL_TABLE, "rowData"),
+        Output(ids.APPEAL_NOTE, "children"),
         Output(ids.TIMELINE, "children", allow_duplicate=True),
         Input(ids.URL, "search"),
         prevent_initial_call="initial_duplicate",
     )
     def show_grid(search):
-        state = view_state(search)
-        if state.scope.level != "grid":
-            return True, [], [], layout.empty_state("点击列表中的诉求查看办理过程")
         store, viewer = get_store(), viewer_scope()
-        profile = store.grid_profile(state.scope.code, viewer)
-        workers = store.workers(state.scope, viewer)["items"]
-        items = store.appeals(state.scope, state.window, limit=1000, filters=state.filters, viewer=viewer)["items"]
-        return False, profile_view(profile, workers), appeal_rows(items), layout.empty_state("点击列表中的诉求查看办理过程")
+        state = view_state(search, store, viewer)
+        hint = layout.empty_state("点击列表中的诉求查看办理过程")
+        if state.scope.level != "grid":
+            return True, [], [], "", hint
+        data = grid_view(store, state, viewer, limit=APPEAL_LIMIT)
+        shown, total = len(data["appeals"]["items"]), data["appeals"]["total"]
+        note = f"共 {total:,} 件" + (f"，仅列出最近 {shown:,} 件" if total > shown else "")
+        return False, profile_view(data["profile"], data["workers"]), appeal_rows(data["appeals"]["items"]), note, hint
 
     @app.callback(
         Output(ids.TIMELINE, "children"),
@@ -82,9 +100,12 @@ def register(app) -> None:
     def show_timeline(cell):
         if not cell:
             return layout.empty_state("点击列表中的诉求查看办理过程")
+        row_id = cell.get("rowId") if isinstance(cell, dict) else None
+        if not isinstance(row_id, str) or not re.fullmatch(r"[0-9]{1,18}", row_id):
+            return layout.empty_state("未找到该诉求")
         try:
-            appeal_id = int(cell["rowId"])  # from the browser: checked, then authorized by the store
+            appeal_id = int(row_id)  # from the browser: checked here, then authorized by the store
             events = get_store().appeal_events(appeal_id, viewer_scope())
-        except (KeyError, TypeError, ValueError, NotFound):
+        except (NotFound, Forbidden):
             return layout.empty_state("未找到该诉求")
         return timeline_view(events)

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 import numpy as np
 from dash import ClientsideFunction, Input, Output, State, html
 
-from dashboard import ids
-from dashboard.api import get_cache, get_store
+from dashboard import figures, ids
+from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import METRICS, ViewState
 from dashboard.views import child_level, gather, grid_counts, heat_peak, map_frame, now, ranking, view_state
 from geo.crs import wgs84_to_gcj02
@@ -74,11 +74,10 @@ def hover_figures(store, state: ViewState, as_of, cache) -> dict[str, str]:
     """Key figures of each clickable unit, shown on hover: the same numbers as the ranking."""
     parent = state if state.scope.level != "grid" else state.with_scope(Scope("community", state.scope.code[:12]))
     rows = ranking(store, parent, as_of, cache)
-
-    def pct(v):
-        return "—" if v is None else f"{v * 100:.1f}%"
-
-    return {r["code"]: f"受理 {r['accepted']:,} 件 · 办结率 {pct(r['closure_rate'])} · 超期 {r['overdue_open']} 件" for r in rows}
+    return {
+        r["code"]: f"受理 {r['accepted']:,} 件 · 办结率 {figures.percent(r['closure_rate'])} · 超期 {r['overdue_open']} 件"
+        for r in rows
+    }
 
 
 def register(app, providers: dict) -> None:
@@ -107,15 +106,15 @@ def register(app, providers: dict) -> None:
         Output(ids.MAP, "className"),
         Input(ids.URL, "search"),
         Input(ids.BASEMAP, "value"),
-        State(ids.MAP, "viewport"),
+        Input(ids.REFRESH, "n_intervals"),
     )
-    def update_map(search, basemap, _viewport):
+    def update_map(search, basemap, _tick):
         store, cache = get_store(), get_cache()
-        state = view_state(search)
+        state = view_state(search, store, viewer_scope())
         provider = providers.get(basemap) or next(iter(providers.values()))
         as_of = now()
         heat_on = "heat" in state.layers
-        version, counts, frame, peak, figures = gather(
+        version, counts, frame, peak, hover = gather(
             store.data_version,
             lambda: grid_counts(store, state, as_of, cache),
             lambda: map_frame(store, state, cache),
@@ -135,7 +134,7 @@ def register(app, providers: dict) -> None:
                         if state.professional else [])
         unit_hideout = {"selected": state.scope.code if state.scope.level == "grid" else "",
                         "visible": "boundaries" in state.layers,
-                        "figures": figures}
+                        "figures": hover}
         return (
             viewport,
             base_layers(provider, urls["neighbours"], urls["land"]),

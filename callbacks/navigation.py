@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
-from dash import Input, Output, State, ctx, no_update
+from dash import Input, Output, ctx, no_update
 
 from dashboard import ids
 from dashboard.api import get_store, viewer_scope
 from dashboard.state import LAYERS, PRESETS, ViewState, preset_window
 from dashboard.views import today
-from geo.scope import CODE_LENGTH, Filters, InvalidQuery, Scope, Window
-from geo.store.errors import StoreError
+from geo.scope import LEVEL_BY_LENGTH, Filters, InvalidQuery, Scope, Window, parse_date
+from geo.store.errors import Forbidden, NotFound, StoreError
 
 CONTROL_IDS = (ids.PRESET, ids.DATE_RANGE, ids.KIND, ids.CATEGORY, ids.SOURCE, ids.STATUS, ids.METRIC, ids.LAYERS,
                ids.PROFESSIONAL)
@@ -46,21 +47,41 @@ def state_from_controls(current: ViewState, trigger: str | None, values: dict, d
     if trigger == ids.PRESET and values["preset"] in PRESETS:
         window = preset_window(values["preset"], day)
     elif trigger == ids.DATE_RANGE and values["start"] and values["end"]:
-        start, last = date.fromisoformat(values["start"][:10]), date.fromisoformat(values["end"][:10])
+        start = parse_date(_text(values["start"])[:10], "from")
+        last = parse_date(_text(values["end"])[:10], "to")
         window = Window.parse(start.isoformat(), (last + timedelta(days=1)).isoformat(), day)
-    filters = Filters.parse({name: ",".join(values[name] or []) for name in ("kind", "category", "source", "status")})
-    chosen = set(values["layers"] or ())
-    return replace(current, window=window, filters=filters, metric=values["metric"] or "density",
-                   layers=tuple(x for x in LAYERS if x in chosen), professional=values["professional"] or "")
+    filters = Filters.parse({name: ",".join(_codes(values[name])) for name in ("kind", "category", "source", "status")})
+    chosen = set(_codes(values["layers"]))
+    # Round-trip through the URL parser: it validates metric, overlay and layer codes.
+    search = replace(current, window=window, filters=filters, layers=tuple(x for x in LAYERS if x in chosen)).to_search()
+    extra = {"metric": _text(values["metric"]) or "density", "pro": _text(values["professional"])}
+    return ViewState.from_search(search + ("&" if search else "?") + urlencode({k: v for k, v in extra.items() if v}), day)
+
+
+def _text(value) -> str:
+    """A control value from the browser that must be a string (else it is forged)."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidQuery("控件取值无效")
+    return value
+
+
+def _codes(value) -> list[str]:
+    """A multi-select value from the browser: a list of strings, or nothing."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidQuery("筛选取值无效")
+    return value
 
 
 def drill_target(click: dict | None) -> Scope | None:
     """The unit a map click asks to open, from the clicked feature's code."""
-    if not click or "properties" not in click:
+    properties = click.get("properties") if isinstance(click, dict) else None
+    if not isinstance(properties, dict) or not isinstance(properties.get("code"), str):
         return None
-    code = str(click["properties"].get("code", ""))
-    level = {length: level for level, length in CODE_LENGTH.items()}.get(len(code))
-    return Scope.parse(level, code) if level else None
+    return Scope.from_code(properties["code"]) if len(properties["code"]) in LEVEL_BY_LENGTH else None
 
 
 def register(app) -> None:
@@ -90,15 +111,14 @@ def register(app) -> None:
         Input(ids.LAYERS, "value"),
         Input(ids.PROFESSIONAL, "value"),
         Input(ids.UNIT_LAYER, "clickData"),
-        State(ids.URL, "pathname"),
     )
-    def sync(search, preset, start, end, kind, category, source, status, metric, layers, professional, unit_click,
-             _path):
+    def sync(search, preset, start, end, kind, category, source, status, metric, layers, professional, unit_click):
         day = today()
         trigger = ctx.triggered_id
         try:
             current = ViewState.from_search(search, day)
-        except InvalidQuery as exc:
+            get_store().resolve(current.scope, viewer_scope())
+        except (InvalidQuery, NotFound, Forbidden) as exc:
             # A forged or stale link: say so and show the default view.
             default = ViewState.from_search("", day)
             return (default.to_search(), *controls_from_state(default, day), f"链接参数有误，已显示默认视图：{exc}", False)

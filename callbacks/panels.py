@@ -51,8 +51,7 @@ def register(app) -> None:
     )
     def update_panels(search, _tick):
         store, cache = get_store(), get_cache()
-        state = view_state(search)
-        store.resolve(state.scope, viewer_scope())
+        state = view_state(search, store, viewer_scope())
         as_of = now()
         head, data, rows = gather(lambda: summary(store, state, as_of, cache), lambda: panels(store, state, as_of, cache),
                                   lambda: ranking(store, state, as_of, cache))

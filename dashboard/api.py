@@ -7,13 +7,12 @@ JSON ``{"error": ...}`` with a 4xx status, an outage a 503.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, request
 
 from dashboard.responses import crs_arg, geojson_response
-from geo.domain import LOCAL_TZ
-from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, check_date_range
+from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, check_date_range, local_today
 from geo.store.errors import StoreError
 from geo.store.store import Store
 
@@ -21,7 +20,6 @@ STORE_KEY = "zhizhi.store"
 CACHE_KEY = "zhizhi.cache"
 MAX_PAGE = 1000
 GEO_LEVELS = ("district", "street", "community", "grid", "professional")
-PARENT_LEVEL_BY_LENGTH = {6: "district", 9: "street", 12: "community", 15: "grid"}
 
 blueprint = Blueprint("api", __name__)
 
@@ -40,16 +38,12 @@ def viewer_scope() -> Scope:
     return DISTRICT
 
 
-def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
 def query_scope(args) -> Scope:
     return Scope.parse(args.get("scope"), args.get("id"))
 
 
 def query_window(args) -> Window:
-    return Window.parse(args.get("from"), args.get("to"), today())
+    return Window.parse(args.get("from"), args.get("to"), local_today())
 
 
 def single_values(args) -> dict[str, str]:
@@ -130,7 +124,7 @@ def boundaries(level: str):
     viewer = viewer_scope()
     parent = args.get("parent")
     if parent:
-        within = Scope.parse(PARENT_LEVEL_BY_LENGTH.get(len(parent), "district"), parent)
+        within = Scope.from_code(parent)
         get_store().resolve(within, viewer)
         viewer = within
     return geojson_response(get_store().boundaries(level, viewer), crs_arg(args))

@@ -16,6 +16,10 @@ LOWER_IS_BETTER = {"overdue_open", "mean_hours_to_close"}
 NEUTRAL = {"accepted"}
 
 
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
 def format_kpi(key: str, kpi: dict) -> str:
     """A KPI value as the card shows it: shares as percentages, counts with separators."""
     value = kpi["value"]
@@ -98,7 +102,7 @@ def trend_figure(trend: list[dict]) -> dict:
              "line": {"width": 2.5}, "hovertemplate": "%{x}<br>办结 %{y} 件<extra></extra>"},
         ],
         "layout": _layout(xaxis={"showgrid": False, "tickformat": "%m-%d"},
-                          yaxis={"gridcolor": "#e6e9ee", "rangemode": "tozero", "automargin": True}),
+                          yaxis={"gridcolor": "#e6e9ee", "rangemode": "tozero", "automargin": True, "tickformat": "d"}),
     }
 
 
@@ -108,7 +112,8 @@ def donut(counts: dict[str, int], labels: dict[str, str]) -> dict:
         return empty_figure(height=200)
     return {
         "data": [{"type": "pie", "labels": [i[0] for i in items], "values": [i[1] for i in items], "hole": 0.55,
-                  "sort": False, "textinfo": "percent", "hovertemplate": "%{label}：%{value} 件<extra></extra>"}],
+                  "sort": False, "textinfo": "percent", "textposition": "inside", "insidetextorientation": "horizontal",
+                  "hovertemplate": "%{label}：%{value} 件<extra></extra>"}],
         "layout": _layout(200, showlegend=True, legend={"orientation": "v", "x": 1, "y": 0.5}),
     }
 
@@ -162,9 +167,6 @@ def ranking_table(rows: list[dict], href: callable) -> html.Div:
     if not rows:
         return layout.empty_state("当前层级没有下级单位")
 
-    def pct(v):
-        return "—" if v is None else f"{v * 100:.1f}%"
-
     header = html.Tr([html.Th(h) for h in ("单位", "受理", "办结率", "按期率", "满意率", "超期")])
     body = [
         html.Tr(
@@ -172,9 +174,9 @@ def ranking_table(rows: list[dict], href: callable) -> html.Div:
             children=[
                 html.Td(dcc.Link(r["name"], href=href(r["level"], r["code"]), className="rank-link")),
                 html.Td(f"{r['accepted']:,}"),
-                html.Td(pct(r["closure_rate"]), className="bad" if (r["closure_rate"] or 1) < 0.9 else ""),
-                html.Td(pct(r["on_time_rate"])),
-                html.Td(pct(r["satisfaction_rate"])),
+                html.Td(percent(r["closure_rate"]), className="bad" if (r["closure_rate"] or 1) < 0.9 else ""),
+                html.Td(percent(r["on_time_rate"])),
+                html.Td(percent(r["satisfaction_rate"])),
                 html.Td(f"{r['overdue_open']:,}", className="bad" if r["overdue_open"] else ""),
             ],
         )

@@ -42,6 +42,7 @@ FUNNEL = "panel-funnel"
 ESCALATION = "panel-escalation"
 GRID_PROFILE = "panel-grid-profile"
 APPEAL_TABLE = "panel-appeals"
+APPEAL_NOTE = "panel-appeals-note"
 TIMELINE = "panel-timeline"
 GRID_SECTION = "grid-section"
 

@@ -158,7 +158,7 @@ def grid_section() -> html.Section:
             card("网格概况", html.Div(id=ids.GRID_PROFILE)),
             card(
                 "诉求列表（个人信息已脱敏，点击查看办理过程）",
-                dag.AgGrid(
+                html.Div([html.Div(id=ids.APPEAL_NOTE, className="muted"), dag.AgGrid(
                     id=ids.APPEAL_TABLE,
                     columnDefs=APPEAL_COLUMNS,
                     rowData=[],
@@ -168,7 +168,7 @@ def grid_section() -> html.Section:
                                      "paginationPageSize": 20, "localeText": {"noRowsToShow": "暂无诉求"}},
                     style={"height": "420px"},
                     className="ag-theme-quartz",
-                ),
+                )]),
             ),
             card("办理过程", html.Div(id=ids.TIMELINE, children=empty_state("点击列表中的诉求查看办理过程"))),
         ],

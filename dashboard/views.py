@@ -12,15 +12,17 @@ import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from dash.exceptions import PreventUpdate
 from flask_caching import Cache
 
 from dashboard.state import ViewState
 from geo import kpis as kpi_math
-from geo.domain import LEVELS, LOCAL_TZ
+from geo.domain import LEVELS
 from geo.scope import InvalidQuery, Scope
+from geo.scope import local_today as today
+from geo.store.errors import Forbidden, NotFound
 from geo.store.store import Store
 from layers import heat as heat_layer
 
@@ -127,23 +129,34 @@ def heat_cells(store: Store, state: ViewState, cache: Cache | None = None, viewe
             state.scope, state.window, state.filters, heat_layer.ORIGIN, heat_layer.CELL, heat_layer.SHAPE, viewer
         )
 
-    return cached(cache, store, "heat_cells", (state.scope, state.window, state.filters), compute)
+    return cached(cache, store, "heat_cells", (viewer, state.scope, state.window, state.filters), compute)
+
+
+def heat_reference(state: ViewState) -> ViewState:
+    """The view whose peak sets the colour scale: a community or grid is scaled like its street,
+    so a handful of appeals in a small unit is not painted as a hotspot."""
+    if state.scope.level in ("community", "grid"):
+        return state.with_scope(Scope("street", state.scope.code[:9]))
+    return state
+
+
+def heat_peak(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> float:
+    """The legend's top (appeals/km²) without drawing the image; the image is the endpoint's job."""
+    cells = heat_cells(store, heat_reference(state), cache, viewer)
+    return heat_layer.peak_per_km2(cells, heat_layer.land_mask(store.land()))
 
 
 def heat(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> heat_layer.Heat:
     """The heat image of the view's scope, window and filters."""
+    viewer = viewer or Scope("district", state.scope.code[:6])
     cells = heat_cells(store, state, cache, viewer)
-    return cached(cache, store, "heat", (state.scope, state.window, state.filters),
-                  lambda: heat_layer.render(cells, heat_layer.land_mask(store.land())))
-
-
-def heat_peak(store: Store, state: ViewState, cache: Cache | None = None) -> float:
-    """The legend's top (appeals/km²) without drawing the image; the image is the endpoint's job."""
-    return heat_layer.peak_per_km2(heat_cells(store, state, cache), heat_layer.land_mask(store.land()))
+    peak = heat_peak(store, state, cache, viewer)
+    return cached(cache, store, "heat", (viewer, state.scope, state.window, state.filters),
+                  lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak))
 
 
 def map_frame(store: Store, state: ViewState, cache: Cache | None = None) -> dict:
-    """Bounds of the scope and the hover figures of its child units."""
+    """Bounds of the scope, to fit the map to it."""
 
     def compute():
         bounds = store.unit_bounds(state.scope)
@@ -157,17 +170,26 @@ def child_level(scope: Scope) -> str:
     return LEVELS[min(LEVELS.index(scope.level) + 1, len(LEVELS) - 1)]
 
 
-def today() -> date:
-    return datetime.now(LOCAL_TZ).date()
-
-
-def view_state(search: str | None) -> ViewState:
-    """The state of a URL, for callbacks that only follow it.
+def view_state(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ViewState:
+    """The state of a URL, for callbacks that only follow it; with a store, its unit must exist and be visible.
 
     A bad URL is the navigation callback's to report (it resets the view);
     the followers just keep what they show.
     """
     try:
-        return ViewState.from_search(search, today())
-    except InvalidQuery:
+        state = ViewState.from_search(search, today())
+        if store is not None:
+            store.resolve(state.scope, viewer or Scope("district", state.scope.code[:6]))
+        return state
+    except (InvalidQuery, NotFound, Forbidden):
         raise PreventUpdate from None
+
+
+def grid_view(store: Store, state: ViewState, viewer: Scope, limit: int = 1000) -> dict:
+    """What the grid section shows: profile, workers (masked) and the newest appeals (masked)."""
+    profile, workers, appeals = gather(
+        lambda: store.grid_profile(state.scope.code, viewer),
+        lambda: store.workers(state.scope, viewer)["items"],
+        lambda: store.appeals(state.scope, state.window, limit=limit, filters=state.filters, viewer=viewer),
+    )
+    return {"profile": profile, "workers": workers, "appeals": appeals}

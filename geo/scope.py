@@ -14,6 +14,12 @@ from datetime import date, datetime, time, timedelta
 from geo.domain import CATEGORY_BY_CODE, DISTRICT_CODE, KINDS, LEVELS, LOCAL_TZ, SOURCES, STATUSES
 
 CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
+LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
+
+
+def local_today() -> date:
+    """Today in Asia/Shanghai: the district's calendar, whatever the server's timezone."""
+    return datetime.now(LOCAL_TZ).date()
 
 
 class InvalidQuery(ValueError):
@@ -40,6 +46,15 @@ class Scope:
             raise InvalidQuery(f"编码 {code} 不属于崂山区（{DISTRICT_CODE}）")
         return cls(level, code)
 
+    @classmethod
+    def from_code(cls, code: object) -> Scope:
+        """The scope a bare code names, its level read from its length."""
+        code = str(code) if isinstance(code, (str, int)) else ""
+        level = LEVEL_BY_LENGTH.get(len(code))
+        if level is None:
+            raise InvalidQuery(f"无法识别的编码 {code[:20]!r}")
+        return cls.parse(level, code)
+
     def contains(self, other: Scope) -> bool:
         return other.code.startswith(self.code)
 
@@ -57,8 +72,8 @@ class Window:
     @classmethod
     def parse(cls, start: str | None, end: str | None, today: date, default_days: int = 30) -> Window:
         """Missing ``to`` means tomorrow (so today counts); missing ``from``, ``default_days`` earlier."""
-        end_date = _parse_date(end, "to") if end else today + timedelta(days=1)
-        start_date = _parse_date(start, "from") if start else max(end_date - timedelta(days=default_days), EARLIEST)
+        end_date = parse_date(end, "to") if end else today + timedelta(days=1)
+        start_date = parse_date(start, "from") if start else max(end_date - timedelta(days=default_days), EARLIEST)
         if start_date > end_date:
             raise InvalidQuery(f"起始日期 from={start_date} 晚于结束日期 to={end_date}")
         return cls(start_date, end_date)
@@ -82,7 +97,7 @@ EARLIEST = date(2000, 1, 1)
 LATEST = date(2100, 12, 31)
 
 
-def _parse_date(raw: str, name: str) -> date:
+def parse_date(raw: str, name: str) -> date:
     raw = raw.strip()
     try:
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):

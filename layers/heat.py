@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import dash_leaflet as dl
 import numpy as np
 import shapely
 from PIL import Image
@@ -74,9 +73,11 @@ def peak_per_km2(cells: list[tuple[int, int, int]], mask: np.ndarray) -> float:
     return float((density(cells) * mask).max()) / cell_area_km2()
 
 
-def render(cells: list[tuple[int, int, int]], mask: np.ndarray) -> Heat:
+def render(cells: list[tuple[int, int, int]], mask: np.ndarray, reference_per_km2: float | None = None) -> Heat:
+    """The PNG; colours scale to ``reference_per_km2`` (e.g. the parent street's peak) when given."""
     smooth = density(cells) * mask
-    peak = float(smooth.max())
+    own = float(smooth.max())
+    peak = max(own, (reference_per_km2 or 0.0) * cell_area_km2())
     level = np.sqrt(smooth / peak) if peak > 0 else smooth  # sqrt: sparse villages stay visible
     rgba = np.zeros(level.shape + (4,), dtype=np.uint8)
     for channel in range(4):
@@ -87,7 +88,3 @@ def render(cells: list[tuple[int, int, int]], mask: np.ndarray) -> Heat:
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=3)  # ~2× faster than the default, a few KB larger
     return Heat(buffer.getvalue(), peak / cell_area_km2(), sum(c[2] for c in cells))
-
-
-def overlay(url: str, layer_id: str) -> dl.ImageOverlay:
-    return dl.ImageOverlay(id=layer_id, url=url, bounds=BOUNDS, opacity=0.8, interactive=False)

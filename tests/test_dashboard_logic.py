@@ -211,3 +211,54 @@ def test_figures_are_valid_plotly():
         assert fig["data"], name
         assert {trace["type"] for trace in fig["data"]} <= basic, name
     go.Figure(figures.empty_figure())
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"start": "garbage", "end": "2026-11-05"},
+        {"kind": 5},
+        {"kind": [{"x": 1}]},
+        {"metric": "vibes"},
+        {"professional": "army"},
+        {"layers": "grids"},
+    ],
+)
+def test_forged_control_values_are_refused(values):
+    current = ViewState.from_search("", TODAY)
+    base = {"preset": "custom", "start": "2026-11-01", "end": "2026-11-05", "kind": None, "category": None,
+            "source": None, "status": None, "metric": "density", "layers": ["grids"], "professional": None}
+    with pytest.raises(InvalidQuery):
+        state_from_controls(current, ids.DATE_RANGE, {**base, **values}, TODAY)
+
+
+@pytest.mark.parametrize("click", [{"properties": "x"}, {"properties": {"code": 370212001}}, "x", {"properties": {}}])
+def test_forged_clicks_are_ignored(click):
+    assert drill_target(click) is None
+
+
+def test_appeal_rows_send_only_the_shown_columns():
+    from callbacks.grid import appeal_rows
+    from dashboard.layout import APPEAL_COLUMNS
+
+    item = {"id": 7, "title": "噪音", "reporter_name": "张*", "reporter_phone": "138****5678",
+            "accepted_at": "2026-11-20T09:30:00+08:00", "category": "noise", "status": "closed", "level": "street",
+            "source": "wechat", "lon": 120.5, "lat": 36.1, "description": "详细地址……", "source_ref": "LXB-1",
+            "worker_id": "W00001", "department": "区生态环境分局"}
+    (row,) = appeal_rows([item])
+    assert set(row) == {c["field"] for c in APPEAL_COLUMNS}
+    assert row["accepted_at"] == "2026-11-20 09:30" and row["category_label"] == "噪音扰民" and row["id"] == "7"
+
+
+def test_small_units_scale_heat_like_their_street():
+    from dashboard.views import heat_reference
+
+    grid = ViewState.from_search("?scope=grid&id=370212005001001", TODAY)
+    assert heat_reference(grid).scope == Scope("street", "370212005")
+    street = ViewState.from_search("?scope=street&id=370212005", TODAY)
+    assert heat_reference(street) == street
+    mask = np.ones((heat.SHAPE[1], heat.SHAPE[0]), dtype=bool)
+    own = heat.render([(50, 50, 2)], mask)
+    scaled = heat.render([(50, 50, 2)], mask, reference_per_km2=own.peak_per_km2 * 10)
+    alpha = lambda png: np.asarray(Image.open(io.BytesIO(png)))[..., 3].max()  # noqa: E731
+    assert alpha(scaled.png) < alpha(own.png)

@@ -85,6 +85,7 @@ def test_click_a_street_drills_in_and_back_returns(dashboard):
     wait_until(dashboard, lambda: "scope" not in search_params(dashboard), timeout=20)
     assert_cards_match(dashboard, WINDOW)
     assert street["name"] not in dashboard.find_element("#breadcrumbs").text
+    assert dashboard.get_logs() == []
 
 
 def test_deep_link_opens_the_scope(dashboard):
@@ -99,11 +100,12 @@ def test_grid_level_shows_profile_appeals_and_timeline(dashboard):
     grid = "370212001001001"
     dashboard.driver.get(f"{dashboard.server_url}/?scope=grid&id={grid}&from=2026-09-21&to=2026-11-21")
     dashboard.wait_for_contains_text("#panel-grid-profile", "户数", timeout=20)
-    rows = dashboard.wait_for_element("#panel-appeals .ag-row", timeout=20)
+    first = '#panel-appeals .ag-center-cols-container .ag-row[row-index="0"] .ag-cell[col-id="title"]'
+    cell = dashboard.wait_for_element(first, timeout=20)
     total = api(dashboard, f"/api/appeals?scope=grid&id={grid}&from=2026-09-21&to=2026-11-21&limit=1")["total"]
     assert total > 0
     assert "****" in dashboard.find_element("#panel-appeals").text  # phones masked
-    rows.click()
+    cell.click()
     dashboard.wait_for_contains_text("#panel-timeline", "受理", timeout=20)
 
 
@@ -122,7 +124,9 @@ def test_a_filter_changes_kpis_and_heat(dashboard):
     assert "kind=development" in dashboard.find_element("img.leaflet-image-layer").get_attribute("src")
 
 
-def test_a_forged_link_gets_a_message_not_a_crash(dashboard):
-    dashboard.driver.get(f"{dashboard.server_url}/?scope=street&id=99999&{WINDOW}")
+@pytest.mark.parametrize("query", ["scope=street&id=99999", "scope=street&id=370212999", "metric=vibes"])
+def test_a_forged_link_gets_a_message_not_a_crash(dashboard, query):
+    dashboard.driver.get(f"{dashboard.server_url}/?{query}&{WINDOW}")
     dashboard.wait_for_contains_text("#error-banner", "链接参数有误", timeout=20)
     dashboard.wait_for_contains_text("#scope-title", "崂山区", timeout=20)
+    assert "scope" not in search_params(dashboard)
