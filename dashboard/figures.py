@@ -90,6 +90,12 @@ def empty_figure(text: str = "当前条件下暂无数据", height: int = 220) -
     }
 
 
+def count_axis(top: int) -> dict:
+    """A y axis for whole counts: small ranges step by 1, so no tick reads 0.5 件 or repeats."""
+    axis = {"gridcolor": "#e6e9ee", "rangemode": "tozero", "automargin": True, "tickformat": "d"}
+    return {**axis, "dtick": 1} if top <= 6 else axis
+
+
 def trend_figure(trend: list[dict]) -> dict:
     if not trend or not any(d["received"] or d["closed"] for d in trend):
         return empty_figure()
@@ -102,7 +108,7 @@ def trend_figure(trend: list[dict]) -> dict:
              "line": {"width": 2.5}, "hovertemplate": "%{x}<br>办结 %{y} 件<extra></extra>"},
         ],
         "layout": _layout(xaxis={"showgrid": False, "tickformat": "%m-%d"},
-                          yaxis={"gridcolor": "#e6e9ee", "rangemode": "tozero", "automargin": True, "tickformat": "d"}),
+                          yaxis=count_axis(max(max(d["received"], d["closed"]) for d in trend))),
     }
 
 

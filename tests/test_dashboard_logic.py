@@ -262,3 +262,10 @@ def test_small_units_scale_heat_like_their_street():
     scaled = heat.render([(50, 50, 2)], mask, reference_per_km2=own.peak_per_km2 * 10)
     alpha = lambda png: np.asarray(Image.open(io.BytesIO(png)))[..., 3].max()  # noqa: E731
     assert alpha(scaled.png) < alpha(own.png)
+
+
+def test_trend_axis_steps_by_whole_counts_when_small():
+    small = figures.trend_figure([{"day": "2026-11-01", "received": 2, "closed": 1}])
+    assert small["layout"]["yaxis"]["dtick"] == 1
+    big = figures.trend_figure([{"day": "2026-11-01", "received": 200, "closed": 150}])
+    assert "dtick" not in big["layout"]["yaxis"]
