@@ -130,3 +130,22 @@ def test_a_forged_link_gets_a_message_not_a_crash(dashboard, query):
     dashboard.wait_for_contains_text("#error-banner", "链接参数有误", timeout=20)
     dashboard.wait_for_contains_text("#scope-title", "崂山区", timeout=20)
     assert "scope" not in search_params(dashboard)
+
+
+def test_unreachable_tiles_leave_a_working_map(dash_duo, seeded_sqlite_path, tmp_path):
+    """A tile server that refuses connections: the vector base, layers and panels still work."""
+    config = settings.load({
+        "DATABASE_URL": f"sqlite:///{seeded_sqlite_path}",
+        "DATA_DIR": str(tmp_path),
+        "TILE_PROVIDERS": "custom,vector-light",
+        "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",  # port 9 (discard): nothing listens
+    })
+    dash_duo.start_server(create_app(config))
+    dash_duo.driver.set_window_size(1600, 1000)
+    dash_duo.driver.get(f"{dash_duo.server_url}/?{WINDOW}")
+    assert_cards_match(dash_duo, WINDOW)
+    wait_until(dash_duo, lambda: dash_duo.driver.find_elements(By.CSS_SELECTOR, ".leaflet-tile"))
+    wait_until(dash_duo, lambda: len(dash_duo.driver.find_elements(By.CSS_SELECTOR, ".leaflet-grids-pane path")) == 863)
+    assert dash_duo.driver.find_elements(By.CSS_SELECTOR, ".leaflet-vector-base-pane path")  # the base shows through
+    # The only errors are the refused tile requests themselves.
+    assert all("127.0.0.1:9/" in entry["message"] for entry in dash_duo.get_logs())
