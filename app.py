@@ -14,7 +14,7 @@ from flask_caching import Cache
 
 from callbacks import grid, navigation, panels
 from callbacks import map as map_view
-from dashboard import api, layout, map_api, settings
+from dashboard import api, exports, layout, map_api, settings
 from dashboard.cli import main
 from geo.store.store import Store
 from layers import basemap
@@ -39,6 +39,7 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
     )
     app.server.register_blueprint(api.blueprint)
     app.server.register_blueprint(map_api.blueprint)
+    app.server.register_blueprint(exports.blueprint)
     providers = basemap.providers(config.tianditu_key, config.tile_url, config.tile_crs)
     offered = {code: providers[code] for code in config.tile_providers if code in providers}
     app.layout = lambda: layout.page([(p.code, p.label) for p in offered.values()])

@@ -170,17 +170,22 @@ def child_level(scope: Scope) -> str:
     return LEVELS[min(LEVELS.index(scope.level) + 1, len(LEVELS) - 1)]
 
 
+def parse_view(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ViewState:
+    """The state of a URL; with a store, its unit must exist and be visible (else NotFound/Forbidden)."""
+    state = ViewState.from_search(search, today())
+    if store is not None:
+        store.resolve(state.scope, viewer or Scope("district", state.scope.code[:6]))
+    return state
+
+
 def view_state(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ViewState:
-    """The state of a URL, for callbacks that only follow it; with a store, its unit must exist and be visible.
+    """:func:`parse_view` for callbacks that only follow the URL.
 
     A bad URL is the navigation callback's to report (it resets the view);
     the followers just keep what they show.
     """
     try:
-        state = ViewState.from_search(search, today())
-        if store is not None:
-            store.resolve(state.scope, viewer or Scope("district", state.scope.code[:6]))
-        return state
+        return parse_view(search, store, viewer)
     except (InvalidQuery, NotFound, Forbidden):
         raise PreventUpdate from None
 

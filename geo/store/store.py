@@ -656,6 +656,36 @@ class Store:
             "items": [_appeal_item(r._mapping) for r in rows],
         }
 
+    def iter_appeals(
+        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT, batch: int = 5000
+    ) -> Iterator[list[dict]]:
+        """Every appeal :meth:`appeals` would list, newest first, in masked batches.
+
+        Keyset paging (accepted_at, id) keeps each batch an index range scan, so a
+        year of the district streams in bounded memory and linear time.
+        """
+        self.resolve(scope, viewer)
+        a = t.appeals
+        columns = [c for c in a.columns if c.name not in ("responded_on_time", "closed_on_time", "close_seconds")]
+        conditions = self._appeal_conditions(scope, window, filters)
+        after = None
+        while True:
+            query = sa.select(*columns).where(*conditions)
+            if after is not None:
+                last_at, last_id = after
+                query = query.where(
+                    sa.or_(
+                        a.c.accepted_at < last_at,
+                        sa.and_(a.c.accepted_at == last_at, a.c.id < last_id),
+                    )
+                )
+            with self.connect() as conn:
+                rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(batch)).all()
+            if not rows:
+                return
+            yield [_appeal_item(r._mapping) for r in rows]
+            after = (rows[-1].accepted_at, rows[-1].id)
+
     def appeal_events(self, appeal_id: int, viewer: Scope = DISTRICT) -> list[dict]:
         """The workflow timeline of one appeal."""
         a, e = t.appeals, t.appeal_events
