@@ -53,7 +53,9 @@ def state_from_controls(current: ViewState, trigger: str | None, values: dict, d
     filters = Filters.parse({name: ",".join(_codes(values[name])) for name in ("kind", "category", "source", "status")})
     chosen = set(_codes(values["layers"]))
     # Round-trip through the URL parser: it validates metric, overlay and layer codes.
-    search = replace(current, window=window, filters=filters, layers=tuple(x for x in LAYERS if x in chosen)).to_search()
+    base = replace(current, window=window, filters=filters, layers=tuple(x for x in LAYERS if x in chosen),
+                   metric="density", professional="")
+    search = base.to_search()
     extra = {"metric": _text(values["metric"]) or "density", "pro": _text(values["professional"])}
     return ViewState.from_search(search + ("&" if search else "?") + urlencode({k: v for k, v in extra.items() if v}), day)
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
+from geo.domain import PROFESSIONAL_TYPES
 from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
 
 #: Grid choropleth metrics: code → (label, unit).
@@ -70,8 +71,6 @@ class ViewState:
         metric = params.get("metric") or "density"
         if metric not in METRICS:
             raise InvalidQuery(f"未知的着色指标 metric={metric!r}")
-        from geo.domain import PROFESSIONAL_TYPES
-
         professional = params.get("pro") or ""
         if professional and professional not in PROFESSIONAL_TYPES:
             raise InvalidQuery(f"未知的专业网格类型 pro={professional!r}")

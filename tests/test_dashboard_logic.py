@@ -64,6 +64,8 @@ def test_controls_write_the_state():
     assert (new.metric, new.professional) == ("closure_rate", "police")
     custom = state_from_controls(current, ids.DATE_RANGE, {**values, "start": "2026-11-03", "end": "2026-11-05"}, TODAY)
     assert custom.window == Window(date(2026, 11, 3), date(2026, 11, 6))  # the picker's end day is included
+    cleared = state_from_controls(new, ids.PROFESSIONAL, {**values, "professional": None, "metric": None}, TODAY)
+    assert (cleared.professional, cleared.metric) == ("", "density")  # clearing a control clears the URL
     controls = controls_from_state(custom, TODAY)
     assert controls[:3] == ("custom", "2026-11-03", "2026-11-05")
 
