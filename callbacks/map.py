@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, html
+from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from dashboard import figures, ids
 from dashboard.api import get_cache, get_store, viewer_scope
@@ -135,9 +135,11 @@ def register(app, providers: dict) -> None:
         unit_hideout = {"selected": state.scope.code if state.scope.level == "grid" else "",
                         "visible": "boundaries" in state.layers,
                         "figures": hover}
+        # The minute refresh recolours in place: it must not move a map the user has panned.
+        refresh = ctx.triggered_id == ids.REFRESH
         return (
-            viewport,
-            base_layers(provider, urls["neighbours"], urls["land"]),
+            no_update if refresh else viewport,
+            no_update if refresh else base_layers(provider, urls["neighbours"], urls["land"]),
             style,
             urls["grids"],
             urls["units"],

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, request
 from dashboard import views
 from dashboard.api import get_cache, get_store, single_values, viewer_scope
 from dashboard.responses import crs_arg, geojson_response
-from dashboard.state import ViewState
 from geo import reference
 from geo.scope import InvalidQuery, Scope
 from layers import workers as worker_layer
@@ -41,8 +40,9 @@ def workers():
 def heat():
     """The demand heat image of a view (same query parameters as the dashboard URL)."""
     args = single_values(request.args)
-    state = ViewState.from_search(request.query_string.decode(), views.today())
-    image = views.heat(get_store(), state, get_cache(), viewer=viewer_scope())
+    store = get_store()
+    state = views.parse_view(request.query_string.decode(), store, viewer_scope())
+    image = views.heat(store, state, get_cache(), viewer=viewer_scope())
     response = Response(image.png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = 3600 if args.get("v") else 60  # versioned URLs never go stale

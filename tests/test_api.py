@@ -183,3 +183,9 @@ def test_postgres_without_postgis_over_http(postgres):
         app.server.extensions["zhizhi.store"].dispose()
     finally:
         postgres.drop(name)
+
+
+def test_heat_image_of_an_unknown_unit_is_404(client):
+    assert client.get("/api/map/heat.png?scope=street&id=370212999").status_code == 404
+    r = client.get("/api/map/heat.png?from=2026-10-01&to=2026-11-21")
+    assert r.status_code == 200 and r.mimetype == "image/png" and len(r.data) < 150_000
