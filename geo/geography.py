@@ -567,6 +567,14 @@ def partition(
     return union_faces(faces[keep], label[keep], int(offsets[-1]))
 
 
+def by_parent(cells: np.ndarray, counts: list[int]):
+    """Each parent's cells, with their indexes ordered west → east (how names and numbers are given)."""
+    offsets = np.cumsum([0] + counts)
+    for n in range(len(counts)):
+        mine = cells[offsets[n] : offsets[n + 1]]
+        yield mine, sorted(range(len(mine)), key=lambda c: shapely.get_x(shapely.centroid(mine[c])))
+
+
 @dataclass(frozen=True)
 class Community:
     """A synthetic community cell with its real name and code."""
@@ -584,12 +592,9 @@ def build_communities(
     """Cuts each street into its CSV communities (pass 1), then names the cells west → east."""
     counts = [len(rows[street.code]) for street in streets]
     cells = partition([s.geom for s in streets], counts, density, COMMUNITY_SAMPLING, seed, stream=2)
-    offsets = np.cumsum([0] + counts)
 
     out = []
-    for n, street in enumerate(streets):
-        mine = cells[offsets[n] : offsets[n + 1]]
-        west_to_east = sorted(range(len(mine)), key=lambda c: shapely.get_x(shapely.centroid(mine[c])))
+    for n, (street, (mine, west_to_east)) in enumerate(zip(streets, by_parent(cells, counts), strict=True)):
         for (code, name), c in zip(rows[street.code], west_to_east, strict=True):
             out.append(
                 Community(code, name, street.code, mine[c], _mass(mine[c], density, _rng(seed, 3, n, c)))
@@ -624,12 +629,9 @@ def build_grids(communities: list[Community], density: Density, seed: int) -> li
     """Allocates 863 grids by population mass and cuts each community into its share (pass 2)."""
     counts = [int(k) for k in _allocate(np.array([c.mass for c in communities]), GRID_COUNT)]
     cells = partition([c.geom for c in communities], counts, density, GRID_SAMPLING, seed, stream=4)
-    offsets = np.cumsum([0] + counts)
 
     grids = []
-    for n, community in enumerate(communities):
-        mine = cells[offsets[n] : offsets[n + 1]]
-        west_to_east = sorted(range(len(mine)), key=lambda c: shapely.get_x(shapely.centroid(mine[c])))
+    for n, (community, (mine, west_to_east)) in enumerate(zip(communities, by_parent(cells, counts), strict=True)):
         rng = _rng(seed, 5, n)
         for seq, c in enumerate(west_to_east, start=1):
             grids.append(Grid(community, seq, mine[c], _mean_density(mine[c], density, rng)))
