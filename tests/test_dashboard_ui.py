@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.parse
 import urllib.request
 
@@ -41,6 +42,13 @@ def wait_until(duo, condition, timeout: int = 20):
     return WebDriverWait(duo.driver, timeout).until(lambda _driver: condition())
 
 
+def settled(element, pause: float = 0.4) -> bool:
+    """True when the element has not moved or resized over ``pause`` seconds."""
+    before = element.rect
+    time.sleep(pause)
+    return element.rect == before
+
+
 def search_params(duo) -> dict:
     return dict(urllib.parse.parse_qsl(urllib.parse.urlparse(duo.driver.current_url).query))
 
@@ -70,8 +78,10 @@ def test_click_a_street_drills_in_and_back_returns(dashboard):
     streets = dashboard.wait_for_element('path[stroke="#33475b"]', timeout=20)
     paths = dashboard.driver.find_elements(By.CSS_SELECTOR, 'path[stroke="#33475b"]')
     assert len(paths) == 5 and streets
-    # The smallest street outline: its box centre lies inside it.
+    # The smallest street outline: its box centre lies inside it. Click once the map has stopped
+    # moving (the initial fit animates), as a person would.
     target = min(paths, key=lambda p: p.size["width"] * p.size["height"])
+    wait_until(dashboard, lambda: settled(target))
     target.click()
     wait_until(dashboard, lambda: search_params(dashboard).get("scope") == "street", timeout=20)
     params = search_params(dashboard)
