@@ -41,6 +41,10 @@ LEVEL_PARENT = {
     "community": "street_code",
     "grid": "community_code",
 }
+#: What an appeal listing returns: every column but the derived KPI flags.
+LISTED_APPEAL_COLUMNS = [
+    c for c in t.appeals.columns if c.name not in ("responded_on_time", "closed_on_time", "close_seconds")
+]
 #: Writes at least this large refresh the planner's statistics afterwards.
 BIG_WRITE = 20_000
 APPEAL_SCOPE_COLUMN = {"street": "street_code", "community": "community_code", "grid": "grid_code"}
@@ -216,7 +220,7 @@ class Store:
 
     def lineage(self, scope: Scope, viewer: Scope = DISTRICT) -> list[Unit]:
         """The units from the district down to ``scope``, for breadcrumbs."""
-        self.resolve(scope, viewer)
+        self.authorize(scope, viewer)  # the last resolve below checks that the unit exists
         levels = LEVELS[: LEVELS.index(scope.level) + 1]
         return [self.resolve(Scope(level, scope.code[: CODE_LENGTH[level]])) for level in levels]
 
@@ -637,9 +641,7 @@ class Store:
         self.resolve(scope, viewer)
         a = t.appeals
         conditions = self._appeal_conditions(scope, window, filters)
-        columns = [
-            c for c in a.columns if c.name not in ("responded_on_time", "closed_on_time", "close_seconds")
-        ]
+        columns = LISTED_APPEAL_COLUMNS
         with self.connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(a).where(*conditions)).scalar()
             rows = conn.execute(
@@ -666,7 +668,7 @@ class Store:
         """
         self.resolve(scope, viewer)
         a = t.appeals
-        columns = [c for c in a.columns if c.name not in ("responded_on_time", "closed_on_time", "close_seconds")]
+        columns = LISTED_APPEAL_COLUMNS
         conditions = self._appeal_conditions(scope, window, filters)
         after = None
         while True:
