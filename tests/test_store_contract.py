@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -191,6 +191,23 @@ def test_appeals_are_masked_and_paged(seeded_store):
         assert item["grid_code"].startswith(item["community_code"])
     second = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=5, offset=5)["items"]
     assert {i["id"] for i in second}.isdisjoint({i["id"] for i in page["items"]})
+
+
+def test_overdue_list_is_the_overdue_kpi(seeded_store):
+    street = Scope("street", "370212001")
+    kpi = seeded_store.kpis(street, WINDOW, as_of=AS_OF)["kpis"]["overdue_open"]["value"]
+    doc = seeded_store.overdue_appeals(street, WINDOW, AS_OF, limit=10)
+    assert doc["total"] == kpi > 0
+    items = doc["items"]
+    assert len(items) == min(10, kpi)
+    deadlines = [datetime.fromisoformat(i["deadline"]) for i in items]
+    assert deadlines == sorted(deadlines)
+    for item in items:
+        assert datetime.fromisoformat(item["deadline"]) < AS_OF and item["street_code"] == street.code
+        assert item["closed_at"] is None or datetime.fromisoformat(item["closed_at"]) > AS_OF
+        assert "*" in item["reporter_name"] and "****" in item["reporter_phone"]
+    with pytest.raises(Forbidden):
+        seeded_store.overdue_appeals(street, WINDOW, AS_OF, viewer=Scope("street", "370212002"))
 
 
 def test_appeal_timeline(seeded_store):

@@ -658,6 +658,34 @@ class Store:
             "items": [_appeal_item(r._mapping) for r in rows],
         }
 
+    def overdue_appeals(
+        self,
+        scope: Scope,
+        window: Window,
+        as_of: datetime,
+        filters: Filters = NO_FILTERS,
+        viewer: Scope = DISTRICT,
+        limit: int = 50,
+    ) -> dict:
+        """The appeals behind the ``overdue_open`` KPI, longest overdue first, personal data masked.
+
+        Same conditions as :meth:`kpi_counts` (open as of ``as_of``, deadline before it),
+        so ``total`` equals the KPI a briefing prints next to the list.
+        """
+        self.resolve(scope, viewer)
+        a = t.appeals
+        conditions = [
+            *self._appeal_conditions(scope, window, filters),
+            sa.or_(a.c.closed_at.is_(None), a.c.closed_at > as_of),
+            a.c.deadline < as_of,
+        ]
+        with self.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(a).where(*conditions)).scalar()
+            rows = conn.execute(
+                sa.select(*LISTED_APPEAL_COLUMNS).where(*conditions).order_by(a.c.deadline, a.c.id).limit(limit)
+            ).all()
+        return {"total": total, "limit": limit, "items": [_appeal_item(r._mapping) for r in rows]}
+
     def iter_appeals(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT, batch: int = 5000
     ) -> Iterator[list[dict]]:
