@@ -16,6 +16,7 @@ from callbacks import grid, navigation, panels
 from callbacks import map as map_view
 from dashboard import api, exports, layout, map_api, settings
 from dashboard.cli import main
+from dashboard.jobs import Jobs
 from geo.store.store import Store
 from layers import basemap
 
@@ -36,6 +37,9 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
         app.server,
         config={"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(config.cache_dir),
                 "CACHE_DEFAULT_TIMEOUT": config.cache_seconds, "CACHE_THRESHOLD": 5000},
+    )
+    app.server.extensions[exports.EXPORTS_KEY] = exports.Exporter(
+        Jobs(config.exports_dir), config.briefing_font, config.export_wait_seconds
     )
     app.server.register_blueprint(api.blueprint)
     app.server.register_blueprint(map_api.blueprint)

@@ -10,7 +10,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 from dashboard import figures, ids
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import METRICS, ViewState
-from dashboard.views import child_level, gather, grid_counts, heat_peak, map_frame, now, ranking, view_state
+from dashboard.views import child_level, gather, grid_style, heat_peak, map_frame, now, ranking, view_state
 from geo.crs import wgs84_to_gcj02
 from geo.domain import WORKER_STATUSES, WORKER_TYPES
 from geo.scope import Scope
@@ -114,18 +114,14 @@ def register(app, providers: dict) -> None:
         provider = providers.get(basemap) or next(iter(providers.values()))
         as_of = now()
         heat_on = "heat" in state.layers
-        version, counts, frame, peak, hover = gather(
+        version, style, frame, peak, hover = gather(
             store.data_version,
-            lambda: grid_counts(store, state, as_of, cache),
+            lambda: grid_style(store, state, as_of, cache),
             lambda: map_frame(store, state, cache),
             lambda: heat_peak(store, state, cache) if heat_on else None,
             lambda: hover_figures(store, state, as_of, cache),
         )
         urls = layer_urls(state, provider.crs, version)
-        values = choropleth.metric_values(state.metric, counts, store.grid_areas())
-        style = choropleth.hideout(state.metric, values, state.scope.code[:12] if state.scope.level == "grid"
-                                   else state.scope.code, state.scope.code if state.scope.level == "grid" else "")
-        style["visible"] = "grids" in state.layers
         minx, miny, maxx, maxy = frame["bounds"]
         viewport = {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds",
                     "options": {"padding": [24, 24], "duration": 0.6, "maxZoom": 16}}

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from dash import Input, Output, html
 
 from dashboard import figures, ids, layout
 from dashboard.api import get_cache, get_store, viewer_scope
-from dashboard.state import ViewState
+from dashboard.state import ViewState, window_text
 from dashboard.views import gather, now, panels, ranking, summary, view_state
 from geo.domain import LEVEL_LABELS
 from geo.scope import Scope
@@ -25,12 +23,6 @@ def crumbs(state: ViewState, lineage: list[dict]) -> list[tuple[str, str | None]
         last = i == len(lineage) - 1
         out.append((unit["name"], None if last else scope_href(state, unit["level"], unit["code"])))
     return out
-
-
-def window_text(state: ViewState) -> str:
-    """The window as people say it: both ends inclusive."""
-    last = max(state.window.end - timedelta(days=1), state.window.start)
-    return f"{state.window.start.isoformat()} 至 {last.isoformat()}"
 
 
 def register(app) -> None:

@@ -1,33 +1,57 @@
 """Exports of the current view, by URL with the dashboard's own query parameters.
 
-``/export/appeals.xlsx?scope=…&id=…&from=…&to=…&kind=…`` gives the same numbers as
-the screen for the same query, because both read the same :class:`ViewState`
-through the same view functions. The workbook is written in openpyxl's
-write-only mode to a temporary file, and appeals stream from the store in
-keyset-paged batches, so a year of the district stays bounded in memory.
+``/export/briefing.pdf``, ``/export/snapshot.png`` and ``/export/appeals.xlsx``
+take the same query as the dashboard URL (``scope``, ``id``, ``from``, ``to``,
+filters, ``layers``, ``metric``), so a deep link and its export agree: both
+read the same :class:`ViewState` through the same view functions.
+
+Every export runs as a background job (:mod:`dashboard.jobs`). The GET waits
+up to ``EXPORT_WAIT_SECONDS`` and then either sends the file or answers 202
+with the job, whose progress is at ``/export/jobs/<id>`` and whose file is at
+``/export/jobs/<id>/download``. The workbook is written in openpyxl's
+write-only mode and appeals stream in keyset-paged batches, so a year of the
+district stays bounded in memory.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from urllib.parse import parse_qs
 
-from flask import Blueprint, after_this_request, request, send_file
+from flask import Blueprint, current_app, jsonify, request, send_file
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from dashboard import views
+from dashboard import briefing, briefing_pdf, fonts, snapshot, views
 from dashboard.api import get_cache, get_store, single_values, viewer_scope
 from dashboard.figures import category_labels, format_kpi, kpi_delta
+from dashboard.jobs import Jobs, JobSpec, Progress
 from dashboard.state import ViewState
 from geo.domain import HANDLING_LEVELS, KINDS, LEVEL_LABELS, PRIORITIES, SATISFACTION, SOURCES, STATUSES
 from geo.kpis import KPI_LABELS
-from geo.scope import Scope
+from geo.scope import InvalidQuery, Scope
+from geo.store.errors import Conflict
 from geo.store.store import Store
 
 blueprint = Blueprint("exports", __name__)
+EXPORTS_KEY = "zhizhi.exports"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """What the export routes need from the app's settings."""
+
+    jobs: Jobs
+    font_setting: str = ""
+    wait_seconds: float = 2.0
+
+
+def get_exporter() -> Exporter:
+    return current_app.extensions[EXPORTS_KEY]
 
 #: Appeal columns in the workbook: (field, header). Personal data arrives masked from the store;
 #: coordinates and free text stay out of a file that gets forwarded around.
@@ -63,8 +87,10 @@ def appeal_row(item: dict, street_names: dict[str, str]) -> list:
     return row
 
 
-def write_workbook(store: Store, state: ViewState, as_of: datetime, path: str, cache=None) -> dict[str, int]:
+def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=None,
+                   progress: Progress = briefing.no_progress) -> dict[str, int]:
     """Writes the view's tables to ``path``; returns each sheet's number of data rows."""
+    progress(0.02, "统计指标")
     head = views.summary(store, state, as_of, cache)
     data = views.panels(store, state, as_of, cache)
     ranking = views.ranking(store, state, as_of, cache)
@@ -111,31 +137,125 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path: str, c
 
     streets = {u.code: u.name for u in store.children(Scope("district", state.scope.code[:6]))}
     ws = sheet("诉求明细", [header for _, header in APPEAL_COLUMNS])
-    n = 0
+    n, expected = 0, max(head["kpis"]["accepted"]["value"], 1)
     for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer_scope()):
         for item in batch:
             ws.append(appeal_row(item, streets))
         n += len(batch)
+        progress(0.05 + 0.85 * min(n / expected, 1.0), f"写入诉求明细 {n:,} / {expected:,} 条")
     counts["诉求明细"] = n
+    progress(0.92, "保存文件")
     wb.save(path)
     return counts
 
 
+def export_name(state: ViewState, name: str, title: str, suffix: str) -> str:
+    return f"{title}_{name}_{state.window.start}_{state.window.end}.{suffix}"
+
+
+def start_export(kind: str, search: str) -> dict:
+    """Validates the view (400/403/404 now, not later in the job) and starts its export job."""
+    if kind not in KINDS_OF_EXPORT:
+        raise InvalidQuery(f"未知的导出格式 {kind!r}")
+    store, cache, exporter = get_store(), get_cache(), get_exporter()
+    viewer = viewer_scope()
+    state = views.parse_view(search, store, viewer)
+    scale = _scale(search) if kind == "png" else 1
+    cjk = fonts.find_cjk_fonts(exporter.font_setting) if kind in ("pdf", "png") else None
+    name = store.resolve(state.scope, viewer).name
+    as_of = views.now()
+
+    def work(path: Path, progress: Progress) -> None:
+        if kind == "xlsx":
+            write_workbook(store, state, as_of, path, cache, progress)
+            return
+        content = briefing.collect(store, state, as_of, viewer, cache, progress)
+        if kind == "pdf":
+            data = briefing_pdf.render(content, cjk, progress)
+        else:
+            data = snapshot.render(content, cjk, scale, progress)
+        path.write_bytes(data)
+
+    title, suffix, mimetype = KINDS_OF_EXPORT[kind]
+    return exporter.jobs.start(JobSpec(kind, export_name(state, name, title, suffix), mimetype), work)
+
+
+#: kind → (file title, suffix, MIME type)
+KINDS_OF_EXPORT = {
+    "pdf": ("简报", "pdf", "application/pdf"),
+    "png": ("快照", "png", "image/png"),
+    "xlsx": ("诉求数据", "xlsx", XLSX),
+}
+
+
+def _scale(search: str) -> int:
+    raw = parse_qs(search.lstrip("?")).get("scale", ["1"])[-1]
+    if raw not in ("1", "2"):
+        raise InvalidQuery(f"参数 scale={raw!r} 应为 1（1920×1080）或 2（3840×2160）")
+    return int(raw)
+
+
+def job_document(status: dict) -> dict:
+    """The public view of a job: no paths, with the URLs to poll and download."""
+    doc = {k: status.get(k) for k in ("id", "kind", "state", "progress", "message", "error", "filename")}
+    doc["status_url"] = f"/export/jobs/{status['id']}"
+    doc["download_url"] = f"/export/jobs/{status['id']}/download" if status["state"] == "done" else None
+    return doc
+
+
+def _finish_or_accept(kind: str):
+    single_values(request.args)
+    exporter = get_exporter()
+    status = start_export(kind, request.query_string.decode())
+    status = exporter.jobs.wait(status["id"], exporter.wait_seconds)
+    if status["state"] == "done":
+        return _send(status)
+    if status["state"] == "failed":
+        return jsonify({"error": status["error"], "job": job_document(status)}), status["http_status"] or 500
+    doc = job_document(status)
+    return jsonify(doc), 202, {"Location": doc["status_url"], "Retry-After": "1"}
+
+
+def _send(status: dict):
+    path = get_exporter().jobs.output(status["id"])
+    return send_file(path, as_attachment=True, download_name=status["filename"], mimetype=status["mimetype"],
+                     max_age=0)
+
+
 @blueprint.get("/export/appeals.xlsx")
 def appeals_xlsx():
-    """The view's tables as a workbook (same query parameters as the dashboard URL)."""
-    single_values(request.args)
-    store = get_store()
-    state = views.parse_view(request.query_string.decode(), store, viewer_scope())
-    fd, path = tempfile.mkstemp(suffix=".xlsx")
-    os.close(fd)
-    write_workbook(store, state, views.now(), path, get_cache())
+    """The view's tables as a workbook."""
+    return _finish_or_accept("xlsx")
 
-    @after_this_request
-    def _cleanup(response):
-        os.unlink(path)  # send_file has opened it already; POSIX keeps the data until closed
-        return response
 
-    name = f"诉求数据_{state.scope.code}_{state.window.start}_{state.window.end}.xlsx"
-    return send_file(path, as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+@blueprint.get("/export/briefing.pdf")
+def briefing_pdf_file():
+    """The view's briefing as an A4 PDF."""
+    return _finish_or_accept("pdf")
+
+
+@blueprint.get("/export/snapshot.png")
+def snapshot_png():
+    """The view's map and KPIs as a 16:9 PNG (``scale=2`` for 3840×2160)."""
+    return _finish_or_accept("png")
+
+
+@blueprint.get("/export/jobs/<job_id>")
+def job_status(job_id: str):
+    status = get_exporter().jobs.status(job_id)
+    code = 200 if status["state"] != "failed" else status["http_status"] or 500
+    return jsonify(job_document(status)), code
+
+
+@blueprint.get("/export/jobs/<job_id>/download")
+def job_download(job_id: str):
+    status = get_exporter().jobs.status(job_id)
+    if status["state"] != "done":
+        raise Conflict(f"导出尚未完成（{status['message']}）" if status["state"] != "failed" else status["error"])
+    return _send(status)
+
+
+@blueprint.route("/export/<path:_unknown>", methods=["GET", "POST"])
+def unknown_export(_unknown: str):
+    """Unknown export paths answer JSON 404, not the dashboard's HTML."""
+    return jsonify({"error": f"未知的导出：{request.path}"}), 404

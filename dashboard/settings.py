@@ -41,6 +41,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TIANDITU_KEY", "", "天地图 API key (tk)."),
     Setting("TILE_URL", "", "Internal tile server URL template, e.g. http://tiles.local/{z}/{x}/{y}.png."),
     Setting("TILE_CRS", "wgs84", "Datum of TILE_URL's tiles: wgs84 (also CGCS2000) or gcj02."),
+    Setting(
+        "BRIEFING_FONT",
+        "",
+        "Chinese font for PDF/PNG exports: a .ttf/.otf/.ttc path, `path#face` for a collection face, "
+        "optionally `,bold-path`. Empty: found with fontconfig (Noto Sans CJK SC from fonts-noto-cjk).",
+    ),
+    Setting("EXPORT_WAIT_SECONDS", "2", "Exports finished within this time download at once; longer ones "
+            "answer 202 with a job to poll."),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
     Setting(
         "TEST_POSTGRES_URL",
@@ -67,10 +75,16 @@ class Config:
     tile_url: str
     tile_crs: str
     cache_seconds: int
+    briefing_font: str = ""
+    export_wait_seconds: float = 2.0
 
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.data_dir / "exports"
 
 
 def get(name: str, environ: dict[str, str] | None = None) -> str:
@@ -103,6 +117,8 @@ def load(environ: dict[str, str] | None = None) -> Config:
         tile_url=get("TILE_URL", environ),
         tile_crs=get("TILE_CRS", environ),
         cache_seconds=_int("CACHE_SECONDS", environ),
+        briefing_font=get("BRIEFING_FONT", environ),
+        export_wait_seconds=_float("EXPORT_WAIT_SECONDS", environ),
     )
 
 
@@ -112,6 +128,17 @@ def _int(name: str, environ: dict[str, str] | None) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"设置 {name} 必须是整数，当前为 {raw!r}") from None
+
+
+def _float(name: str, environ: dict[str, str] | None) -> float:
+    raw = get(name, environ)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 600:
+        raise ValueError(f"设置 {name} 应为 0–600 之间的秒数，当前为 {raw!r}")
+    return value
 
 
 def markdown_table() -> str:

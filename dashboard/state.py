@@ -93,3 +93,9 @@ class ViewState:
 
     def with_scope(self, scope: Scope) -> ViewState:
         return replace(self, scope=scope)
+
+
+def window_text(state: ViewState) -> str:
+    """The window as people say it: both ends inclusive."""
+    last = max(state.window.end - timedelta(days=1), state.window.start)
+    return f"{state.window.start.isoformat()} 至 {last.isoformat()}"

@@ -24,6 +24,7 @@ from geo.scope import InvalidQuery, Scope
 from geo.scope import local_today as today
 from geo.store.errors import Forbidden, NotFound
 from geo.store.store import Store
+from layers import choropleth
 from layers import heat as heat_layer
 
 CHILD_COLUMN = {"district": "street_code", "street": "community_code", "community": "grid_code"}
@@ -118,6 +119,17 @@ def grid_counts(store: Store, state: ViewState, as_of: datetime, cache: Cache | 
         return store.kpi_counts(district, state.window, as_of, state.filters, group_by="grid_code")
 
     return cached(cache, store, "grid_counts", (state.window, state.filters, as_of), compute)
+
+
+def grid_style(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
+    """The choropleth's colours of every grid for the view's metric: the live map's ``hideout``
+    and the exported map image both come from here, so they agree."""
+    values = choropleth.metric_values(state.metric, grid_counts(store, state, as_of, cache), store.grid_areas())
+    grid_scope = state.scope.level == "grid"
+    style = choropleth.hideout(state.metric, values, state.scope.code[:12] if grid_scope else state.scope.code,
+                               state.scope.code if grid_scope else "")
+    style["visible"] = "grids" in state.layers
+    return style
 
 
 def heat_cells(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> list:

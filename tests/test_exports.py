@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import time
 
 import openpyxl
+import pypdf
 import pytest
+from fontTools.cffLib import CFFFontSet
+from PIL import Image
 
 from app import create_app
 from dashboard import settings
@@ -23,8 +28,23 @@ def client(seeded_store, tmp_path):
     return app.server.test_client()
 
 
+def fetch(client, url: str):
+    """GETs an export like a browser would: a 202 job is polled until its file can be downloaded."""
+    r = client.get(url)
+    if r.status_code != 202:
+        return r
+    job = r.get_json()
+    for _ in range(1200):
+        job = client.get(job["status_url"]).get_json()
+        if job["state"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["state"] == "done", job
+    return client.get(job["download_url"])
+
+
 def workbook(client, query: str):
-    r = client.get(f"/export/appeals.xlsx?{query}")
+    r = fetch(client, f"/export/appeals.xlsx?{query}")
     assert r.status_code == 200, r.get_json()
     assert r.mimetype.endswith("spreadsheetml.sheet")
     return openpyxl.load_workbook(io.BytesIO(r.data), read_only=True)
@@ -65,3 +85,128 @@ def test_xlsx_follows_filters(client):
                                           ("kind=x", 400), ("id=1&id=2", 400)])
 def test_xlsx_bad_input(client, query, status):
     assert client.get(f"/export/appeals.xlsx?{query}").status_code == status
+
+
+# -- briefing PDF and PNG snapshot -------------------------------------------------------
+
+
+def run(*command: str) -> str:
+    return subprocess.run(command, capture_output=True, text=True, check=True, timeout=120).stdout
+
+
+@pytest.fixture
+def briefing(client, tmp_path):
+    r = fetch(client, f"/export/briefing.pdf?{QUERY}")
+    assert r.status_code == 200, r.get_json()
+    assert r.mimetype == "application/pdf"
+    assert "attachment" in r.headers["Content-Disposition"]
+    path = tmp_path / "briefing.pdf"
+    path.write_bytes(r.data)
+    return path
+
+
+def test_pdf_shows_the_api_numbers(client, briefing):
+    text = run("pdftotext", "-layout", str(briefing), "-")
+    kpis = client.get(f"/api/kpis?{QUERY}").get_json()
+    assert "中韩街道诉求办理简报" in text
+    assert "2026-10-01 至 2026-11-20" in text and "数据截至" in text
+    for key in AS_OF_FREE:
+        label, unit = KPI_LABELS[key]
+        assert re.search(rf"{label}\s+{re.escape(format_kpi(key, kpis['kpis'][key]))} {unit}", text), label
+    communities = client.get("/api/geo/community.geojson?parent=370212001").get_json()["features"]
+    assert all(f["properties"]["name"] in text for f in communities)  # the ranking lists every child
+    assert "超期未办结诉求（共" in text
+    assert not re.search(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])", text)  # no unmasked phone number
+    assert re.search(r"1[0-9]{2}\*{4}[0-9]{4}", text)  # the overdue list shows masked ones
+
+
+def test_pdf_is_a4_with_embedded_chinese_fonts(briefing, tmp_path):
+    reader = pypdf.PdfReader(briefing)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    fonts = run("pdffonts", str(briefing)).splitlines()[2:]
+    assert fonts and all(line.split()[-5] == "yes" for line in fonts), fonts  # the "emb" column
+    assert any("CJK" in line for line in fonts)
+    # Not tofu: the embedded subset has a real glyph for every distinct Chinese character on page 1.
+    text = reader.pages[0].extract_text()
+    hanzi = {c for c in text if "\u4e00" <= c <= "\u9fff"}
+    glyphs = embedded_glyph_count(reader)
+    assert len(hanzi) > 40 and glyphs >= len(hanzi)
+    run("pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", str(briefing), str(tmp_path / "page"))
+    page = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
+    assert len(page.getcolors(1 << 20)) > 500  # text, table and map, not a blank page
+
+
+def embedded_glyph_count(reader: pypdf.PdfReader) -> int:
+    font = reader.pages[0]["/Resources"]["/Font"]
+    for ref in font.values():
+        descendant = ref.get_object()["/DescendantFonts"][0].get_object()
+        data = descendant["/FontDescriptor"]["/FontFile3"].get_data()
+        cff = CFFFontSet()
+        cff.decompile(io.BytesIO(data), None)
+        return len(cff[cff.fontNames[0]].charset)
+    return 0
+
+
+def test_png_snapshot_size_and_content(client):
+    r = fetch(client, f"/export/snapshot.png?{QUERY}")
+    assert r.status_code == 200 and r.mimetype == "image/png"
+    image = Image.open(io.BytesIO(r.data)).convert("RGB")
+    assert image.size == (1920, 1080)
+    assert len(image.getcolors(1 << 20)) > 2000
+    map_area = image.crop((700, 200, 1800, 1000))
+    assert len(map_area.getcolors(1 << 20)) > 1000  # the map was drawn, not left empty
+    big = fetch(client, f"/export/snapshot.png?{QUERY}&scale=2")
+    assert Image.open(io.BytesIO(big.data)).size == (3840, 2160)
+
+
+BAD_QUERIES = [("scope=grid&id=370212001001999", 404), ("to=2026-02-30", 400), ("layers=heat,rain", 400),
+               ("metric=x", 400)]
+
+
+@pytest.mark.parametrize(
+    "url,status",
+    [(f"{path}?{query}", status) for path in ("/export/briefing.pdf", "/export/snapshot.png")
+     for query, status in BAD_QUERIES] + [("/export/snapshot.png?scale=3", 400)],
+)
+def test_pdf_png_bad_input(client, url, status):
+    r = client.get(url)
+    assert r.status_code == status and r.get_json()["error"]
+
+
+def test_missing_chinese_font_is_a_clear_503(seeded_store, tmp_path):
+    app = create_app(settings.load({"DATABASE_URL": seeded_store.url, "DATA_DIR": str(tmp_path),
+                                    "BRIEFING_FONT": str(tmp_path / "none.ttf")}))
+    r = app.server.test_client().get(f"/export/briefing.pdf?{QUERY}")
+    assert r.status_code == 503 and "字体" in r.get_json()["error"]
+
+
+# -- background jobs ----------------------------------------------------------------------
+
+
+def test_slow_export_becomes_a_job_with_progress(seeded_store, tmp_path):
+    app = create_app(settings.load({"DATABASE_URL": seeded_store.url, "DATA_DIR": str(tmp_path),
+                                    "EXPORT_WAIT_SECONDS": "0"}))
+    client = app.server.test_client()
+    r = client.get(f"/export/appeals.xlsx?{QUERY}")
+    assert r.status_code == 202
+    job = r.get_json()
+    assert r.headers["Location"] == job["status_url"] == f"/export/jobs/{job['id']}"
+    seen = set()
+    for _ in range(600):
+        job = client.get(job["status_url"]).get_json()
+        seen.add(job["state"])
+        if job["state"] == "done":
+            break
+        time.sleep(0.05)
+    assert job["state"] == "done" and job["progress"] == 1.0 and job["download_url"]
+    download = client.get(job["download_url"])
+    assert download.status_code == 200 and job["filename"].endswith(".xlsx")
+    rows = len(list(openpyxl.load_workbook(io.BytesIO(download.data), read_only=True)["诉求明细"].iter_rows()))
+    assert rows - 1 == client.get(f"/api/appeals?{QUERY}&limit=1").get_json()["total"]
+
+
+@pytest.mark.parametrize("job_id", ["0" * 32, "..%2F..%2Fetc%2Fpasswd", "ABC", "0" * 31 + "g"])
+def test_unknown_or_forged_job_ids_are_404(client, job_id):
+    assert client.get(f"/export/jobs/{job_id}").status_code == 404
+    assert client.get(f"/export/jobs/{job_id}/download").status_code == 404

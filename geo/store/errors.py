@@ -37,10 +37,14 @@ class PostgisMissing(StoreNotReady):
     """A PostgreSQL database without the PostGIS extension; the message says how to enable it."""
 
 
-class NotEmpty(StoreError):
-    """Seeding would mix demo data into existing data."""
+class Conflict(StoreError):
+    """The request clashes with the current state, e.g. a download before its export finished (HTTP 409)."""
 
     http_status = 409
+
+
+class NotEmpty(Conflict):
+    """Seeding would mix demo data into existing data."""
 
 
 __all__ = [
@@ -50,5 +54,6 @@ __all__ = [
     "Forbidden",
     "StoreUnavailable",
     "PostgisMissing",
+    "Conflict",
     "NotEmpty",
 ]

@@ -1,0 +1,267 @@
+"""The briefing (简报) as an A4 PDF, with the Chinese font embedded.
+
+fpdf2 subsets and embeds the CJK font (CFF in a .ttc works), so the file
+reads the same on a leader's laptop without Chinese fonts. Charts are drawn
+as vectors so they stay sharp when printed; the map is the server-rendered
+image of :mod:`layers.map_image`.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace as Style
+
+from dashboard.briefing import Briefing, Progress, filters_text, layers_text, no_progress
+from dashboard.figures import format_kpi, kpi_delta, percent
+from dashboard.fonts import CjkFonts
+from dashboard.state import window_text
+from geo.domain import CATEGORY_BY_CODE, LEVEL_LABELS, STATUSES
+from geo.kpis import KPI_LABELS
+from layers import map_image
+
+FONT = "cjk"
+INK = (31, 45, 61)
+MUTED = (95, 110, 128)
+ACCENT = (11, 61, 145)
+RECEIVED = (31, 111, 235)
+CLOSED = (26, 127, 55)
+HEADINGS = Style(emphasis="BOLD", fill_color=(230, 236, 245), color=INK)
+#: Map image pixels for the full text width (180 mm ≈ 250 dpi).
+MAP_PIXELS = (1800, 1250)
+
+
+class BriefingPdf(FPDF):
+    def __init__(self, title: str, footer_text: str):
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.footer_text = footer_text
+        self.set_title(title)
+        self.set_author("智治大脑")
+        self.set_creator("智治大脑 · 崂先办")
+        self.set_margins(15, 15, 15)
+        self.set_auto_page_break(True, margin=16)
+
+    def footer(self):
+        self.set_y(-11)
+        self.set_font(FONT, size=7.5)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, self.footer_text, align="L")
+        self.cell(0, 5, f"第 {self.page_no()} / {{nb}} 页", align="R")
+
+
+def render(briefing: Briefing, fonts: CjkFonts, progress: Progress = no_progress) -> bytes:
+    """The PDF's bytes."""
+    head = briefing.head
+    title = f"{head['name']}诉求办理简报"
+    pdf = BriefingPdf(title, f"智治大脑 · {briefing.scope_text} · 数据截至 {briefing.as_of_text} · "
+                             "地图边界 © OpenStreetMap contributors（ODbL）")
+    pdf.add_font(FONT, "", fonts.regular.path, collection_font_number=fonts.regular.index)
+    pdf.add_font(FONT, "B", fonts.bold.path, collection_font_number=fonts.bold.index)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+
+    _title(pdf, briefing, title)
+    _kpi_table(pdf, briefing)
+    progress(0.55, "绘制地图")
+    _map(pdf, briefing, fonts)
+    progress(0.8, "排版图表与清单")
+    pdf.add_page()
+    _section(pdf, "受理与办结趋势（按日）")
+    _trend_chart(pdf, briefing.panels["trend"], width=180, height=58)
+    _section(pdf, f"诉求类别 TOP {len(briefing.top_categories)}")
+    _category_bars(pdf, briefing.top_categories)
+    _ranking(pdf, briefing)
+    _overdue(pdf, briefing)
+    return bytes(pdf.output())
+
+
+def _title(pdf: FPDF, briefing: Briefing, title: str) -> None:
+    pdf.set_text_color(*ACCENT)
+    pdf.set_font(FONT, "B", 18)
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_draw_color(*ACCENT)
+    pdf.set_line_width(0.6)
+    pdf.line(15, pdf.get_y(), 195, pdf.get_y())
+    pdf.ln(2)
+    pdf.set_text_color(*INK)
+    pdf.set_font(FONT, size=9.5)
+    state = briefing.state
+    for label, text in (
+        ("范围", f"{LEVEL_LABELS[state.scope.level]}：{briefing.head['name']}（{state.scope.code}）"),
+        ("统计时段", window_text(state)),
+        ("数据截至", briefing.as_of_text),
+        ("筛选条件", filters_text(state)),
+        ("地图图层", layers_text(state)),
+    ):
+        pdf.set_font(FONT, "B", 9.5)
+        pdf.cell(20, 5.5, label)
+        pdf.set_font(FONT, size=9.5)
+        pdf.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+
+
+def _section(pdf: FPDF, text: str) -> None:
+    """A heading; also resets colours that charts leave behind, so tables start clean."""
+    if pdf.will_page_break(30):
+        pdf.add_page()
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_draw_color(170, 180, 192)
+    pdf.set_line_width(0.2)
+    pdf.ln(2)
+    pdf.set_font(FONT, "B", 12)
+    pdf.set_text_color(*ACCENT)
+    pdf.cell(0, 8, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+
+
+def _kpi_table(pdf: FPDF, briefing: Briefing) -> None:
+    _section(pdf, "核心指标（与上一等长周期比较）")
+    head = briefing.head
+    pdf.set_font(FONT, size=9.5)
+    with pdf.table(col_widths=(46, 38, 38, 58), text_align=("LEFT", "RIGHT", "RIGHT", "LEFT"),
+                   headings_style=HEADINGS, line_height=6.2, padding=(0.5, 2)) as table:
+        table.row(["指标", "本期", "上期", "变化"])
+        for key, (label, unit) in KPI_LABELS.items():
+            now, before = head["kpis"][key], head["previous"][key]
+            delta = kpi_delta(key, now, before)[0].removeprefix("较上期 ")
+            table.row([label, _with_unit(format_kpi(key, now), unit), _with_unit(format_kpi(key, before), unit), delta])
+
+
+def _with_unit(value: str, unit: str) -> str:
+    return value if value == "—" else f"{value} {unit}"
+
+
+def _map(pdf: FPDF, briefing: Briefing, fonts: CjkFonts) -> None:
+    image = map_image.render(briefing.scene, *MAP_PIXELS, fonts.regular.path, fonts.regular.index)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    _section(pdf, "地图")
+    width = 180
+    height = width * MAP_PIXELS[1] / MAP_PIXELS[0]
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    pdf.image(buffer, x=15, w=width, h=height)
+
+
+def _trend_chart(pdf: FPDF, trend: list[dict], width: float, height: float) -> None:
+    """Two lines (received, closed) over the window's days, with y gridlines and date ticks."""
+    x0, y0 = pdf.l_margin + 12, pdf.get_y() + 2
+    plot_w, plot_h = width - 14, height - 12
+    top = max([max(d["received"], d["closed"]) for d in trend] + [1])
+    step = _nice_step(top / 4)
+    ymax = step * max(1, -(-top // step))
+    pdf.set_font(FONT, size=7)
+    pdf.set_text_color(*MUTED)
+    pdf.set_line_width(0.15)
+    pdf.set_draw_color(220, 225, 232)
+    for i in range(int(ymax // step) + 1):
+        y = y0 + plot_h - plot_h * (i * step) / ymax
+        pdf.line(x0, y, x0 + plot_w, y)
+        pdf.set_xy(x0 - 12, y - 2)
+        pdf.cell(11, 4, f"{int(i * step):,}", align="R")
+    n = len(trend)
+
+    def point(i: int, value: int) -> tuple[float, float]:
+        x = x0 + (plot_w * (i + 0.5) / n if n else 0)
+        return x, y0 + plot_h - plot_h * value / ymax
+
+    for key, color in (("received", RECEIVED), ("closed", CLOSED)):
+        pdf.set_draw_color(*color)
+        pdf.set_line_width(0.5)
+        points = [point(i, d[key]) for i, d in enumerate(trend)]
+        if len(points) > 1:
+            pdf.polyline(points)
+        elif points:
+            pdf.circle(points[0][0], points[0][1], 0.8, style="D")
+    ticks = max(1, n // 6)
+    for i in range(0, n, ticks):
+        x, _ = point(i, 0)
+        pdf.set_xy(x - 10, y0 + plot_h + 1)
+        pdf.cell(20, 4, trend[i]["day"][5:], align="C")
+    legend_y = y0 + plot_h + 6
+    for offset, (label, color) in enumerate((("受理", RECEIVED), ("办结", CLOSED))):
+        lx = x0 + offset * 24
+        pdf.set_draw_color(*color)
+        pdf.set_line_width(0.8)
+        pdf.line(lx, legend_y + 2, lx + 6, legend_y + 2)
+        pdf.set_xy(lx + 7, legend_y)
+        pdf.cell(14, 4, label)
+    pdf.set_text_color(*INK)
+    pdf.set_y(y0 + height)
+
+
+def _nice_step(raw: float) -> int:
+    magnitude = 10 ** max(0, len(str(int(raw))) - 1)
+    for factor in (1, 2, 5, 10):
+        if raw <= factor * magnitude:
+            return max(1, factor * magnitude)
+    return 10 * magnitude
+
+
+def _category_bars(pdf: FPDF, categories: list[tuple[str, int]]) -> None:
+    if not categories:
+        pdf.set_font(FONT, size=9)
+        pdf.cell(0, 6, "本期无诉求", new_x="LMARGIN", new_y="NEXT")
+        return
+    top = categories[0][1] or 1
+    total = sum(n for _, n in categories)
+    pdf.set_font(FONT, size=8.5)
+    for label, n in categories:
+        y = pdf.get_y()
+        pdf.set_xy(15, y)
+        pdf.cell(32, 5.5, label, align="R")
+        pdf.set_fill_color(*RECEIVED)
+        pdf.rect(49, y + 1, 110 * n / top, 3.6, style="F")
+        pdf.set_xy(49 + 110 * n / top + 1.5, y)
+        pdf.cell(30, 5.5, f"{n:,}（{n / total * 100:.1f}%）" if total else f"{n:,}")
+        pdf.ln(5.8)
+
+
+def _ranking(pdf: FPDF, briefing: Briefing) -> None:
+    rows = briefing.ranking
+    if not rows:
+        return
+    level = LEVEL_LABELS[rows[0]["level"]]
+    _section(pdf, f"下级{level}排名（按办结率，低者在前）")
+    pdf.set_font(FONT, size=8.5)
+    with pdf.table(col_widths=(10, 50, 22, 22, 26, 22, 28), headings_style=HEADINGS, line_height=5.4,
+                   text_align=("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+                   padding=(0.3, 1.5)) as table:
+        table.row(["序", level, "受理", "办结率", "按期办结率", "满意率", "超期未办结"])
+        for i, r in enumerate(rows, start=1):
+            table.row([str(i), r["name"], f"{r['accepted']:,}", percent(r["closure_rate"]),
+                       percent(r["on_time_rate"]), percent(r["satisfaction_rate"]), f"{r['overdue_open']:,}"])
+
+
+def _overdue(pdf: FPDF, briefing: Briefing) -> None:
+    doc = briefing.overdue
+    items = doc["items"]
+    _section(pdf, f"超期未办结诉求（共 {doc['total']:,} 件" +
+             (f"，列出超期最久的 {len(items)} 件）" if doc["total"] > len(items) else "）"))
+    pdf.set_font(FONT, size=8)
+    if not items:
+        pdf.cell(0, 6, "无超期未办结诉求", new_x="LMARGIN", new_y="NEXT")
+        return
+    pdf.set_text_color(*MUTED)
+    pdf.cell(0, 5, "诉求人姓名与电话已脱敏。", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
+    as_of = briefing.as_of
+    with pdf.table(col_widths=(12, 17, 18, 17, 56, 10, 12, 12, 26), headings_style=HEADINGS, line_height=4.6,
+                   text_align=("RIGHT", "LEFT", "LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT"),
+                   padding=(0.3, 1)) as table:
+        table.row(["编号", "受理日期", "街道", "类别", "标题", "状态", "超期天数", "诉求人", "电话"])
+        for item in items:
+            overdue_days = (as_of - datetime.fromisoformat(item["deadline"])).total_seconds() / 86400
+            table.row([
+                str(item["id"]),
+                item["accepted_at"][:10],
+                briefing.street_names.get(item["street_code"], item["street_code"]),
+                CATEGORY_BY_CODE[item["category"]].label,
+                item["title"],
+                STATUSES[item["status"]],
+                f"{overdue_days:.1f}",
+                item["reporter_name"],
+                item["reporter_phone"],
+            ])

@@ -1,0 +1,111 @@
+"""Export jobs: progress, failure, interruption and sharing between server workers."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from app import create_app
+from dashboard import jobs as jobs_module
+from dashboard import settings
+from dashboard.exports import EXPORTS_KEY
+from dashboard.jobs import Jobs, JobSpec
+from geo.store.errors import NotFound, StoreUnavailable
+
+SPEC = JobSpec("xlsx", "诉求数据.xlsx", "application/octet-stream")
+
+
+def blocked_work(gate: threading.Event):
+    def work(path, progress):
+        progress(0.5, "一半")
+        assert gate.wait(10)
+        path.write_bytes(b"done")
+
+    return work
+
+
+def wait_for(jobs: Jobs, job_id: str, state: str) -> dict:
+    for _ in range(200):
+        status = jobs.status(job_id)
+        if status["state"] == state:
+            return status
+        time.sleep(0.02)
+    raise AssertionError(f"job stayed {status['state']}")
+
+
+def test_progress_then_done_seen_by_another_worker(tmp_path):
+    gate = threading.Event()
+    mine, other_worker = Jobs(tmp_path), Jobs(tmp_path)
+    job = mine.start(SPEC, blocked_work(gate))
+    running = wait_for(other_worker, job["id"], "running")
+    assert running["progress"] == 0.5 and running["message"] == "一半"
+    gate.set()
+    done = other_worker.wait(job["id"], 5)
+    assert done["state"] == "done" and done["progress"] == 1.0 and done["size"] == 4
+    assert other_worker.output(job["id"]).read_bytes() == b"done"
+
+
+def test_store_error_keeps_its_status(tmp_path):
+    jobs = Jobs(tmp_path)
+
+    def work(path, progress):
+        raise StoreUnavailable("数据库暂时不可用")
+
+    status = jobs.wait(jobs.start(SPEC, work)["id"], 5)
+    assert status["state"] == "failed" and status["http_status"] == 503 and "数据库" in status["error"]
+
+
+def test_unexpected_error_fails_the_job_without_details(tmp_path):
+    jobs = Jobs(tmp_path)
+
+    def work(path, progress):
+        raise ValueError("/secret/path")
+
+    status = jobs.wait(jobs.start(SPEC, work)["id"], 5)
+    assert status["state"] == "failed" and status["http_status"] == 500
+    assert "/secret" not in status["error"] and "ValueError" in status["error"]
+
+
+def test_a_job_whose_worker_died_reports_interrupted(tmp_path, monkeypatch):
+    gate = threading.Event()
+    jobs = Jobs(tmp_path)
+    job = jobs.start(SPEC, blocked_work(gate))
+    wait_for(jobs, job["id"], "running")
+    monkeypatch.setattr(jobs_module.time, "time", lambda: time.monotonic() + 10**10)
+    status = jobs.status(job["id"])
+    assert status["state"] == "failed" and "中断" in status["error"]
+    gate.set()
+
+
+def test_old_jobs_are_removed(tmp_path):
+    jobs = Jobs(tmp_path)
+    old = jobs.wait(jobs.start(SPEC, lambda path, progress: path.write_bytes(b"x"))["id"], 5)
+    long_ago = time.time() - jobs_module.KEEP_SECONDS - 10
+    os.utime(tmp_path / old["id"] / "status.json", (long_ago, long_ago))
+    jobs.start(SPEC, lambda path, progress: path.write_bytes(b"y"))
+    with pytest.raises(NotFound):
+        jobs.status(old["id"])
+
+
+@pytest.mark.parametrize("job_id", ["", "x" * 32, "../" + "0" * 29, None, 123])
+def test_malformed_ids(tmp_path, job_id):
+    with pytest.raises(NotFound):
+        Jobs(tmp_path).status(job_id)
+
+
+def test_download_before_done_is_409(tmp_path, seeded_sqlite_path):
+    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
+    gate = threading.Event()
+    job = app.server.extensions[EXPORTS_KEY].jobs.start(SPEC, blocked_work(gate))
+    client = app.server.test_client()
+    r = client.get(f"/export/jobs/{job['id']}/download")
+    assert r.status_code == 409 and "尚未完成" in r.get_json()["error"]
+    doc = client.get(f"/export/jobs/{job['id']}").get_json()
+    assert doc["download_url"] is None and "path" not in json.dumps(doc)
+    gate.set()
+    app.server.extensions[EXPORTS_KEY].jobs.wait(job["id"], 5)
+    assert client.get(f"/export/jobs/{job['id']}/download").data == b"done"
