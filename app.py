@@ -12,6 +12,7 @@ from pathlib import Path
 import dash
 from flask_caching import Cache
 
+from callbacks import exports as export_buttons
 from callbacks import grid, navigation, panels
 from callbacks import map as map_view
 from dashboard import api, exports, layout, map_api, settings
@@ -51,6 +52,7 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
     map_view.register(app, offered)
     panels.register(app)
     grid.register(app)
+    export_buttons.register(app)
     return app
 
 

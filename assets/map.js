@@ -73,6 +73,18 @@ window.zhizhi.map = (function () {
 /* Hover box: the name and key figures of the unit under the pointer, from the layer's hideout. */
 window.dash_clientside = window.dash_clientside || {};
 window.dash_clientside.zhizhi = {
+  download: function (href) {
+    /* A finished export downloads by itself; same-origin job URLs only. */
+    if (typeof href === "string" && href.indexOf("/export/jobs/") === 0) {
+      var link = document.createElement("a");
+      link.href = href;
+      link.setAttribute("download", "");
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    }
+    return window.dash_clientside.no_update;
+  },
   hoverInfo: function (hover, hideout) {
     if (!hover || !hover.properties) { return ["", true]; }
     var p = hover.properties;

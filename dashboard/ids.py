@@ -46,6 +46,15 @@ APPEAL_NOTE = "panel-appeals-note"
 TIMELINE = "panel-timeline"
 GRID_SECTION = "grid-section"
 
+# Exports
+EXPORT_PDF = "export-pdf"
+EXPORT_PNG = "export-png"
+EXPORT_XLSX = "export-xlsx"
+EXPORT_JOB = "export-job"
+EXPORT_POLL = "export-poll"
+EXPORT_STATUS = "export-status"
+EXPORT_DOWNLOAD = "export-download"
+
 
 def kpi_card(key: str) -> str:
     return f"kpi-{key}"

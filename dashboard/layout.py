@@ -44,8 +44,41 @@ def header() -> html.Header:
         children=[
             html.Div([html.H1("智治大脑"), html.Span("崂山区“崂先办”诉求解决平台 · 社会治理指挥中心", className="subtitle")]),
             html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "层级导航"}),
+            export_bar(),
         ],
     )
+
+
+def export_bar() -> html.Div:
+    """"导出简报" and its siblings; each exports exactly the view in the URL."""
+    return html.Div(
+        className="export-bar",
+        children=[
+            html.Button("导出简报", id=ids.EXPORT_PDF, className="export-button primary", title="A4 PDF：指标、地图、趋势、排名、超期清单"),
+            html.Button("PNG 快照", id=ids.EXPORT_PNG, className="export-button", title="地图与指标，1920×1080"),
+            html.Button("XLSX 数据", id=ids.EXPORT_XLSX, className="export-button", title="指标与诉求明细表"),
+            html.Div(id=ids.EXPORT_STATUS, className="export-status", **{"aria-live": "polite"}),
+            dcc.Store(id=ids.EXPORT_JOB),
+            dcc.Store(id=ids.EXPORT_DOWNLOAD),
+            dcc.Interval(id=ids.EXPORT_POLL, interval=600, disabled=True),
+        ],
+    )
+
+
+def export_progress(job: dict) -> list:
+    """A job's progress bar and message; a download link once done, the reason if it failed."""
+    if job["state"] == "failed":
+        return [html.Span(f"导出失败：{job['error']}", className="export-error")]
+    if job["state"] == "done":
+        return [html.A(f"下载 {job['filename']}", href=job["download_url"], className="export-link",
+                       download=job["filename"])]
+    percent = round(job["progress"] * 100)
+    return [html.Progress(value=str(percent), max="100", className="export-progress"),
+            html.Span(f"{job['message']} {percent}%", className="export-message")]
+
+
+def export_error(message: str) -> list:
+    return [html.Span(message, className="export-error")]
 
 
 def _options(vocabulary: dict[str, str]) -> list[dict]:
