@@ -70,7 +70,7 @@ def render(briefing: Briefing, fonts: CjkFonts, progress: Progress = no_progress
     pdf.add_page()
     _section(pdf, "受理与办结趋势（按日）")
     _trend_chart(pdf, briefing.panels["trend"], width=180, height=58)
-    _section(pdf, f"诉求类别 TOP {len(briefing.top_categories)}")
+    _section(pdf, f"诉求类别 TOP {len(briefing.top_categories)}" if briefing.top_categories else "诉求类别")
     _category_bars(pdf, briefing.top_categories)
     _ranking(pdf, briefing)
     _overdue(pdf, briefing)

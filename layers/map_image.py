@@ -153,7 +153,7 @@ def render(scene: MapScene, width: int, height: int, font_path: str, font_index:
         _stroke(lines, frame, scene.scope_outline, SCOPE_LINE, int(3.5 * k))
     for lon, lat, kind, status in scene.workers:
         (x,), (y,) = frame.pixels([lon], [lat])
-        r = 4 * k
+        r = max(4, width // 320) * k
         lines.ellipse([x - r, y - r, x + r, y + r], fill=TYPE_COLORS.get(kind, "#1f6feb"),
                       outline=STATUS_COLORS.get(status, "#ffffff"), width=k)
 
