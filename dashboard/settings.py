@@ -49,6 +49,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("EXPORT_WAIT_SECONDS", "2", "Exports finished within this time download at once; longer ones "
             "answer 202 with a job to poll."),
+    Setting(
+        "INGEST_API_KEYS",
+        "",
+        "Ingest API keys, comma-separated, each `name:key` or a bare key. More keys: "
+        "`python app.py api-key create NAME` (stored hashed).",
+    ),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
     Setting(
         "TEST_POSTGRES_URL",
@@ -76,6 +82,7 @@ class Config:
     tile_crs: str
     cache_seconds: int
     briefing_font: str = ""
+    ingest_api_keys: str = ""
     export_wait_seconds: float = 2.0
 
     @property
@@ -118,6 +125,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         tile_crs=get("TILE_CRS", environ),
         cache_seconds=_int("CACHE_SECONDS", environ),
         briefing_font=get("BRIEFING_FONT", environ),
+        ingest_api_keys=get("INGEST_API_KEYS", environ),
         export_wait_seconds=_float("EXPORT_WAIT_SECONDS", environ),
     )
 

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.types import TypeDecorator, UserDefinedType
@@ -110,6 +112,17 @@ class GridIndex:
             found[point_idx[first]] = grid_idx[first]
         return found
 
+    def nearest(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Index of the grid nearest each point (for points just off the coast or the boundary)."""
+        points = shapely.points(np.asarray(lon, float), np.asarray(lat, float))
+        point_idx, grid_idx = self.tree.query_nearest(points, all_matches=True)
+        found = np.full(len(points), -1, dtype=np.int64)
+        order = np.lexsort((grid_idx, point_idx))
+        point_idx, grid_idx = point_idx[order], grid_idx[order]
+        first = np.r_[True, point_idx[1:] != point_idx[:-1]] if len(point_idx) else np.array([], bool)
+        found[point_idx[first]] = grid_idx[first]
+        return found
+
 
 class Backend:
     name = "base"
@@ -156,6 +169,17 @@ class Backend:
         """Serialises writers that number new rows themselves; readers are not blocked."""
         raise NotImplementedError
 
+    def insert(self, table: sa.Table):
+        """An INSERT that supports ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (both backends do)."""
+        raise NotImplementedError
+
+    def lock_row(self, query):
+        """``query`` locking the rows it reads until the transaction ends, where the backend locks rows."""
+        return query
+
+    def lock_for_update(self, conn: Connection) -> None:
+        """Before a read-then-write: SQLite takes its one write lock now (PostgreSQL locks rows instead)."""
+
     def reset_sequences(self, conn: Connection, tables: list[sa.Table]) -> None:
         """After rows were written to ``tables`` with explicit ids."""
 
@@ -194,6 +218,12 @@ class SqliteBackend(Backend):
     def lock_for_append(self, conn, table) -> None:
         # A no-op write takes SQLite's single write lock now, before max(id) is read.
         conn.exec_driver_sql("UPDATE store_meta SET value = value WHERE 0")
+
+    def insert(self, table):
+        return sqlite_insert(table)
+
+    def lock_for_update(self, conn) -> None:
+        self.lock_for_append(conn, None)
 
     def is_missing_schema(self, exc: Exception) -> bool:
         text = str(getattr(exc, "orig", exc))
@@ -247,6 +277,12 @@ class PostgisBackend(Backend):
     def lock_for_append(self, conn, table) -> None:
         # Conflicts with other writers' locks only; plain reads go on.
         conn.exec_driver_sql(f"LOCK TABLE {table.name} IN SHARE ROW EXCLUSIVE MODE")
+
+    def insert(self, table):
+        return postgresql_insert(table)
+
+    def lock_row(self, query):
+        return query.with_for_update()
 
     def is_missing_schema(self, exc: Exception) -> bool:
         # 42P01 undefined table, 42703 undefined column, 42883 undefined function (no PostGIS).

@@ -161,7 +161,10 @@ appeal_events = sa.Table(
     sa.Column("at", Instant(), nullable=False),
     sa.Column("level", sa.String(16), nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
+    #: The writer's id for an event posted through the ingest API; a retry with it is not applied twice.
+    sa.Column("ref", sa.String(64)),
     sa.Index("ix_appeal_events_appeal", "appeal_id", "seq"),
+    sa.Index("uq_appeal_events_ref", "appeal_id", "ref", unique=True),
 )
 
 #: 未诉先办 items, found from trends before anyone complains (filled by a later issue).
@@ -179,6 +182,32 @@ proactive_items = sa.Table(
     sa.Column("due_at", Instant()),
 )
 
+#: Ingest items that failed validation, kept verbatim so operators can fix and replay them.
+dead_letters = sa.Table(
+    "dead_letters",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("received_at", Instant(), nullable=False),
+    sa.Column("endpoint", sa.String(64), nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    #: sha256 of endpoint and payload: a retried batch does not file the same item twice.
+    sa.Column("payload_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("key_name", sa.String(64)),
+    sa.Column("replayed_at", Instant()),
+    sa.Column("replay_result", sa.Text),
+)
+
+#: Ingest API keys made with ``python app.py api-key create``; only their sha256 is stored.
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", Instant(), nullable=False),
+    sa.Column("revoked_at", Instant()),
+)
+
 meta = sa.Table(
     "store_meta",
     metadata,
@@ -188,6 +217,8 @@ meta = sa.Table(
 
 #: Delete order for a reset (children first).
 ALL_TABLES = (
+    dead_letters,
+    api_keys,
     appeal_events,
     appeals,
     proactive_items,

@@ -32,6 +32,7 @@ from geo.scope import CODE_LENGTH, DISTRICT, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.dialects import GridIndex, backend_for
 from geo.store.errors import Forbidden, NotFound, StoreError, StoreNotReady, StoreUnavailable
+from geo.store.ingest import IngestMixin
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 LEVEL_TABLES = {"district": t.districts, "street": t.streets, "community": t.communities, "grid": t.grids}
@@ -64,7 +65,7 @@ class Unit:
         return Scope(self.level, self.code)
 
 
-class Store:
+class Store(IngestMixin):
     """A store on PostGIS or embedded SQLite, chosen by the URL."""
 
     def __init__(self, url: str):
@@ -377,11 +378,21 @@ class Store:
         indexed by ``idx``. Raises ValueError if any point is outside every
         grid, before writing anything.
         """
+        return self._write_appeals(appeals, events)[0]
+
+    def _write_appeals(
+        self, appeals: pd.DataFrame, events: pd.DataFrame | None = None, snap: bool = False
+    ) -> tuple[pd.Series, set[int]]:
+        """:meth:`insert_appeals`, also returning the ids it created; ``snap`` sends points
+        outside every grid to the nearest one instead of refusing the batch."""
         frame = appeals.reset_index(drop=True).copy()
         index = self.grid_index()
         with self.connect(write=True) as conn:
             self.backend.lock_for_append(conn, t.appeals)
             found = self.backend.locate(conn, index, frame["lon"].to_numpy(), frame["lat"].to_numpy())
+            if snap and (found < 0).any():
+                off = found < 0
+                found[off] = index.nearest(frame.loc[off, "lon"].to_numpy(), frame.loc[off, "lat"].to_numpy())
             if (found < 0).any():
                 bad = frame.loc[found < 0, ["lon", "lat"]].head(3).to_dict("records")
                 raise ValueError(f"{int((found < 0).sum())} 条诉求坐标不在崂山区任何网格内，例如 {bad}")
@@ -409,7 +420,7 @@ class Store:
         if len(fresh) >= BIG_WRITE:
             # Fresh statistics after a bulk chunk keep the next chunk's lookups on the unique index.
             self.analyze(t.appeals)
-        return ids
+        return ids, {int(i) for i in fresh["id"]}
 
     def _existing_ids(self, conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Ids of appeals already stored under these (source, source_ref) keys.

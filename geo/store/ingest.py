@@ -1,0 +1,263 @@
+"""The store's live side: ingest writes, workflow events, worker pings, dead letters, API keys.
+
+Kept apart from :mod:`geo.store.store` (the read side and bulk loads) as a
+mixin of :class:`~geo.store.store.Store`, so each file stays readable. Payloads
+arrive already validated (:mod:`geo.ingest`); what is checked here is what
+only the database knows: does the appeal or worker exist, which status is it
+in now, was this item seen before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from geo import workflow
+from geo.scope import DISTRICT, Scope
+from geo.store import schema as t
+from geo.store.errors import NotFound
+
+#: Columns the live ticker shows; no personal data, no coordinates, no free text.
+TICKER_COLUMNS = ("id", "accepted_at", "street_code", "category", "kind", "title", "status", "source")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class IngestMixin:
+    """Methods of :class:`Store` that the ingest API and the live dashboard use."""
+
+    # -- appeals ---------------------------------------------------------------
+
+    def ingest_appeals(self, records: list[dict]) -> list[tuple[int, bool]]:
+        """Writes validated appeals in one transaction; (id, created) per record.
+
+        Idempotent on (source, source_ref): a retried record returns the id it
+        got the first time, with created False. Points within the validation
+        margin but outside every grid go to the nearest grid.
+        """
+        if not records:
+            return []
+        frame = pd.DataFrame.from_records(records)
+        for column in t.appeals.c.keys():  # noqa: SIM118 - column names, not Column objects
+            if column not in frame and column != "id":
+                frame[column] = None
+        frame["idx"] = np.arange(len(frame))
+        ids, created = self._write_appeals(frame, snap=True)
+        out = []
+        for appeal_id in (int(i) for i in ids.to_numpy()):
+            out.append((appeal_id, appeal_id in created))
+            created.discard(appeal_id)  # a repeat within the batch is "existing", like a retry
+        return out
+
+    def latest_appeals(self, viewer: Scope = DISTRICT, limit: int = 10, after_id: int = 0) -> list[dict]:
+        """The newest appeals (by id, i.e. arrival) for the ticker: no personal data at all."""
+        a = t.appeals
+        query = sa.select(*(a.c[c] for c in TICKER_COLUMNS)).where(a.c.id > after_id)
+        if viewer.level != "district":
+            query = query.where(a.c.grid_code.startswith(viewer.code))
+        with self.connect() as conn:
+            rows = conn.execute(query.order_by(a.c.id.desc()).limit(limit)).all()
+        return [{**r._mapping, "accepted_at": r.accepted_at.astimezone(UTC).isoformat()} for r in rows]
+
+    # -- workflow events -------------------------------------------------------
+
+    def add_event(self, appeal_id: int, event: dict, viewer: Scope = DISTRICT) -> dict:
+        """Applies one workflow event if the workflow allows it; returns the appeal's new state.
+
+        ``event`` has ``to_status``, ``at`` (UTC; default now), ``actor`` and
+        optionally ``level``, ``resolved``, ``satisfaction``, ``reopen``, ``ref``.
+        An event whose ``ref`` was applied before is not applied again.
+        """
+        a, e = t.appeals, t.appeal_events
+        at = event.get("at") or _now()
+        with self.connect(write=True) as conn:
+            self.backend.lock_for_update(conn)
+            row = conn.execute(self.backend.lock_row(sa.select(a).where(a.c.id == appeal_id))).first()
+            if row is None:
+                raise NotFound(f"未找到诉求：{appeal_id}")
+            self.authorize(Scope("grid", row.grid_code), viewer)
+            ref = event.get("ref")
+            if ref:
+                seen = conn.execute(sa.select(e.c.seq).where(e.c.appeal_id == appeal_id, e.c.ref == ref)).first()
+                if seen:
+                    return {"appeal_id": appeal_id, "seq": seen.seq, "status": row.status, "level": row.level,
+                            "duplicate": True}
+            level = workflow.check(row.status, row.level, event["to_status"], event.get("level"),
+                                   event.get("reopen", False))
+            last = conn.execute(sa.select(sa.func.max(e.c.at), sa.func.max(e.c.seq)).where(e.c.appeal_id == appeal_id)).one()
+            latest = max(x for x in (last[0], row.accepted_at) if x is not None)
+            if at < latest:
+                raise workflow.TransitionRefused(
+                    f"事件时间 {at.isoformat()} 早于该诉求上一事件的时间 {latest.isoformat()}"
+                )
+            changes = _event_changes(row, event["to_status"], level, at, event)
+            conn.execute(a.update().where(a.c.id == appeal_id).values(**changes))
+            seq = (last[1] if last[1] is not None else -1) + 1
+            conn.execute(e.insert().values(appeal_id=appeal_id, seq=seq, from_status=row.status,
+                                           to_status=event["to_status"], at=at, level=level,
+                                           actor=event["actor"], ref=ref))
+            self.set_meta(conn, "data_version", uuid.uuid4().hex)
+        return {"appeal_id": appeal_id, "seq": seq, "status": event["to_status"], "level": level, "duplicate": False}
+
+    # -- worker positions ------------------------------------------------------
+
+    def record_positions(self, pings: list[dict]) -> list[str | None]:
+        """Appends worker pings and moves each worker's latest position; per ping None or the reason it was refused."""
+        if not pings:
+            return []
+        w, p, latest = t.workers, t.worker_positions, t.worker_latest
+        with self.connect(write=True) as conn:
+            ids = sorted({ping["worker_id"] for ping in pings})
+            known = {r[0] for r in conn.execute(sa.select(w.c.id).where(w.c.id.in_(ids)))}
+            results = [None if ping["worker_id"] in known else f"worker_id: 未知的网格员 {ping['worker_id']!r}"
+                       for ping in pings]
+            rows = [{k: ping[k] for k in ("worker_id", "at", "lon", "lat", "status")}
+                    for ping, result in zip(pings, results, strict=True) if result is None]
+            if rows:
+                conn.execute(p.insert(), rows)
+                newest: dict[str, dict] = {}
+                for r in rows:
+                    if r["worker_id"] not in newest or r["at"] > newest[r["worker_id"]]["at"]:
+                        newest[r["worker_id"]] = r
+                upsert = self.backend.insert(latest)
+                upsert = upsert.on_conflict_do_update(
+                    index_elements=[latest.c.worker_id],
+                    set_={c: upsert.excluded[c] for c in ("at", "lon", "lat", "status")},
+                    where=latest.c.at < upsert.excluded.at,
+                )
+                conn.execute(upsert, list(newest.values()))
+                self.set_meta(conn, "positions_version", uuid.uuid4().hex)
+        return results
+
+    def positions_since(self, scope: Scope, since: datetime | None, viewer: Scope = DISTRICT) -> list[dict]:
+        """Latest positions of the scope's workers that moved after ``since`` (all of them without it)."""
+        self.resolve(scope, viewer)
+        w, latest = t.workers, t.worker_latest
+        query = (sa.select(w.c.id, latest.c.at, latest.c.lon, latest.c.lat, latest.c.status)
+                 .select_from(w.join(latest, latest.c.worker_id == w.c.id))
+                 .where(w.c.grid_code.startswith(scope.code)).order_by(w.c.id))
+        if since is not None:
+            query = query.where(latest.c.at > since)
+        with self.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def live_versions(self) -> dict[str, str]:
+        """Tokens that change on every appeal or position write: the dashboard polls these."""
+        with self.connect() as conn:
+            rows = dict(conn.execute(sa.select(t.meta.c.key, t.meta.c.value)
+                                     .where(t.meta.c.key.in_(("data_version", "positions_version")))).all())
+        return {"data": rows.get("data_version", "0"), "positions": rows.get("positions_version", "0")}
+
+    # -- dead letters ----------------------------------------------------------
+
+    def file_dead_letters(self, endpoint: str, items: list[tuple[str, list[str]]], key_name: str | None) -> None:
+        """Keeps rejected payloads verbatim with their reasons; the same payload is filed once."""
+        if not items:
+            return
+        now = _now()
+        rows = [{"received_at": now, "endpoint": endpoint, "payload": payload, "key_name": key_name,
+                 "reasons": json.dumps(reasons, ensure_ascii=False),
+                 "payload_hash": hashlib.sha256(f"{endpoint}\n{payload}".encode()).hexdigest()}
+                for payload, reasons in items]
+        with self.connect(write=True) as conn:
+            conn.execute(self.backend.insert(t.dead_letters).on_conflict_do_nothing(), rows)
+
+    def dead_letters(self, limit: int = 100, offset: int = 0, pending: bool = True) -> dict:
+        d = t.dead_letters
+        conditions = [d.c.replayed_at.is_(None)] if pending else []
+        with self.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(d).where(*conditions)).scalar()
+            rows = conn.execute(sa.select(d).where(*conditions).order_by(d.c.id).limit(limit).offset(offset)).all()
+        return {"total": total, "items": [_dead_letter(r) for r in rows]}
+
+    def dead_letter(self, letter_id: int) -> dict:
+        d = t.dead_letters
+        with self.connect() as conn:
+            row = conn.execute(sa.select(d).where(d.c.id == letter_id)).first()
+        if row is None:
+            raise NotFound(f"未找到死信：{letter_id}")
+        return _dead_letter(row)
+
+    def mark_replayed(self, letter_id: int, result: dict) -> None:
+        d = t.dead_letters
+        with self.connect(write=True) as conn:
+            conn.execute(d.update().where(d.c.id == letter_id).values(
+                replayed_at=_now(), replay_result=json.dumps(result, ensure_ascii=False)))
+
+    # -- API keys --------------------------------------------------------------
+
+    def create_api_key(self, name: str) -> str:
+        """A new random key for ``name`` (shown once; only its hash is stored)."""
+        key = "zz_" + secrets.token_urlsafe(32)
+        with self.connect(write=True) as conn:
+            conn.execute(t.api_keys.delete().where(t.api_keys.c.name == name, t.api_keys.c.revoked_at.is_not(None)))
+            exists = conn.execute(sa.select(t.api_keys.c.name).where(t.api_keys.c.name == name)).first()
+            if exists:
+                raise ValueError(f"已有名为 {name} 的密钥；请先吊销（api-key revoke {name}）")
+            conn.execute(t.api_keys.insert().values(name=name, key_hash=_key_hash(key), created_at=_now()))
+        return key
+
+    def revoke_api_key(self, name: str) -> None:
+        with self.connect(write=True) as conn:
+            done = conn.execute(t.api_keys.update().where(t.api_keys.c.name == name, t.api_keys.c.revoked_at.is_(None))
+                                .values(revoked_at=_now())).rowcount
+        if not done:
+            raise NotFound(f"没有名为 {name} 的有效密钥")
+
+    def api_keys(self) -> list[dict]:
+        k = t.api_keys
+        with self.connect() as conn:
+            rows = conn.execute(sa.select(k.c.name, k.c.created_at, k.c.revoked_at).order_by(k.c.name)).all()
+        return [dict(r._mapping) for r in rows]
+
+    def api_key_name(self, key: str) -> str | None:
+        """The name of a valid stored key, or None."""
+        k = t.api_keys
+        with self.connect() as conn:
+            return conn.execute(sa.select(k.c.name).where(k.c.key_hash == _key_hash(key),
+                                                          k.c.revoked_at.is_(None))).scalar()
+
+
+def _event_changes(row, to_status: str, level: str, at: datetime, event: dict) -> dict:
+    """The appeal columns an event sets, keeping the derived KPI flags in step."""
+    changes: dict = {"status": to_status, "level": level}
+    stamp = workflow.STAMPS.get(to_status)
+    first_only = to_status in ("dispatched", "in_progress")  # escalations and rework keep the first time
+    if stamp and not (first_only and getattr(row, stamp) is not None):
+        changes[stamp] = at
+    if to_status == "dispatched" and row.dispatched_at is None:
+        changes["responded_on_time"] = int(at <= row.response_deadline)
+    if to_status == "visited":
+        changes.update(resolved=event["resolved"], satisfaction=event.get("satisfaction"))
+    if to_status == "closed":
+        changes.update(closed_on_time=int(at <= row.deadline),
+                       close_seconds=int((at - row.accepted_at).total_seconds()))
+    if to_status == "in_progress" and row.status in ("visited", "closed"):
+        # Rework after a visit, or a reopen: the earlier outcome no longer stands.
+        changes.update(visited_at=None, resolved=None, satisfaction=None, closed_at=None, closed_on_time=0,
+                       close_seconds=None)
+    return changes
+
+
+def _dead_letter(row) -> dict:
+    item = dict(row._mapping)
+    item["reasons"] = json.loads(item["reasons"])
+    for key in ("received_at", "replayed_at"):
+        if item[key] is not None:
+            item[key] = item[key].astimezone(UTC).isoformat()
+    item["replay_result"] = json.loads(item["replay_result"]) if item["replay_result"] else None
+    del item["payload_hash"]
+    return item
