@@ -13,7 +13,7 @@ import dash
 from flask_caching import Cache
 
 from callbacks import exports as export_buttons
-from callbacks import grid, navigation, panels
+from callbacks import grid, live, navigation, panels
 from callbacks import map as map_view
 from dashboard import api, exports, ingest_api, layout, map_api, settings
 from dashboard.cli import main
@@ -54,6 +54,7 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
     map_view.register(app, offered)
     panels.register(app)
     grid.register(app)
+    live.register(app)
     export_buttons.register(app)
     return app
 

@@ -54,17 +54,23 @@ window.zhizhi.map = (function () {
         ? { fillColor: "#233246", fillOpacity: 1, color: "#4b6282", weight: 1.5 }
         : { fillColor: "#ffffff", fillOpacity: 1, color: "#8a97a8", weight: 1.5 };
     },
-    workerMarker: function (feature, latlng, context) {
+    workerStyle: function (feature, context) {
+      /* Also the layer's `style`: GeoJSON re-applies it to every marker after pointToLayer. */
       var h = (context && context.hideout) || {};
       var p = feature.properties;
-      var marker = L.circleMarker(latlng, {
+      return {
         radius: 5,
         fillColor: (h.typeColors || {})[p.type] || "#1f6feb",
         fillOpacity: p.status === "offline" ? 0.35 : 0.95,
         color: (h.statusColors || {})[p.status] || "#ffffff",
         weight: 2
-      });
-      marker.bindTooltip(p.tooltip);
+      };
+    },
+    workerMarker: function (feature, latlng, context) {
+      var options = window.zhizhi.map.workerStyle(feature, context);
+      options.pane = "workers";  /* above grids and heat; a marker made here would default to the overlay pane */
+      var marker = L.circleMarker(latlng, options);
+      if (feature.properties.tooltip) { marker.bindTooltip(feature.properties.tooltip); }
       return marker;
     }
   };
@@ -93,3 +99,10 @@ window.dash_clientside.zhizhi = {
     return [p.name + (line ? "｜" + line : ""), false];
   }
 };
+
+/* Live updates stop while the tab is hidden (a wall screen in another tab costs nothing) and resume at once. */
+document.addEventListener("visibilitychange", function () {
+  if (window.dash_clientside && window.dash_clientside.set_props) {  /* dcc.Interval renders no element to look for */
+    window.dash_clientside.set_props("live-tick", { disabled: document.hidden });
+  }
+});

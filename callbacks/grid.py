@@ -8,7 +8,7 @@ from dash import Input, Output, html
 
 from dashboard import ids, layout
 from dashboard.api import get_store, viewer_scope
-from dashboard.views import grid_view, view_state
+from dashboard.views import grid_view, keep_on_outage, view_state
 from geo.domain import (
     CATEGORY_BY_CODE,
     HANDLING_LEVELS,
@@ -81,6 +81,7 @@ def register(app) -> None:
         Input(ids.URL, "search"),
         prevent_initial_call="initial_duplicate",
     )
+    @keep_on_outage
     def show_grid(search):
         store, viewer = get_store(), viewer_scope()
         state = view_state(search, store, viewer)
@@ -97,6 +98,7 @@ def register(app) -> None:
         Input(ids.APPEAL_TABLE, "cellClicked"),
         prevent_initial_call=True,
     )
+    @keep_on_outage
     def show_timeline(cell):
         if not cell:
             return layout.empty_state("点击列表中的诉求查看办理过程")

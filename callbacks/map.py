@@ -10,8 +10,18 @@ from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 from dashboard import figures, ids
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import METRICS, ViewState
-from dashboard.views import child_level, gather, grid_style, heat_peak, map_frame, now, ranking, view_state
-from geo.crs import wgs84_to_gcj02
+from dashboard.views import (
+    child_level,
+    gather,
+    grid_style,
+    heat_peak,
+    keep_on_outage,
+    map_frame,
+    now,
+    ranking,
+    view_state,
+)
+from geo.crs import geojson_to_gcj02, wgs84_to_gcj02
 from geo.domain import WORKER_STATUSES, WORKER_TYPES
 from geo.scope import Scope
 from layers import choropleth, heat, units, workers
@@ -100,7 +110,8 @@ def register(app, providers: dict) -> None:
         Output(ids.HEAT_LAYER, "url"),
         Output(ids.HEAT_LAYER, "opacity"),
         Output(ids.HEAT_LAYER, "bounds"),
-        Output(ids.WORKER_LAYER, "children"),
+        Output(ids.WORKER_POINTS, "data"),
+        Output(ids.WORKER_INDEX, "data"),
         Output(ids.PROFESSIONAL_LAYER, "children"),
         Output(ids.MAP_LEGEND, "children"),
         Output(ids.MAP, "className"),
@@ -108,24 +119,32 @@ def register(app, providers: dict) -> None:
         Input(ids.BASEMAP, "value"),
         Input(ids.REFRESH, "n_intervals"),
     )
+    @keep_on_outage
     def update_map(search, basemap, _tick):
         store, cache = get_store(), get_cache()
         state = view_state(search, store, viewer_scope())
         provider = providers.get(basemap) or next(iter(providers.values()))
         as_of = now()
         heat_on = "heat" in state.layers
-        version, style, frame, peak, hover = gather(
+        workers_on = "workers" in state.layers
+        version, style, frame, peak, hover, staff = gather(
             store.data_version,
             lambda: grid_style(store, state, as_of, cache),
             lambda: map_frame(store, state, cache),
             lambda: heat_peak(store, state, cache) if heat_on else None,
             lambda: hover_figures(store, state, as_of, cache),
+            lambda: store.workers(state.scope, viewer_scope())["items"] if workers_on else [],
         )
         urls = layer_urls(state, provider.crs, version)
         minx, miny, maxx, maxy = frame["bounds"]
         viewport = {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds",
                     "options": {"padding": [24, 24], "duration": 0.6, "maxZoom": 16}}
-        worker_children = [workers.workers_layer("layer-workers-points", urls["workers"])] if "workers" in state.layers else []
+        # The live poll keeps positions current with small patches; a view change sends the whole set once.
+        worker_points = workers.feature_collection(staff)
+        if provider.crs == "gcj02":
+            worker_points = geojson_to_gcj02(worker_points)
+        worker_index = {"scope": state.scope.code, "ids": workers.placed_ids(staff), "crs": provider.crs,
+                        "since": max((w["at"] for w in staff if w["at"]), default=None)}
         professional = ([units.professional_layer("layer-professional-lines", urls["professional"], state.professional)]
                         if state.professional else [])
         unit_hideout = {"selected": state.scope.code if state.scope.level == "grid" else "",
@@ -144,8 +163,9 @@ def register(app, providers: dict) -> None:
             urls["heat"],
             0.8 if heat_on else 0.0,
             heat_bounds(provider.crs),
-            worker_children,
+            no_update if refresh else worker_points,
+            no_update if refresh else worker_index,
             professional,
-            legend(style, heat_on, peak, "workers" in state.layers),
+            legend(style, heat_on, peak, workers_on),
             "map" + ("" if "boundaries" in state.layers else " hide-labels") + (" dark" if provider.dark else ""),
         )

@@ -7,7 +7,7 @@ from dash import Input, Output, html
 from dashboard import figures, ids, layout
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import ViewState, window_text
-from dashboard.views import gather, now, panels, ranking, summary, view_state
+from dashboard.views import gather, keep_on_outage, now, panels, ranking, summary, view_state
 from geo.domain import LEVEL_LABELS
 from geo.scope import Scope
 
@@ -41,6 +41,7 @@ def register(app) -> None:
         Input(ids.URL, "search"),
         Input(ids.REFRESH, "n_intervals"),
     )
+    @keep_on_outage
     def update_panels(search, _tick):
         store, cache = get_store(), get_cache()
         state = view_state(search, store, viewer_scope())

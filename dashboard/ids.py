@@ -26,7 +26,6 @@ GRID_LAYER = "layer-grids"
 UNIT_LAYER = "layer-units"
 OUTLINE_LAYER = "layer-outline"
 HEAT_LAYER = "layer-heat"
-WORKER_LAYER = "layer-workers"
 PROFESSIONAL_LAYER = "layer-professional"
 MAP_LEGEND = "map-legend"
 MAP_INFO = "map-info"
@@ -45,6 +44,15 @@ APPEAL_TABLE = "panel-appeals"
 APPEAL_NOTE = "panel-appeals-note"
 TIMELINE = "panel-timeline"
 GRID_SECTION = "grid-section"
+
+# Live updates
+LIVE_TICK = "live-tick"
+LIVE_STATE = "live-state"
+LIVE_INDICATOR = "live-indicator"
+LIVE_BANNER = "live-banner"
+TICKER = "panel-ticker"
+WORKER_POINTS = "layer-workers-points"
+WORKER_INDEX = "layer-workers-index"
 
 # Exports
 EXPORT_PDF = "export-pdf"

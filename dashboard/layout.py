@@ -13,9 +13,12 @@ from geo.kpis import KPI_LABELS
 from layers.choropleth import grid_layer
 from layers.heat import BOUNDS as HEAT_BOUNDS
 from layers.units import outline_layer, units_layer
+from layers.workers import workers_layer
 
 OSM_CREDIT = "地图边界 © OpenStreetMap contributors（ODbL）"
 LAOSHAN_CENTER = [36.19, 120.56]
+#: How often the page asks whether anything changed (a new appeal shows within this plus one render).
+LIVE_POLL_MS = 3000
 #: A 1×1 transparent PNG, so the heat overlay has a valid image before the first update.
 EMPTY_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
@@ -28,12 +31,20 @@ def page(basemaps: list[tuple[str, str]] | None = None) -> html.Div:
         children=[
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Interval(id=ids.REFRESH, interval=60_000),
+            # Live: a cheap poll of the data versions; assets/map.js pauses it while the tab is hidden.
+            dcc.Interval(id=ids.LIVE_TICK, interval=LIVE_POLL_MS),
+            dcc.Store(id=ids.LIVE_STATE),
+            dcc.Store(id=ids.WORKER_INDEX),
             header(),
             html.Div(id=ids.ERROR_BANNER, className="error-banner", hidden=True),
+            html.Div(id=ids.LIVE_BANNER, className="error-banner outage", hidden=True, role="alert"),
             filter_bar(basemaps),
             html.Main(className="workspace", children=[map_panel(basemaps), side_panels()]),
             grid_section(),
-            html.Footer(className="footer", children=[html.Span(id=ids.DATA_AS_OF), html.Span(OSM_CREDIT)]),
+            html.Footer(className="footer", children=[
+                html.Span([html.Span(id=ids.DATA_AS_OF), html.Span(id=ids.LIVE_INDICATOR, className="live-indicator")]),
+                html.Span(OSM_CREDIT),
+            ]),
         ],
     )
 
@@ -131,7 +142,7 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
                     dl.Pane(units_layer(ids.UNIT_LAYER, "/api/geo/street.geojson?parent=370212"), name="units", style={"zIndex": 440}),
                     dl.Pane(outline_layer(ids.OUTLINE_LAYER, "/api/geo/district.geojson?parent=370212"), name="outline",
                             style={"zIndex": 450, "pointerEvents": "none"}),
-                    dl.Pane(dl.LayerGroup(id=ids.WORKER_LAYER), name="workers", style={"zIndex": 460}),
+                    dl.Pane(workers_layer(ids.WORKER_POINTS), name="workers", style={"zIndex": 460}),
                     dl.ScaleControl(position="bottomleft", imperial=False),
                 ],
             ),
@@ -160,6 +171,7 @@ def side_panels() -> html.Aside:
         children=[
             html.H2(id=ids.SCOPE_TITLE, className="scope-title"),
             dcc.Loading(html.Div(id=ids.KPI_CARDS, className="kpi-grid", children=kpi_placeholders()), type="dot"),
+            card("最新诉求", html.Ul(id=ids.TICKER, className="ticker", children=[empty_state("暂无新诉求")])),
             card("受理与办结趋势", dcc.Loading(dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="chart"))),
             card("下级单位排名（按办结率，低者在前；点击下钻）", dcc.Loading(html.Div(id=ids.RANKING))),
             html.Div(
@@ -255,3 +267,22 @@ def breadcrumbs(crumbs: list[tuple[str, str | None]]) -> list:
             out.append(html.Span("›", className="crumb-sep"))
         out.append(dcc.Link(label, href=href, className="crumb") if href else html.Span(label, className="crumb current"))
     return out
+
+
+def ticker_rows(rows: list[dict]) -> list:
+    """The newest appeals: time, street, category and title only; Dash escapes the text."""
+    if not rows:
+        return [empty_state("暂无新诉求")]
+    return [
+        html.Li(className="ticker-row", key=str(r["id"]), children=[
+            html.Span(r["time"], className="ticker-time"),
+            html.Span(r["street"], className="ticker-street"),
+            html.Span(r["category"], className="ticker-category"),
+            html.Span(r["title"], className="ticker-title", title=r["title"]),
+        ])
+        for r in rows
+    ]
+
+
+def live_indicator(updated: str, ok: bool) -> list:
+    return [html.Span(className="live-dot" + ("" if ok else " down")), f"实时 · 更新于 {updated}"]

@@ -8,6 +8,7 @@ keys include the store's data version, so a write makes old answers unreachable.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -19,10 +20,10 @@ from flask_caching import Cache
 
 from dashboard.state import ViewState
 from geo import kpis as kpi_math
-from geo.domain import LEVELS
+from geo.domain import CATEGORY_BY_CODE, LEVELS, LOCAL_TZ
 from geo.scope import InvalidQuery, Scope
 from geo.scope import local_today as today
-from geo.store.errors import Forbidden, NotFound
+from geo.store.errors import Forbidden, NotFound, StoreNotReady, StoreUnavailable
 from geo.store.store import Store
 from layers import choropleth
 from layers import heat as heat_layer
@@ -182,6 +183,23 @@ def child_level(scope: Scope) -> str:
     return LEVELS[min(LEVELS.index(scope.level) + 1, len(LEVELS) - 1)]
 
 
+def keep_on_outage(callback: Callable) -> Callable:
+    """A callback that leaves its outputs as they are while the database is away.
+
+    The page then keeps showing its last data; the live poll shows the outage
+    banner and triggers a catch-up when the database is back.
+    """
+
+    @functools.wraps(callback)
+    def wrapper(*args, **kwargs):
+        try:
+            return callback(*args, **kwargs)
+        except (StoreUnavailable, StoreNotReady):
+            raise PreventUpdate from None
+
+    return wrapper
+
+
 def parse_view(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ViewState:
     """The state of a URL; with a store, its unit must exist and be visible (else NotFound/Forbidden)."""
     state = ViewState.from_search(search, today())
@@ -210,3 +228,19 @@ def grid_view(store: Store, state: ViewState, viewer: Scope, limit: int = 1000) 
         lambda: store.appeals(state.scope, state.window, limit=limit, filters=state.filters, viewer=viewer),
     )
     return {"profile": profile, "workers": workers, "appeals": appeals}
+
+
+def ticker(store: Store, scope: Scope, viewer: Scope, limit: int = 8) -> list[dict]:
+    """The newest appeals of a scope for the "最新诉求" ticker: time, street, category, title; nothing personal."""
+    streets = {u.code: u.name for u in store.children(Scope("district", scope.code[:6]))}
+    rows = store.latest_appeals(scope, limit=limit, viewer=viewer)
+    return [
+        {
+            "id": r["id"],
+            "time": datetime.fromisoformat(r["accepted_at"]).astimezone(LOCAL_TZ).strftime("%m-%d %H:%M"),
+            "street": streets.get(r["street_code"], r["street_code"]),
+            "category": CATEGORY_BY_CODE[r["category"]].label,
+            "title": r["title"],
+        }
+        for r in rows
+    ]

@@ -10,30 +10,67 @@ TYPE_COLORS = {"full_time": "#1f6feb", "industry": "#8250df", "window": "#1a7f37
 STATUS_COLORS = {"patrolling": "#2da44e", "handling": "#d4a72c", "standby": "#8c959f", "offline": "#cf222e"}
 
 
-def feature_collection(items: list[dict]) -> dict:
-    """Worker items as GeoJSON points with tooltips; the store has already masked the names."""
+def feature_collection(items: list[dict], names: bool = True) -> dict:
+    """Worker items as GeoJSON points with tooltips; the store has already masked the names.
+
+    ``names=False`` leaves out the tooltip (the only property naming a person): public screens get positions only.
+    """
     features = []
     for w in items:
         if w["lon"] is None:
             continue
-        tooltip = f"{w['name']} · {WORKER_TYPES[w['type']]} · {WORKER_STATUSES.get(w['status'], w['status'])}"
+        properties = {"type": w["type"], "status": w["status"], "grid_code": w["grid_code"]}
+        if names:
+            properties["tooltip"] = tooltip(w["name"], w["type"], w["status"])
         features.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [w["lon"], w["lat"]]},
-                "properties": {"type": w["type"], "status": w["status"], "grid_code": w["grid_code"], "tooltip": tooltip},
+                "properties": properties,
             }
         )
     return {"type": "FeatureCollection", "features": features}
 
 
-def workers_layer(layer_id: str, url: str) -> dl.GeoJSON:
+EMPTY = {"type": "FeatureCollection", "features": []}
+
+
+def tooltip(name: str, kind: str, status: str) -> str:
+    return f"{name} · {WORKER_TYPES[kind]} · {WORKER_STATUSES.get(status, status)}"
+
+
+def placed_ids(items: list[dict]) -> list[str]:
+    """Worker ids in the order of :func:`feature_collection`'s features (workers without a fix are left out)."""
+    return [w["id"] for w in items if w["lon"] is not None]
+
+
+def position_patch(patch, placed: list[str], rows: list[dict]) -> int:
+    """Moves the changed workers inside the browser's FeatureCollection (a Dash ``Patch``): only
+    their coordinates, status and tooltip travel, never the whole layer. Returns how many moved."""
+    index = {worker_id: i for i, worker_id in enumerate(placed)}
+    moved = 0
+    for row in rows:
+        i = index.get(row["id"])
+        if i is None:
+            continue
+        feature = patch["features"][i]
+        feature["geometry"]["coordinates"] = [row["lon"], row["lat"]]
+        feature["properties"]["status"] = row["status"]
+        feature["properties"]["tooltip"] = tooltip(row["name"], row["type"], row["status"])
+        moved += 1
+    return moved
+
+
+def workers_layer(layer_id: str, url: str | None = None, data: dict | None = None) -> dl.GeoJSON:
+    """Clustered worker points, loaded from ``url`` or given as ``data`` (which live updates patch)."""
+    source = {"url": url} if url else {"data": data or EMPTY}
     return dl.GeoJSON(
         id=layer_id,
-        url=url,
+        **source,
         cluster=True,
         zoomToBoundsOnClick=True,
         superClusterOptions={"radius": 60, "maxZoom": 14},
         hideout={"typeColors": TYPE_COLORS, "statusColors": STATUS_COLORS},
         pointToLayer={"variable": "zhizhi.map.workerMarker"},
+        style={"variable": "zhizhi.map.workerStyle"},
     )

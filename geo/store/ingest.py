@@ -20,6 +20,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo import workflow
+from geo.privacy import mask_name
 from geo.scope import DISTRICT, Scope
 from geo.store import schema as t
 from geo.store.errors import NotFound
@@ -62,12 +63,14 @@ class IngestMixin:
             created.discard(appeal_id)  # a repeat within the batch is "existing", like a retry
         return out
 
-    def latest_appeals(self, viewer: Scope = DISTRICT, limit: int = 10, after_id: int = 0) -> list[dict]:
-        """The newest appeals (by id, i.e. arrival) for the ticker: no personal data at all."""
+    def latest_appeals(self, scope: Scope = DISTRICT, limit: int = 10, after_id: int = 0,
+                       viewer: Scope = DISTRICT) -> list[dict]:
+        """The newest appeals of a scope (by id, i.e. arrival) for the ticker: no personal data at all."""
+        self.authorize(scope, viewer)
         a = t.appeals
         query = sa.select(*(a.c[c] for c in TICKER_COLUMNS)).where(a.c.id > after_id)
-        if viewer.level != "district":
-            query = query.where(a.c.grid_code.startswith(viewer.code))
+        if scope.level != "district":
+            query = query.where(a.c.grid_code.startswith(scope.code))
         with self.connect() as conn:
             rows = conn.execute(query.order_by(a.c.id.desc()).limit(limit)).all()
         return [{**r._mapping, "accepted_at": r.accepted_at.astimezone(UTC).isoformat()} for r in rows]
@@ -146,13 +149,16 @@ class IngestMixin:
         """Latest positions of the scope's workers that moved after ``since`` (all of them without it)."""
         self.resolve(scope, viewer)
         w, latest = t.workers, t.worker_latest
-        query = (sa.select(w.c.id, latest.c.at, latest.c.lon, latest.c.lat, latest.c.status)
+        query = (sa.select(w.c.id, w.c.name, w.c.type, latest.c.at, latest.c.lon, latest.c.lat, latest.c.status)
                  .select_from(w.join(latest, latest.c.worker_id == w.c.id))
                  .where(w.c.grid_code.startswith(scope.code)).order_by(w.c.id))
         if since is not None:
             query = query.where(latest.c.at > since)
         with self.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        for row in rows:
+            row["name"] = mask_name(row["name"])
+        return rows
 
     def live_versions(self) -> dict[str, str]:
         """Tokens that change on every appeal or position write: the dashboard polls these."""
@@ -229,6 +235,39 @@ class IngestMixin:
         with self.connect() as conn:
             return conn.execute(sa.select(k.c.name).where(k.c.key_hash == _key_hash(key),
                                                           k.c.revoked_at.is_(None))).scalar()
+
+    # -- public listings (Open311) ---------------------------------------------
+
+    def find_appeals(self, ids: list[int] | None = None, start: datetime | None = None,
+                     end: datetime | None = None, categories: tuple[str, ...] = (), statuses: tuple[str, ...] = (),
+                     limit: int = 1000, viewer: Scope = DISTRICT) -> list[dict]:
+        """Appeals by id, or received in [start, end] with these codes; newest first, at most ``limit``.
+
+        For public listings such as Open311: no personal data is selected at all.
+        Each row carries its street and community names and ``updated_at``, the
+        time of its latest workflow event (None while it has none).
+        """
+        a, e, s, c = t.appeals, t.appeal_events, t.streets, t.communities
+        updated = sa.select(sa.func.max(e.c.at)).where(e.c.appeal_id == a.c.id).scalar_subquery()
+        query = (sa.select(a.c.id, a.c.category, a.c.status, a.c.level, a.c.title, a.c.description, a.c.lon,
+                           a.c.lat, a.c.accepted_at, a.c.deadline, updated.label("updated_at"),
+                           s.c.name.label("street_name"), c.c.name.label("community_name"))
+                 .select_from(a.join(s, s.c.code == a.c.street_code).join(c, c.c.code == a.c.community_code)))
+        if viewer.level != "district":
+            query = query.where(a.c.grid_code.startswith(viewer.code))
+        if ids is not None:
+            query = query.where(a.c.id.in_(ids))
+        if start is not None:
+            query = query.where(a.c.accepted_at >= start)
+        if end is not None:
+            query = query.where(a.c.accepted_at <= end)
+        if categories:
+            query = query.where(a.c.category.in_(categories))
+        if statuses:
+            query = query.where(a.c.status.in_(statuses))
+        with self.connect() as conn:
+            rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(limit)).all()
+        return [dict(r._mapping) for r in rows]
 
 
 def _event_changes(row, to_status: str, level: str, at: datetime, event: dict) -> dict:

@@ -1,0 +1,105 @@
+"""Live updates end to end: real PostGIS, the real ingest API, a real headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+from datetime import UTC, datetime
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from app import create_app
+from dashboard import settings
+from geo.scope import Scope
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgis]
+
+KEY = "live-test-key"
+#: A point in 中韩街道.
+LON, LAT = 120.4462, 36.1349
+
+
+@pytest.fixture
+def live(dash_duo, writable_store, tmp_path):
+    app = create_app(settings.load({"DATABASE_URL": writable_store.url, "DATA_DIR": str(tmp_path),
+                                     "INGEST_API_KEYS": f"live:{KEY}"}))
+    dash_duo.start_server(app)
+    dash_duo.driver.set_window_size(1600, 1000)
+    return dash_duo
+
+
+def post(duo, path: str, body) -> dict:
+    request = urllib.request.Request(duo.server_url + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={"X-API-Key": KEY, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as r:
+        return json.load(r)
+
+
+def wait_until(duo, condition, timeout: float):
+    return WebDriverWait(duo.driver, timeout, poll_frequency=0.1).until(lambda _driver: condition())
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_a_posted_appeal_shows_within_5_seconds(live):
+    today = datetime.now(UTC).date().isoformat()
+    live.driver.get(f"{live.server_url}/?scope=street&id=370212001&layers=grids")
+    live.wait_for_contains_text("#scope-title", "中韩街道", timeout=20)
+    wait_until(live, lambda: "更新于" in live.find_element("#live-indicator").text, 15)
+    accepted = live.find_element("#kpi-accepted .kpi-value").text
+    title = "<b>井盖松动</b> 请尽快处理"  # markup must arrive as text, not HTML
+    posted_at = time.monotonic()
+    created = post(live, "/api/appeals", {
+        "source": "wechat", "source_ref": f"live-{time.time_ns()}", "kind": "livelihood",
+        "category": "road_facilities", "title": title, "reporter_name": "李四", "reporter_phone": "13900001111",
+        "lon": LON, "lat": LAT})
+    assert created["status"] == "created"
+    wait_until(live, lambda: title in live.find_element("#panel-ticker").text, 5)
+    seen_after = time.monotonic() - posted_at
+    ticker = live.find_element("#panel-ticker")
+    first = ticker.find_element(By.CSS_SELECTOR, ".ticker-row")
+    assert title in first.text and "中韩街道" in first.text and "道路设施" in first.text
+    assert ticker.find_elements(By.TAG_NAME, "b") == []
+    assert "李四" not in ticker.text and "13900001111" not in ticker.text and "139****1111" not in ticker.text
+    # The KPI cards follow the same tick (default window ends today, so the new appeal counts).
+    wait_until(live, lambda: live.find_element("#kpi-accepted .kpi-value").text != accepted, 5)
+    expected = json.load(urllib.request.urlopen(f"{live.server_url}/api/kpis?scope=street&id=370212001"))
+    assert live.find_element("#kpi-accepted .kpi-value").text == f"{expected['kpis']['accepted']['value']:,}"
+    assert seen_after < 5 and today
+    assert live.get_logs() == []
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_a_worker_ping_moves_only_that_worker(live, writable_store):
+    community = writable_store.children(Scope("street", "370212001"))[0]
+    live.driver.get(f"{live.server_url}/?scope=community&id={community.code}&layers=workers")
+    live.wait_for_contains_text("#scope-title", community.name, timeout=20)
+    offline = '.leaflet-workers-pane path[stroke="#cf222e"]'
+    staff = writable_store.workers(community.scope)["items"]
+    markers = ".leaflet-workers-pane path.leaflet-interactive"
+    wait_until(live, lambda: len(live.driver.find_elements(By.CSS_SELECTOR, markers)) == len(staff), 20)
+    before = len(live.driver.find_elements(By.CSS_SELECTOR, offline))
+    worker = next(w for w in staff if w["status"] != "offline" and w["lon"] is not None)
+    body = post(live, "/api/positions", [{"worker_id": worker["id"], "at": datetime.now(UTC).isoformat(),
+                                          "lon": worker["lon"], "lat": worker["lat"], "status": "offline"}])
+    assert body["recorded"] == 1
+    wait_until(live, lambda: len(live.driver.find_elements(By.CSS_SELECTOR, offline)) == before + 1, 8)
+    assert len(live.driver.find_elements(By.CSS_SELECTOR, markers)) == len(staff)  # patched, not duplicated
+    assert live.get_logs() == []
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_polling_stops_while_the_tab_is_hidden(live):
+    live.driver.get(f"{live.server_url}/")
+    wait_until(live, lambda: "更新于" in live.find_element("#live-indicator").text, 15)
+    hide = "Object.defineProperty(document, 'hidden', {value: %s, configurable: true});" \
+           "document.dispatchEvent(new Event('visibilitychange'));"
+    live.driver.execute_script(hide % "true")
+    time.sleep(0.5)
+    frozen = live.find_element("#live-indicator").text
+    time.sleep(7)  # more than two poll intervals
+    assert live.find_element("#live-indicator").text == frozen
+    live.driver.execute_script(hide % "false")
+    wait_until(live, lambda: live.find_element("#live-indicator").text != frozen, 8)
