@@ -15,7 +15,7 @@ from flask_caching import Cache
 from callbacks import exports as export_buttons
 from callbacks import grid, live, navigation, panels
 from callbacks import map as map_view
-from dashboard import api, exports, ingest_api, layout, map_api, settings
+from dashboard import api, exports, ingest_api, layout, map_api, open311, settings
 from dashboard.cli import main
 from dashboard.jobs import Jobs
 from geo.store.store import Store
@@ -44,6 +44,7 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
     )
     app.server.extensions[ingest_api.KEYS_KEY] = ingest_api.env_keys(config.ingest_api_keys)
     app.server.register_blueprint(ingest_api.blueprint)
+    app.server.register_blueprint(open311.blueprint)
     app.server.register_blueprint(api.blueprint)
     app.server.register_blueprint(map_api.blueprint)
     app.server.register_blueprint(exports.blueprint)

@@ -232,8 +232,15 @@ def _replay_position(store, letter, key_name):
     return result, result["status"] == "recorded"
 
 
+def _replay_open311(store, letter, key_name):
+    from dashboard import open311  # imported here: the Open311 layer is built on this module
+
+    return open311.replay(store, letter, key_name)
+
+
 #: Dead-letter endpoint prefix → how to run one stored payload again: (result, accepted?).
-REPLAYERS: dict[str, Callable] = {"appeals": _replay_appeal, "events": _replay_event, "positions": _replay_position}
+REPLAYERS: dict[str, Callable] = {"appeals": _replay_appeal, "events": _replay_event, "positions": _replay_position,
+                                  "open311": _replay_open311}
 
 
 def replay(store: Store, letter: dict, key_name: str | None) -> tuple[dict, int]:
