@@ -44,7 +44,6 @@ def layer_urls(state: ViewState, crs: str, data_version: str) -> dict[str, str]:
         "units": _url(f"/api/geo/{child_level(scope)}.geojson", parent=parent, crs=gcj),
         "outline": _url(f"/api/geo/{scope.level}.geojson", parent=scope.code, crs=gcj),
         "heat": f"/api/map/heat.png{search}{'&' if search else '?'}v={data_version}",
-        "workers": _url("/api/map/workers.geojson", scope=scope.level, id=scope.code, crs=gcj),
         "professional": _url("/api/geo/professional.geojson", crs=gcj),
         "neighbours": _url("/api/map/base/neighbours.geojson", crs=gcj),
         "land": _url("/api/map/base/land.geojson", crs=gcj),

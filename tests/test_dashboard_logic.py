@@ -97,9 +97,8 @@ def test_layer_urls_follow_the_view_and_crs():
     urls = layer_urls(state, "wgs84", "v1")
     assert urls["units"] == "/api/geo/community.geojson?parent=370212002"
     assert urls["heat"] == "/api/map/heat.png?scope=street&id=370212002&from=2026-11-01&to=2026-11-08&v=v1"
-    assert urls["workers"] == "/api/map/workers.geojson?scope=street&id=370212002"
     gcj = layer_urls(state, "gcj02", "v1")
-    assert all("crs=gcj02" in gcj[k] for k in ("grids", "units", "outline", "workers", "land"))
+    assert all("crs=gcj02" in gcj[k] for k in ("grids", "units", "outline", "land"))
     grid = ViewState.from_search("?scope=grid&id=370212002001001", TODAY)
     assert layer_urls(grid, "wgs84", "v")["units"] == "/api/geo/grid.geojson?parent=370212002001"  # siblings
     (s, w), (n, e) = heat_bounds("gcj02")

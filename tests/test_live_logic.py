@@ -1,0 +1,50 @@
+"""The live poll's plain parts: worker patches, the ticker, the outage banner."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+
+from callbacks.live import outage_banner
+from dashboard import views
+from geo.scope import DISTRICT, Scope
+from layers import workers
+
+
+def test_a_patch_moves_only_the_changed_workers():
+    items = [
+        {"id": "W1", "name": "张*", "type": "full_time", "status": "patrolling", "grid_code": "g1", "lon": 1.0, "lat": 2.0},
+        {"id": "W2", "name": "李*", "type": "window", "status": "standby", "grid_code": "g1", "lon": None, "lat": None},
+        {"id": "W3", "name": "王**", "type": "industry", "status": "handling", "grid_code": "g2", "lon": 3.0, "lat": 4.0},
+    ]
+    collection = workers.feature_collection(items)
+    placed = workers.placed_ids(items)
+    assert placed == ["W1", "W3"] and len(collection["features"]) == 2
+    before = copy.deepcopy(collection)
+    moved = workers.position_patch(collection, placed, [
+        {"id": "W3", "name": "王**", "type": "industry", "status": "offline", "lon": 3.5, "lat": 4.5},
+        {"id": "W2", "name": "李*", "type": "window", "status": "patrolling", "lon": 9.0, "lat": 9.0},  # had no fix
+    ])
+    assert moved == 1
+    assert collection["features"][0] == before["features"][0]
+    assert collection["features"][1]["geometry"]["coordinates"] == [3.5, 4.5]
+    assert collection["features"][1]["properties"]["status"] == "offline"
+    assert "离线" in collection["features"][1]["properties"]["tooltip"]
+
+
+def test_outage_banner_names_the_time_of_the_data_shown():
+    assert outage_banner("14:05:09") == "数据连接中断，显示 14:05 的数据"
+    assert "重试" in outage_banner(None)
+
+
+def test_ticker_rows_carry_nothing_personal(writable_store):
+    writable_store.ingest_appeals([{
+        "source": "wechat", "source_ref": "ticker-1", "kind": "livelihood", "category": "noise", "priority": "normal",
+        "title": "广场舞音响过大", "description": "张三 13800000000", "reporter_name": "张三",
+        "reporter_phone": "13800000000", "lon": 120.4462, "lat": 36.1349, "accepted_at": datetime.now(UTC),
+        "status": "accepted", "level": "community"}])
+    rows = views.ticker(writable_store, DISTRICT, DISTRICT, limit=3)
+    assert rows[0]["title"] == "广场舞音响过大" and rows[0]["street"] == "中韩街道" and rows[0]["category"] == "噪音扰民"
+    assert set(rows[0]) == {"id", "time", "street", "category", "title"}
+    assert "13800000000" not in str(rows) and "张三" not in str(rows)
+    assert views.ticker(writable_store, Scope("street", "370212003"), DISTRICT, limit=3)[0]["street"] == "王哥庄街道"
