@@ -72,9 +72,9 @@ def register(app) -> None:
     def poll(_tick, search, last, index, refreshes):
         last = last if isinstance(last, dict) else {}
         store = get_store()
-        state = view_state(search, store, viewer_scope())
         now = clock().strftime("%H:%M:%S")
         try:
+            state = view_state(search, store, viewer_scope())
             versions = store.live_versions()
             scope_changed = last.get("scope") != state.scope.code
             data_changed = versions["data"] != last.get("data")

@@ -188,3 +188,7 @@ def both_stores(request) -> tuple[Store, Store]:
     yield sqlite_store, pg
     sqlite_store.dispose()
     pg.dispose()
+
+
+# Imported last: it uses SEED_END and _missing from above. Tests that stop the database use it.
+from tests.throwaway_postgres import pg_cluster  # noqa: E402, F401

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psycopg
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -126,6 +127,8 @@ class GridIndex:
 
 class Backend:
     name = "base"
+    #: Driver errors that mean "the database went away", raised outside SQLAlchemy (e.g. mid-COPY).
+    outage_errors: tuple[type[Exception], ...] = ()
 
     def engine(self, url: str) -> Engine:
         raise NotImplementedError
@@ -261,6 +264,7 @@ class SqliteBackend(Backend):
 
 class PostgisBackend(Backend):
     name = "postgis"
+    outage_errors = (psycopg.OperationalError,)
 
     def engine(self, url: str) -> Engine:
         return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})

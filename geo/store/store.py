@@ -85,7 +85,8 @@ class Store(IngestMixin):
         try:
             with self.engine.begin() if write else self.engine.connect() as conn:
                 yield conn
-        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError) as exc:
+        except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError,
+                *self.backend.outage_errors) as exc:
             if self.backend.is_missing_schema(exc):
                 raise StoreNotReady(
                     "数据库尚未初始化或结构过旧：请先运行 python app.py migrate（或 python app.py seed）"

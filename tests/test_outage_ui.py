@@ -1,0 +1,41 @@
+"""The database goes away under an open dashboard: it keeps its data under a banner and recovers by itself."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from app import create_app
+from dashboard import api, settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
+
+
+def test_outage_banner_then_recovery(dash_duo, pg_cluster, tmp_path):
+    app = create_app(settings.load({"DATABASE_URL": pg_cluster.url("zhizhi"), "DATA_DIR": str(tmp_path)}))
+    dash_duo.start_server(app)
+    dash_duo.driver.set_window_size(1600, 1000)
+    wait = WebDriverWait(dash_duo.driver, 20, poll_frequency=0.2)
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    wait.until(lambda _: "更新于" in dash_duo.find_element("#live-indicator").text)
+    wait.until(lambda _: dash_duo.find_element("#kpi-accepted .kpi-value").text not in ("", "—"))
+    shown = dash_duo.find_element("#kpi-accepted .kpi-value").text
+    last_ok = re.search(r"更新于 (\d\d:\d\d)", dash_duo.find_element("#live-indicator").text).group(1)
+    try:
+        pg_cluster.stop("fast")
+        wait.until(lambda _: dash_duo.find_element("#live-banner").is_displayed())
+        banner = dash_duo.find_element("#live-banner").text
+        assert banner.startswith("数据连接中断，显示 ") and banner.endswith(" 的数据"), banner
+        assert re.search(r"显示 (\d\d:\d\d) 的数据", banner).group(1) >= last_ok
+        time.sleep(4)  # more polls fail; the last data stays on screen and the banner stays up
+        assert dash_duo.find_element("#kpi-accepted .kpi-value").text == shown
+        assert dash_duo.find_element("#live-banner").is_displayed()
+    finally:
+        pg_cluster.start()
+    wait.until(lambda _: not dash_duo.find_element("#live-banner").is_displayed())
+    assert "更新于" in dash_duo.find_element("#live-indicator").text
+    assert dash_duo.find_element("#kpi-accepted .kpi-value").text == shown
+    app.server.extensions[api.STORE_KEY].dispose()
