@@ -1,4 +1,4 @@
-"""Command line: serve (default), seed, migrate, settings.
+"""Command line: serve (default), seed, migrate, settings, api-key, dead-letters, simulate.
 
 Every failure a user can cause ends with one clear line and exit status 2,
 never a traceback.
@@ -7,12 +7,15 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
-from dashboard import settings
+from dashboard import settings, simulator
+from dashboard.ingest_api import env_keys, replay
 from geo import seeding
+from geo.domain import LOCAL_TZ
 from geo.store.errors import StoreError
 from geo.store.store import Store
 
@@ -36,7 +39,58 @@ def parser(config: settings.Config) -> argparse.ArgumentParser:
     m = sub.add_parser("migrate", help="把数据库结构升级到最新版本（保留数据）")
     m.add_argument("--database-url", default=config.database_url)
     sub.add_parser("settings", help="列出全部设置（Markdown 表格）")
+    k = sub.add_parser("api-key", help="管理摄入接口的 API 密钥（库内只存哈希）")
+    k.add_argument("--database-url", default=config.database_url)
+    ks = k.add_subparsers(dest="action", required=True)
+    ks.add_parser("create", help="新建密钥并显示一次").add_argument("name", help="写入方名称，如 hotline")
+    ks.add_parser("list", help="列出密钥（不含密钥本身）")
+    ks.add_parser("revoke", help="吊销密钥").add_argument("name")
+    d = sub.add_parser("dead-letters", help="列出被拒收的载荷（死信），或重放其中一条")
+    d.add_argument("--database-url", default=config.database_url)
+    d.add_argument("--all", action="store_true", help="也列出已重放的")
+    d.add_argument("--limit", type=_positive_int, default=50, help="最多列出几条（默认 50）")
+    d.add_argument("--replay", type=_positive_int, metavar="ID", help="按原接口重新处理这条死信")
+    m = sub.add_parser("simulate", help="经 HTTP 摄入接口向运行中的服务发送模拟诉求、流程事件和网格员位置")
+    m.add_argument("--rate", type=_non_negative_float, default=10.0, help="每分钟新诉求数（默认 10）")
+    m.add_argument("--workers", type=_non_negative_int, default=50, help="上报位置的网格员人数（默认 50）")
+    m.add_argument("--speedup", type=_positive_float, default=600.0,
+                   help="流程加速倍数：办理时长除以它（默认 600，一小时的办理 6 秒走完）")
+    m.add_argument("--ping-every", type=_positive_float, default=5.0, help="位置上报间隔秒数（默认 5）")
+    m.add_argument("--url", default=f"http://{config.host}:{config.port}", help="服务地址")
+    m.add_argument("--api-key", help="摄入密钥（默认取 INGEST_API_KEYS 中的第一个）")
+    m.add_argument("--duration", type=_positive_float, help="运行秒数（默认一直运行，Ctrl-C 结束）")
+    m.add_argument("--seed", type=int, default=config.demo_seed, help="随机种子")
     return p
+
+
+def _positive_int(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise argparse.ArgumentTypeError(f"{raw!r} 不是正整数")
+    return int(raw)
+
+
+def _non_negative_int(raw: str) -> int:
+    if not raw.isascii() or not raw.isdigit():
+        raise argparse.ArgumentTypeError(f"{raw!r} 不是非负整数")
+    return int(raw)
+
+
+def _number(raw: str, low: float, what: str, strict: bool) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < low or (strict and value == low):
+        raise argparse.ArgumentTypeError(f"{raw!r} 不是{what}")
+    return value
+
+
+def _positive_float(raw: str) -> float:
+    return _number(raw, 0, "正数", strict=True)
+
+
+def _non_negative_float(raw: str) -> float:
+    return _number(raw, 0, "非负数", strict=False)
 
 
 def _port(raw: str) -> int:
@@ -65,6 +119,8 @@ def main(argv: list[str] | None, build_app: Callable[[settings.Config], object])
         if args.command == "settings":
             print(settings.markdown_table())
             return 0
+        if args.command == "simulate":
+            return simulate(args, config)
         store = Store(args.database_url)
         if args.command == "migrate":
             store.migrate()
@@ -75,9 +131,83 @@ def main(argv: list[str] | None, build_app: Callable[[settings.Config], object])
                 store, appeals=args.appeals, days=args.days, end=args.end, seed=args.seed, reset=args.reset
             )
             return 0
+        if args.command == "api-key":
+            return api_key(args, store)
+        if args.command == "dead-letters":
+            return dead_letters(args, store)
         return serve(args, config, store, build_app)
-    except (StoreError, ValueError) as exc:
+    except (StoreError, ValueError, simulator.SimulationError) as exc:
         return _fail(str(exc))
+
+
+def api_key(args, store: Store) -> int:
+    """Keys are shown once at creation; afterwards only their names and dates, since only hashes are kept."""
+    if args.action == "create":
+        key = store.create_api_key(args.name)
+        print(f"已为 {args.name} 创建 API 密钥（只显示这一次，请妥善保存）：\n{key}")
+    elif args.action == "revoke":
+        store.revoke_api_key(args.name)
+        print(f"已吊销 {args.name} 的 API 密钥")
+    else:
+        keys = store.api_keys()
+        if not keys:
+            print("库内没有 API 密钥（INGEST_API_KEYS 中的密钥不在此列）")
+        for k in keys:
+            state = f"已吊销 {_local(k['revoked_at'])}" if k["revoked_at"] else "有效"
+            print(f"{k['name']}\t创建于 {_local(k['created_at'])}\t{state}")
+    return 0
+
+
+#: Payloads are shown cut to this many characters: enough to recognise one, not a wall of JSON.
+PAYLOAD_PREVIEW = 120
+
+
+def dead_letters(args, store: Store) -> int:
+    """Lists pending dead letters (all with --all), or replays one through its endpoint's own code path."""
+    if args.replay is not None:
+        result, status = replay(store, store.dead_letter(args.replay), "cli")
+        if status != 200:
+            detail = result.get("error") or result.get("result")
+            return _fail(f"死信 {args.replay} 未能重放：{detail}")
+        print(f"已重放死信 {args.replay}：{result['result']}")
+        return 0
+    page = store.dead_letters(limit=args.limit, pending=not args.all)
+    kind = "全部" if args.all else "待处理"
+    print(f"{kind}死信共 {page['total']} 条" + (f"，显示前 {len(page['items'])} 条" if page["total"] > len(page["items"]) else ""))
+    for item in page["items"]:
+        payload = item["payload"].replace("\n", " ")
+        if len(payload) > PAYLOAD_PREVIEW:
+            payload = payload[:PAYLOAD_PREVIEW] + "…"
+        replayed = f"（已重放 {_local(item['replayed_at'])}）" if item["replayed_at"] else ""
+        print(f"#{item['id']}  {_local(item['received_at'])}  {item['endpoint']}  来自 {item['key_name'] or '-'}{replayed}")
+        print(f"    原因：{'；'.join(item['reasons'])}")
+        print(f"    载荷：{payload}")
+    return 0
+
+
+def _local(value) -> str:
+    """A stored time (datetime or ISO text) in Beijing time, to the second."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def simulate(args, config: settings.Config) -> int:
+    """Traffic through the HTTP API only; the key defaults to the first of INGEST_API_KEYS."""
+    key = args.api_key or next(iter(env_keys(config.ingest_api_keys)), None)
+    if not key:
+        return _fail("需要摄入 API 密钥：用 --api-key 指定，或设置 INGEST_API_KEYS（python app.py api-key create NAME 可新建）")
+    try:
+        stats = simulator.simulate(args.url, key, rate=args.rate, workers=args.workers, speedup=args.speedup,
+                                   duration=args.duration, seed=args.seed, ping_every=args.ping_every)
+    except KeyboardInterrupt:  # before the run began (waiting for the server, building the pool)
+        print("已中断")
+        return 0
+    for line in stats.rejections[:5]:
+        print(f"  被拒：{line}")
+    return 0
 
 
 def serve(args, config: settings.Config, store: Store, build_app) -> int:
