@@ -15,7 +15,8 @@ from flask_caching import Cache
 from callbacks import exports as export_buttons
 from callbacks import grid, live, navigation, panels
 from callbacks import map as map_view
-from dashboard import api, exports, ingest_api, layout, map_api, open311, settings
+from callbacks import screen as screen_view
+from dashboard import api, exports, ingest_api, layout, map_api, open311, screen, screen_layout, settings
 from dashboard.cli import main
 from dashboard.jobs import Jobs
 from geo.store.store import Store
@@ -30,6 +31,7 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
         __name__,
         title="智治大脑 · 崂山区",
         assets_folder=str(HERE / "assets"),
+        assets_ignore=r"^screen\.",  # the big screen's own stylesheet and script
         serve_locally=True,
         update_title=None,
     )
@@ -57,6 +59,12 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
     grid.register(app)
     live.register(app)
     export_buttons.register(app)
+    screen.redirect_screen_mode(app.server)
+    screen_app = dash.Dash(__name__, server=app.server, url_base_pathname=screen.PATH, title="智治大脑 · 大屏",
+                           assets_folder=str(HERE / "assets"), assets_ignore=r"^style\.css$", serve_locally=True,
+                           update_title=None)
+    screen_app.layout = screen_layout.page
+    screen_view.register(screen_app)
     return app
 
 

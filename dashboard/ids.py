@@ -66,3 +66,36 @@ EXPORT_DOWNLOAD = "export-download"
 
 def kpi_card(key: str) -> str:
     return f"kpi-{key}"
+
+
+# -- Big screen (/screen/): a second Dash app, so its ids never meet the main page's. --
+SCREEN_URL = "screen-url"
+SCREEN_ROOT = "screen-root"
+SCREEN_VIEWPORT = "screen-viewport"
+SCREEN_REFRESH = "screen-refresh"
+SCREEN_TOUR = "screen-tour"
+SCREEN_BANNER = "screen-banner"
+SCREEN_HEADER = "screen-header"
+SCREEN_TITLE = "screen-title"
+SCREEN_WINDOW = "screen-window"
+SCREEN_CLOCK = "screen-clock"
+SCREEN_AS_OF = "screen-as-of"
+SCREEN_KPIS = "screen-kpis"
+SCREEN_MAP_PANEL = "screen-map-panel"
+SCREEN_MAP = "screen-map"
+SCREEN_STREETS = "screen-streets"
+SCREEN_COMMUNITIES = "screen-communities"
+SCREEN_HEAT = "screen-heat"
+SCREEN_WORKERS = "screen-workers"
+SCREEN_TREND_PANEL = "screen-trend-panel"
+SCREEN_TREND = "screen-trend"
+SCREEN_RANKING_PANEL = "screen-ranking-panel"
+SCREEN_RANKING = "screen-ranking"
+SCREEN_RANKING_NOTE = "screen-ranking-note"
+SCREEN_TICKER_PANEL = "screen-ticker-panel"
+SCREEN_TICKER = "screen-ticker"
+
+
+def screen_kpi(key: str, part: str = "card") -> str:
+    """Id of a big-screen KPI card or of its ``value`` / ``delta`` part."""
+    return f"screen-kpi-{key}" if part == "card" else f"screen-kpi-{key}-{part}"

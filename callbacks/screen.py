@@ -1,0 +1,111 @@
+"""The big screen follows its URL, its refresh timer and its tour timer; logic lives in ``dashboard.screen``."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, ctx, no_update
+
+from callbacks.map import layer_urls
+from dashboard import ids, screen, screen_layout
+from dashboard.api import get_cache, get_store, viewer_scope
+from dashboard.state import window_text
+from dashboard.views import gather, map_frame, now, panels, ranking, summary
+from geo.domain import LEVEL_LABELS
+from geo.kpis import KPI_LABELS
+
+#: The browser reports its viewport once per page load; chart text is sized from it.
+VIEWPORT_JS = "function (_search) { return {w: window.innerWidth, h: window.innerHeight}; }"
+
+
+def register(app) -> None:
+    app.clientside_callback(VIEWPORT_JS, Output(ids.SCREEN_VIEWPORT, "data"), Input(ids.SCREEN_URL, "search"))
+
+    @app.callback(
+        Output(ids.SCREEN_BANNER, "children"),
+        Output(ids.SCREEN_BANNER, "hidden"),
+        Output(ids.SCREEN_REFRESH, "interval"),
+        Output(ids.SCREEN_TOUR, "interval"),
+        Output(ids.SCREEN_TOUR, "disabled"),
+        Input(ids.SCREEN_URL, "search"),
+    )
+    def configure(search):
+        query = screen.parse_screen(search, get_store(), viewer_scope())
+        tour = query.tour or 60
+        return query.banner, not query.problems, query.refresh * 1000, tour * 1000, not query.tour
+
+    kpi_outputs = [Output(ids.screen_kpi(key, part), prop) for key in KPI_LABELS
+                   for part, prop in (("value", "children"), ("delta", "children"), ("delta", "className"))]
+
+    @app.callback(
+        Output(ids.SCREEN_TITLE, "children"),
+        Output(ids.SCREEN_WINDOW, "children"),
+        Output(ids.SCREEN_AS_OF, "children"),
+        *kpi_outputs,
+        Output(ids.SCREEN_TREND, "figure"),
+        Output(ids.SCREEN_RANKING, "children"),
+        Output(ids.SCREEN_RANKING_NOTE, "children"),
+        Output(ids.SCREEN_TICKER, "children"),
+        Output(ids.SCREEN_MAP, "viewport"),
+        Output(ids.SCREEN_HEAT, "url"),
+        Output(ids.SCREEN_STREETS, "url"),
+        Output(ids.SCREEN_STREETS, "hideout"),
+        Output(ids.SCREEN_COMMUNITIES, "url"),
+        Output(ids.SCREEN_COMMUNITIES, "hideout"),
+        Output(ids.SCREEN_WORKERS, "url"),
+        Input(ids.SCREEN_URL, "search"),
+        Input(ids.SCREEN_VIEWPORT, "data"),
+        Input(ids.SCREEN_TOUR, "n_intervals"),
+        Input(ids.SCREEN_REFRESH, "n_intervals"),
+        State(ids.SCREEN_STREETS, "hideout"),
+        State(ids.SCREEN_COMMUNITIES, "hideout"),
+    )
+    def update(search, browser, tour_ticks, _refresh_ticks, streets_style, communities_style):
+        store, cache, viewer = get_store(), get_cache(), viewer_scope()
+        query = screen.parse_screen(search, store, viewer)
+        state = query.state
+        if query.tour:
+            step = screen.tour_step(tour_ticks)
+            state = state.with_scope(screen.tour_scope(screen.tour_stops(store, viewer), state.scope, step))
+        as_of = now()
+        head, data, rows, ticker, frame, version = gather(
+            lambda: summary(store, state, as_of, cache),
+            lambda: panels(store, state, as_of, cache),
+            lambda: ranking(store, state, as_of, cache),
+            lambda: screen.latest_appeals(store, state, as_of, viewer, cache),
+            lambda: map_frame(store, state, cache),
+            store.data_version,
+        )
+        shown, note = screen.ranking_rows(rows)
+        heat_url = layer_urls(state, "wgs84", version)["heat"]
+        scope = state.scope
+        street = scope.code[:9] if scope.level != "district" else ""
+        streets = {"selected": street}
+        communities = {"street": street, "selected": scope.code if scope.level in ("community", "grid") else ""}
+        minx, miny, maxx, maxy = frame["bounds"]
+        viewport = {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds",
+                    "options": {"padding": [32, 32], "duration": 1.2, "maxZoom": 15}}
+        # A refresh tick re-reads the data; only a new scope moves the map. (Both timers can fire in one call.)
+        triggers = set(ctx.triggered_prop_ids.values())
+        moved = not triggers or triggers != {ids.SCREEN_REFRESH}
+        kpis = [text for triple in screen.kpi_texts(head) for text in triple]
+        return (
+            screen_layout.scope_title(LEVEL_LABELS[scope.level], head["name"]),
+            window_text(state),
+            f"数据截至 {head['as_of'][11:16]}",
+            *kpis,
+            screen.dark_trend(data["trend"], screen.font_size(browser)),
+            screen_layout.ranking_body(shown),
+            note,
+            screen_layout.ticker_body(ticker),
+            viewport if moved else no_update,
+            heat_url,
+            screen_layout.STREETS_URL,
+            changed(streets, streets_style),
+            screen_layout.COMMUNITIES_URL,
+            changed(communities, communities_style),
+            screen.workers_url(viewer, version),
+        )
+
+
+def changed(style: dict, shown):
+    """``style``, or no update when the browser already shows it: a new hideout redraws every outline."""
+    return no_update if style == shown else style

@@ -1,0 +1,216 @@
+"""Big-screen mode (``/screen/``): its query, the auto-tour, the ticker rows and the dark figures.
+
+Plain functions only, so they are unit-tested without a browser. Everything the
+browser sends is validated here again: the screen runs unattended, so a bad
+link must degrade to the default view with a notice, never to an error page.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import parse_qs, urlencode
+
+from flask import Flask, redirect, request
+
+from dashboard import figures, views
+from dashboard.state import ViewState
+from geo.domain import CATEGORY_BY_CODE
+from geo.kpis import KPI_LABELS
+from geo.scope import InvalidQuery, Scope
+from geo.store.errors import Forbidden, NotFound
+from geo.store.store import Store
+
+#: Where the big-screen app is mounted on the dashboard's Flask server.
+PATH = "/screen/"
+#: Accepted seconds for ``tour`` (0 or absent: off) and ``refresh``.
+TOUR_RANGE = (5, 3600)
+REFRESH_RANGE = (5, 3600)
+DEFAULT_REFRESH = 60
+#: Fixed row counts: the panels are sized for them, and a bounded DOM keeps a days-long run flat.
+TICKER_ROWS = 10
+RANKING_ROWS = 8
+#: Longer queries are not links anybody typed.
+MAX_QUERY = 2000
+#: Plotly sizes text in px; the screen derives it from the viewport height, within these bounds.
+FONT_RANGE = (12, 60)
+
+
+@dataclass(frozen=True)
+class ScreenQuery:
+    """A validated big-screen URL: the dashboard view plus the screen's own timers."""
+
+    state: ViewState
+    tour: int = 0
+    refresh: int = DEFAULT_REFRESH
+    problems: tuple[str, ...] = ()
+
+    @property
+    def banner(self) -> str:
+        return "链接参数有误，已改用默认值：" + "；".join(self.problems) if self.problems else ""
+
+
+def parse_seconds(raw: list[str] | None, name: str, default: int, bounds: tuple[int, int],
+                  zero_is_off: bool = False) -> tuple[int, str | None]:
+    """A whole number of seconds within ``bounds`` (or 0 when allowed), else the default and why."""
+    if not raw or raw == [""]:
+        return default, None
+    if len(raw) > 1:
+        return default, f"参数 {name} 重复"
+    text = raw[0].strip()
+    if not re.fullmatch(r"[0-9]{1,6}", text):
+        return default, f"{name}={text[:20]!r} 应为整数秒"
+    value = int(text)
+    if zero_is_off and value == 0:
+        return 0, None
+    low, high = bounds
+    if not low <= value <= high:
+        return default, f"{name}={value} 超出范围 {low}–{high} 秒" + ("（0 为关闭）" if zero_is_off else "")
+    return value, None
+
+
+def parse_screen(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ScreenQuery:
+    """The screen's URL query: the dashboard's view (``views.parse_view``) plus ``tour`` and ``refresh``.
+
+    Never raises for bad input: each bad part falls back to its default and is named in ``problems``.
+    """
+    search = search or ""
+    if not isinstance(search, str) or len(search) > MAX_QUERY:
+        return ScreenQuery(views.parse_view(""), problems=("链接过长或格式无效",))
+    params = parse_qs(search.lstrip("?"), keep_blank_values=True)
+    problems = []
+    tour, problem = parse_seconds(params.get("tour"), "tour", 0, TOUR_RANGE, zero_is_off=True)
+    problems += [problem] if problem else []
+    refresh, problem = parse_seconds(params.get("refresh"), "refresh", DEFAULT_REFRESH, REFRESH_RANGE)
+    problems += [problem] if problem else []
+    try:
+        state = views.parse_view(search, store, viewer)
+    except (InvalidQuery, NotFound, Forbidden) as exc:
+        problems.append(str(exc))
+        state = views.parse_view("")
+    return ScreenQuery(state, tour, refresh, tuple(problems))
+
+
+def tour_stops(store: Store, viewer: Scope) -> list[Scope]:
+    """The auto-tour's stops: the viewer's unit, then each of its child units (the district's streets)."""
+    return [viewer, *(unit.scope for unit in store.children(viewer, viewer))]
+
+
+def tour_step(n_intervals) -> int:
+    """The tour's tick count from the browser: a non-negative int, anything else counts as 0."""
+    if isinstance(n_intervals, bool) or not isinstance(n_intervals, int) or n_intervals < 0:
+        return 0
+    return n_intervals
+
+
+def tour_scope(stops: list[Scope], start: Scope, step: int) -> Scope:
+    """The scope shown after ``step`` tour ticks: the link's own scope first, then round the stops."""
+    if step == 0 or not stops:
+        return start
+    offset = stops.index(start) if start in stops else 0
+    return stops[(offset + step) % len(stops)]
+
+
+def font_size(viewport) -> int:
+    """Chart text size (px) for a viewport ``{"h": px}`` sent by the browser: 1.6 vh, bounded."""
+    height = viewport.get("h") if isinstance(viewport, dict) else None
+    if isinstance(height, bool) or not isinstance(height, (int, float)) or not 100 <= height <= 20_000:
+        height = 1080
+    low, high = FONT_RANGE
+    return int(min(max(round(height * 0.016), low), high))
+
+
+def kpi_texts(summary: dict) -> list[tuple[str, str, str]]:
+    """(value, change, change class) per KPI, in card order: the main page's formatting, unchanged."""
+    out = []
+    for key in KPI_LABELS:
+        delta, trend = figures.kpi_delta(key, summary["kpis"][key], summary["previous"][key])
+        out.append((figures.format_kpi(key, summary["kpis"][key]), delta, f"screen-kpi-delta {trend}".strip()))
+    return out
+
+
+def ticker_rows(items: list[dict], street_names: dict[str, str]) -> list[dict]:
+    """The ticker's lines: time, street, category and title only — never who reported it, how to reach
+    them, what they wrote or where exactly, even masked. A whitelist, so new store columns stay out."""
+    rows = []
+    for item in items[:TICKER_ROWS]:
+        accepted = datetime.fromisoformat(item["accepted_at"])
+        category = CATEGORY_BY_CODE.get(item.get("category"))
+        rows.append({
+            "time": accepted.strftime("%m-%d %H:%M"),
+            "street": street_names.get(item.get("street_code"), ""),
+            "category": category.label if category else "",
+            "title": str(item.get("title") or ""),
+        })
+    return rows
+
+
+def latest_appeals(store: Store, state: ViewState, as_of: datetime, viewer: Scope, cache=None) -> list[dict]:
+    """The newest appeals of the view as ticker rows (cached per minute like every other view read)."""
+
+    def compute():
+        items = store.appeals(state.scope, state.window, limit=TICKER_ROWS, filters=state.filters,
+                              viewer=viewer)["items"]
+        names = {unit.code: unit.name for unit in store.children(viewer, viewer) if unit.level == "street"}
+        if viewer.level == "street":
+            names[viewer.code] = store.resolve(viewer, viewer).name
+        return ticker_rows(items, names)
+
+    return views.cached(cache, store, "screen_ticker", (state.to_search(), as_of, viewer), compute)
+
+
+def ranking_rows(rows: list[dict]) -> tuple[list[dict], str]:
+    """The worst ``RANKING_ROWS`` child units (the ranking is worst first) and a note saying how many exist."""
+    if not rows:
+        return [], "当前层级没有下级单位"
+    shown = rows[:RANKING_ROWS]
+    if len(rows) > len(shown):
+        return shown, f"共 {len(rows)} 个，显示办结率最低的 {len(shown)} 个"
+    return shown, f"共 {len(rows)} 个，按办结率由低到高"
+
+
+DARK_INK = "#dce6f5"
+DARK_GRID = "rgba(140, 170, 210, 0.18)"
+TREND_COLORS = ["#39a0ff", "#36d399"]
+
+
+def dark_trend(trend: list[dict], font_px: int) -> dict:
+    """The main page's trend figure restyled for a dark wall: light ink, faint grid, text sized to the screen,
+    and no fixed height (the panel sizes it). Still a plain dict."""
+    figure = figures.trend_figure(trend)
+    layout = {k: v for k, v in figure["layout"].items() if k != "height"}
+    layout.update(
+        autosize=True,
+        font={**layout["font"], "size": font_px, "color": DARK_INK},
+        margin={"l": font_px // 2, "r": font_px, "t": font_px * 2, "b": font_px // 2},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": font_px}},
+        colorway=TREND_COLORS,
+    )
+    for axis in ("xaxis", "yaxis"):
+        if axis in layout:
+            layout[axis] = {**layout[axis], "automargin": True, "gridcolor": DARK_GRID, "zerolinecolor": DARK_GRID,
+                            "linecolor": DARK_GRID, "tickfont": {"size": font_px}}
+    for note in layout.get("annotations", []):
+        note["font"] = {**note.get("font", {}), "size": font_px, "color": DARK_INK}
+    data = [{**trace, "line": {**trace.get("line", {}), "width": max(2, font_px // 6)}} for trace in figure["data"]]
+    return {"data": data, "layout": layout}
+
+
+def workers_url(viewer: Scope, data_version: str) -> str:
+    """All of the viewer's workers, positions only: one URL for the whole tour, so markers are built once
+    per data version, not on every step."""
+    return "/api/map/workers.geojson?" + urlencode(
+        {"scope": viewer.level, "id": viewer.code, "positions": "1", "v": data_version})
+
+
+def redirect_screen_mode(server: Flask) -> None:
+    """``/?mode=screen&…`` → 302 ``/screen/?…`` (the other parameters kept), so a dashboard link opens the wall view."""
+
+    @server.before_request
+    def _screen_mode():
+        if request.path != "/" or request.args.get("mode") != "screen":
+            return None
+        rest = [(k, v) for k, v in request.args.items(multi=True) if k != "mode"]
+        query = urlencode(rest, safe=",")
+        return redirect(request.script_root + PATH + ("?" + query if query else ""), code=302)

@@ -1,0 +1,214 @@
+"""Pure layout of the big screen (``/screen/``): components only, no I/O.
+
+One full-viewport CSS grid (``assets/screen.css``, every rule under ``.screen``):
+header, KPI cards, the map in the middle, trend, ranking and the ticker of the
+newest appeals. Rows and cards are fixed in number and only their text changes,
+so the DOM stays the same size however long the screen runs.
+"""
+
+from __future__ import annotations
+
+import dash_leaflet as dl
+from dash import dcc, html
+
+from dashboard import ids
+from dashboard.layout import EMPTY_PNG, LAOSHAN_CENTER
+from dashboard.screen import DEFAULT_REFRESH, RANKING_ROWS, TICKER_ROWS
+from geo.domain import DISTRICT_CODE, WORKER_TYPES
+from geo.kpis import KPI_LABELS
+from layers import workers
+from layers.basemap import base_layers, providers
+from layers.heat import BOUNDS as HEAT_BOUNDS
+
+CREDIT = "地图边界 © OpenStreetMap contributors（ODbL）"
+RANKING_COLUMNS = ("单位", "受理", "办结率", "满意率", "超期")
+STREETS_URL = f"/api/geo/street.geojson?parent={DISTRICT_CODE}"
+COMMUNITIES_URL = f"/api/geo/community.geojson?parent={DISTRICT_CODE}"
+NEIGHBOURS_URL = "/api/map/base/neighbours.geojson"
+LAND_URL = "/api/map/base/land.geojson"
+#: Always the dark offline vector base: a wall must not depend on a tile server.
+DARK_BASE = providers()["vector-dark"]
+
+
+def page() -> html.Div:
+    """The whole screen, on the dark offline vector base (no tiles, no network)."""
+    return html.Div(
+        id=ids.SCREEN_ROOT,
+        className="screen",
+        children=[
+            dcc.Location(id=ids.SCREEN_URL, refresh=False),
+            dcc.Store(id=ids.SCREEN_VIEWPORT),
+            dcc.Interval(id=ids.SCREEN_REFRESH, interval=DEFAULT_REFRESH * 1000),
+            dcc.Interval(id=ids.SCREEN_TOUR, interval=60_000, disabled=True),
+            header(),
+            html.Div(id=ids.SCREEN_BANNER, className="screen-banner", hidden=True, role="alert"),
+            kpi_panel(),
+            map_panel(),
+            panel(ids.SCREEN_TREND_PANEL, "screen-trend", "受理与办结趋势（件/日）",
+                  dcc.Graph(id=ids.SCREEN_TREND, className="screen-chart", responsive=True,
+                            config={"displayModeBar": False, "staticPlot": True},
+                            figure={"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)",
+                                                           "plot_bgcolor": "rgba(0,0,0,0)"}})),
+            ranking_panel(),
+            ticker_panel(),
+        ],
+    )
+
+
+def header() -> html.Header:
+    return html.Header(
+        id=ids.SCREEN_HEADER,
+        className="screen-header",
+        children=[
+            html.Div(className="screen-brand", children=[
+                html.Div("智治大脑", className="screen-brand-name"),
+                html.Div("崂山区社会治理指挥中心 · “崂先办”诉求解决平台", className="screen-brand-sub"),
+            ]),
+            html.Div(className="screen-scope", children=[
+                html.Div(id=ids.SCREEN_TITLE, className="screen-title", children="崂山区"),
+                html.Div(id=ids.SCREEN_WINDOW, className="screen-window"),
+            ]),
+            html.Div(className="screen-time", children=[
+                # Filled by assets/screen.js once a second, outside Dash (see there why).
+                html.Div(id=ids.SCREEN_CLOCK, className="screen-clock"),
+                html.Div(id=ids.SCREEN_AS_OF, className="screen-as-of", children="数据截至 —"),
+            ]),
+        ],
+    )
+
+
+def scope_title(level: str, name: str) -> list:
+    return [html.Span(level, className="screen-level"), name]
+
+
+def panel(panel_id: str, area: str, title: str, body, note=None) -> html.Section:
+    head = [html.H2(title, className="screen-panel-title")]
+    if note is not None:
+        head.append(note)
+    return html.Section(id=panel_id, className=f"screen-panel {area}", children=[
+        html.Div(head, className="screen-panel-head"), html.Div(body, className="screen-panel-body"),
+    ])
+
+
+def kpi_panel() -> html.Section:
+    return html.Section(
+        id=ids.SCREEN_KPIS,
+        className="screen-panel screen-kpis",
+        children=[html.Div(className="screen-kpi-grid", children=[kpi_card(key) for key in KPI_LABELS])],
+    )
+
+
+def kpi_card(key: str) -> html.Div:
+    label, unit = KPI_LABELS[key]
+    return html.Div(
+        id=ids.screen_kpi(key),
+        className="screen-kpi",
+        children=[
+            html.Div(label, className="screen-kpi-label"),
+            html.Div(className="screen-kpi-figure", children=[
+                html.Span("—", id=ids.screen_kpi(key, "value"), className="screen-kpi-value"),
+                html.Span(unit, className="screen-kpi-unit"),
+            ]),
+            html.Div("", id=ids.screen_kpi(key, "delta"), className="screen-kpi-delta"),
+        ],
+    )
+
+
+def map_panel() -> html.Section:
+    """The centrepiece. Nothing to touch: no zoom control, no dragging; the tour moves it."""
+    return html.Section(
+        id=ids.SCREEN_MAP_PANEL,
+        className="screen-panel screen-map",
+        children=[
+            dl.Map(
+                id=ids.SCREEN_MAP,
+                center=LAOSHAN_CENTER,
+                zoom=11,
+                zoomSnap=0.25,
+                zoomControl=False,
+                attributionControl=False,
+                dragging=False,
+                scrollWheelZoom=False,
+                doubleClickZoom=False,
+                boxZoom=False,
+                keyboard=False,
+                touchZoom=False,
+                trackViewport=False,
+                className="screen-leaflet",
+                children=[
+                    dl.Pane(base_layers(DARK_BASE, NEIGHBOURS_URL, LAND_URL), name="vector-base", style={"zIndex": 150}),
+                    dl.Pane(dl.ImageOverlay(id=ids.SCREEN_HEAT, url=EMPTY_PNG, bounds=HEAT_BOUNDS, opacity=0.85,
+                                            interactive=False), name="heat", style={"zIndex": 420}),
+                    # Outlines get their URL with their first style, from the callback: dash-leaflet ignores a
+                    # style that arrives while its GeoJSON is still loading.
+                    dl.Pane(dl.GeoJSON(id=ids.SCREEN_COMMUNITIES, interactive=False,
+                                       hideout={"street": "", "selected": ""},
+                                       style={"variable": "zhizhi.screen.communityStyle"}),
+                            name="communities", style={"zIndex": 430}),
+                    dl.Pane(dl.GeoJSON(id=ids.SCREEN_STREETS, interactive=False,
+                                       hideout={"selected": ""},
+                                       style={"variable": "zhizhi.screen.streetStyle"},
+                                       onEachFeature={"variable": "zhizhi.screen.streetLabel"}),
+                            name="streets", style={"zIndex": 440}),
+                    dl.Pane(dl.GeoJSON(id=ids.SCREEN_WORKERS, interactive=False,
+                                       hideout={"typeColors": workers.TYPE_COLORS},
+                                       pointToLayer={"variable": "zhizhi.screen.workerDot"}),
+                            name="workers", style={"zIndex": 460}),
+                ],
+            ),
+            map_legend(),
+            html.Div(CREDIT, className="screen-credit"),
+        ],
+    )
+
+
+def map_legend() -> html.Div:
+    return html.Div(className="screen-legend", children=[
+        html.Div([html.Span("诉求热力"), html.Span(className="screen-heat-ramp")], className="screen-legend-row"),
+        html.Div([html.Span([html.Span(className="screen-dot", style={"background": workers.TYPE_COLORS[code]}), label],
+                            className="screen-legend-item") for code, label in WORKER_TYPES.items()],
+                 className="screen-legend-row"),
+    ])
+
+
+def ranking_panel() -> html.Section:
+    note = html.Span(id=ids.SCREEN_RANKING_NOTE, className="screen-panel-note")
+    table = html.Div(id=ids.SCREEN_RANKING, className="screen-rank", children=ranking_body([]))
+    return panel(ids.SCREEN_RANKING_PANEL, "screen-ranking", "下级单位排名", table, note)
+
+
+def ranking_body(rows: list[dict]) -> list[html.Div]:
+    """Header plus exactly ``RANKING_ROWS`` rows (blank ones pad), so the table never changes shape."""
+    head = html.Div([html.Span(h) for h in RANKING_COLUMNS], className="screen-rank-row screen-rank-head")
+    body = []
+    for i in range(RANKING_ROWS):
+        r = rows[i] if i < len(rows) else None
+        cells = ([f"{i + 1}. {r['name']}", f"{r['accepted']:,}", _percent(r["closure_rate"]),
+                  _percent(r["satisfaction_rate"]), f"{r['overdue_open']:,}"] if r else [""] * 5)
+        bad = bool(r) and (r["closure_rate"] or 1) < 0.9
+        body.append(html.Div([html.Span(c, className="bad" if bad and j == 2 else None) for j, c in enumerate(cells)],
+                             className="screen-rank-row"))
+    return [head, *body]
+
+
+def _percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def ticker_panel() -> html.Section:
+    body = html.Ol(id=ids.SCREEN_TICKER, className="screen-ticker", children=ticker_body([]))
+    return panel(ids.SCREEN_TICKER_PANEL, "screen-ticker-area", "最新诉求", body)
+
+
+def ticker_body(rows: list[dict]) -> list[html.Li]:
+    """Exactly ``TICKER_ROWS`` items; only time, street, category and title ever reach the page."""
+    items = []
+    for i in range(TICKER_ROWS):
+        r = rows[i] if i < len(rows) else {"time": "", "street": "", "category": "", "title": ""}
+        items.append(html.Li(className="screen-ticker-item", children=[
+            html.Div([html.Span(r["time"], className="screen-ticker-time"),
+                      html.Span(r["street"], className="screen-ticker-street"),
+                      html.Span(r["category"], className="screen-ticker-category")], className="screen-ticker-meta"),
+            html.Div(r["title"], className="screen-ticker-title"),
+        ]))
+    return items

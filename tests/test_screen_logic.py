@@ -1,0 +1,244 @@
+"""Big-screen logic without a browser: the query, the tour, the ticker, the figures, assets and the redirect."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from dashboard import figures, screen, screen_layout, settings
+from dashboard.state import ViewState
+from geo.domain import CATEGORIES
+from geo.kpis import KPI_LABELS
+from geo.scope import DISTRICT, Scope
+from geo.store.store import Store
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+STREET = Scope("street", "370212002")
+
+
+@pytest.fixture
+def store(seeded_sqlite_path):
+    s = Store(f"sqlite:///{seeded_sqlite_path}")
+    yield s
+    s.dispose()
+
+
+@pytest.fixture
+def client(seeded_sqlite_path, tmp_path):
+    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
+    return app.server.test_client()
+
+
+# -- the query ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected", "problem"),
+    [
+        (None, 7, False),
+        ([""], 7, False),
+        (["30"], 30, False),
+        (["5"], 5, False),
+        (["3600"], 3600, False),
+        (["4"], 7, True),
+        (["3601"], 7, True),
+        (["abc"], 7, True),
+        (["-10"], 7, True),
+        (["1e3"], 7, True),
+        (["10", "20"], 7, True),
+    ],
+)
+def test_seconds_are_whole_and_in_range(raw, expected, problem):
+    value, why = screen.parse_seconds(raw, "refresh", 7, (5, 3600))
+    assert value == expected
+    assert (why is not None) == problem
+
+
+def test_tour_zero_means_off_and_only_zero_escapes_the_range():
+    assert screen.parse_seconds(["0"], "tour", 0, (5, 3600), zero_is_off=True) == (0, None)
+    value, why = screen.parse_seconds(["2"], "tour", 0, (5, 3600), zero_is_off=True)
+    assert value == 0 and "tour=2" in why and "0 为关闭" in why
+
+
+def test_a_good_link_keeps_the_dashboard_view_and_the_timers(store):
+    query = screen.parse_screen("?scope=street&id=370212002&from=2026-10-01&to=2026-11-01&kind=development"
+                                "&tour=30&refresh=120", store, DISTRICT)
+    assert query.problems == () and query.banner == ""
+    assert query.state.scope == STREET
+    assert query.state.window.start == date(2026, 10, 1)
+    assert query.state.filters.kind == ("development",)
+    assert (query.tour, query.refresh) == (30, 120)
+
+
+def test_defaults_without_a_query():
+    query = screen.parse_screen("")
+    assert (query.tour, query.refresh, query.problems) == (0, screen.DEFAULT_REFRESH, ())
+    assert query.state.scope == DISTRICT
+
+
+@pytest.mark.parametrize(
+    ("search", "named"),
+    [
+        ("?scope=street&id=999", "999"),
+        ("?scope=street&id=370212999", "370212999"),
+        ("?tour=abc", "tour"),
+        ("?refresh=1", "refresh"),
+        ("?metric=vibes", "metric"),
+        ("?from=2026-13-01", "from"),
+        ("?" + "x" * 3000, "过长"),
+    ],
+)
+def test_a_bad_link_falls_back_to_defaults_and_says_why(store, search, named):
+    query = screen.parse_screen(search, store, DISTRICT)
+    assert query.problems and named in query.banner
+    assert query.banner.startswith("链接参数有误")
+    default = screen.parse_screen("")
+    if "tour" not in search and "refresh" not in search:
+        assert query.state == default.state
+    assert query.refresh in (screen.DEFAULT_REFRESH,) and query.tour == 0
+
+
+def test_bad_timers_do_not_discard_a_good_view(store):
+    query = screen.parse_screen("?scope=street&id=370212002&tour=abc&refresh=99999", store, DISTRICT)
+    assert query.state.scope == STREET
+    assert len(query.problems) == 2
+
+
+# -- the tour -------------------------------------------------------------------
+
+
+def test_tour_visits_the_district_then_each_street_and_comes_back(store):
+    stops = screen.tour_stops(store, DISTRICT)
+    assert stops[0] == DISTRICT and len(stops) == 6
+    assert all(s.level == "street" for s in stops[1:])
+    seen = [screen.tour_scope(stops, DISTRICT, step) for step in range(13)]
+    assert seen[:6] == stops and seen[6:12] == stops and seen[12] == DISTRICT
+
+
+def test_tour_starts_at_the_links_own_scope(store):
+    stops = screen.tour_stops(store, DISTRICT)
+    start = stops[3]
+    assert screen.tour_scope(stops, start, 0) == start
+    assert screen.tour_scope(stops, start, 1) == stops[4]
+    community = Scope("community", "370212002001")
+    assert screen.tour_scope(stops, community, 0) == community
+    assert screen.tour_scope(stops, community, 1) == stops[1]
+
+
+@pytest.mark.parametrize(("raw", "step"), [(None, 0), (3, 3), (-1, 0), ("7", 0), (2.5, 0), (True, 0), ([1], 0)])
+def test_tour_ticks_from_the_browser_are_checked(raw, step):
+    assert screen.tour_step(raw) == step
+
+
+@pytest.mark.parametrize(("viewport", "px"), [({"h": 1080}, 17), ({"h": 2160}, 35), ({"h": 1792}, 29),
+                                              ({"h": 300}, 12), ({"h": 20000}, 60), ({"h": "1080"}, 17),
+                                              ({"h": -5}, 17), (None, 17), ({"h": True}, 17)])
+def test_chart_text_follows_the_viewport_within_bounds(viewport, px):
+    assert screen.font_size(viewport) == px
+
+
+# -- what the panels show -----------------------------------------------------------
+
+
+def test_ticker_rows_carry_time_street_category_and_title_only():
+    category = CATEGORIES[0]
+    item = {"id": 1, "accepted_at": "2026-11-20T09:05:00+08:00", "street_code": "370212002", "category": category.code,
+            "title": "某小区楼道堆物", "description": "具体描述……", "reporter_name": "张*",
+            "reporter_phone": "138****5678", "lon": 120.5, "lat": 36.1, "grid_code": "370212002001001"}
+    rows = screen.ticker_rows([item] * 20, {"370212002": "沙子口街道"})
+    assert len(rows) == screen.TICKER_ROWS
+    assert rows[0] == {"time": "11-20 09:05", "street": "沙子口街道", "category": category.label, "title": "某小区楼道堆物"}
+
+
+def test_latest_appeals_are_the_newest_of_the_view(store):
+    state = ViewState.from_search("?from=2026-09-21&to=2026-11-21", date(2026, 11, 20))
+    rows = screen.latest_appeals(store, state, screen.views.now(), DISTRICT)
+    newest = store.appeals(DISTRICT, state.window, limit=screen.TICKER_ROWS)["items"]
+    assert [r["title"] for r in rows] == [i["title"] for i in newest]
+    assert all(r["street"].endswith("街道") for r in rows)
+    assert all(set(r) == {"time", "street", "category", "title"} for r in rows)
+
+
+def test_ranking_shows_the_worst_units_and_says_how_many():
+    rows = [{"name": f"社区{i}"} for i in range(20)]
+    shown, note = screen.ranking_rows(rows)
+    assert shown == rows[: screen.RANKING_ROWS] and "共 20 个" in note and f"最低的 {screen.RANKING_ROWS} 个" in note
+    assert screen.ranking_rows(rows[:5]) == (rows[:5], "共 5 个，按办结率由低到高")
+    assert screen.ranking_rows([]) == ([], "当前层级没有下级单位")
+
+
+def test_kpi_texts_use_the_main_pages_formatting():
+    kpi = {"value": 0.9234, "numerator": 1, "denominator": 1}
+    before = {"value": 0.9, "numerator": 1, "denominator": 1}
+    summary = {"kpis": dict.fromkeys(KPI_LABELS, kpi), "previous": dict.fromkeys(KPI_LABELS, before)}
+    texts = screen.kpi_texts(summary)
+    assert len(texts) == len(KPI_LABELS)
+    for key, (value, delta, css) in zip(KPI_LABELS, texts, strict=True):
+        assert value == figures.format_kpi(key, kpi)
+        assert delta == figures.kpi_delta(key, kpi, before)[0]
+        assert css.startswith("screen-kpi-delta")
+
+
+def test_dark_trend_is_a_plain_dict_sized_by_its_panel():
+    days = [{"day": (date(2026, 11, 1) + timedelta(days=i)).isoformat(), "received": 10 + i, "closed": 8 + i}
+            for i in range(10)]
+    figure = screen.dark_trend(days, 24)
+    assert isinstance(figure, dict) and "height" not in figure["layout"]
+    assert figure["layout"]["font"]["size"] == 24 and figure["layout"]["font"]["color"] == screen.DARK_INK
+    assert [t["type"] for t in figure["data"]] == ["scatter", "scatter"]
+    assert figure["data"][0]["y"] == [d["received"] for d in days]
+    empty = screen.dark_trend([], 24)
+    assert empty["data"] == [] and empty["layout"]["annotations"][0]["font"]["color"] == screen.DARK_INK
+
+
+def test_panels_keep_a_fixed_number_of_rows():
+    """A fixed DOM: a days-long run only ever changes text."""
+    assert len(screen_layout.ranking_body([])) == screen.RANKING_ROWS + 1
+    rows = [{"name": "甲", "accepted": 1200, "closure_rate": 0.8, "satisfaction_rate": None, "overdue_open": 3}] * 30
+    body = screen_layout.ranking_body(rows)
+    assert len(body) == screen.RANKING_ROWS + 1
+    assert [c.children for c in body[1].children] == ["1. 甲", "1,200", "80.0%", "—", "3"]
+    assert len(screen_layout.ticker_body([])) == screen.TICKER_ROWS
+
+
+# -- served pages, assets and the redirect ---------------------------------------------
+
+
+def test_mode_screen_redirects_keeping_the_other_parameters(client):
+    response = client.get("/?mode=screen&scope=street&id=370212002&kind=development,livelihood")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/screen/?scope=street&id=370212002&kind=development,livelihood"
+    assert client.get("/?mode=screen").headers["Location"] == "/screen/"
+    assert client.get("/?mode=other").status_code == 200
+    assert client.get("/?scope=street&id=370212002").status_code == 200
+
+
+def test_each_page_loads_only_its_own_stylesheet_and_nothing_from_a_cdn(client):
+    main = client.get("/").get_data(as_text=True)
+    wall = client.get("/screen/").get_data(as_text=True)
+    assert "/assets/style.css" in main and "screen.css" not in main and "screen.js" not in main
+    assert "/screen/assets/screen.css" in wall and "style.css" not in wall
+    for page in (main, wall):
+        assert "plotly-basic-4.1.1.min.js" in page and "map.js" in page
+        assert not re.search(r"""(src|href)="(https?:)?//""", page)
+
+
+def test_every_screen_css_rule_is_scoped_under_screen():
+    css = re.sub(r"/\*.*?\*/", "", (ASSETS / "screen.css").read_text(), flags=re.S)
+    css = re.sub(r"@media[^{]*\{", "", css)  # the media blocks' own rules are checked like the rest
+    selectors = [s.strip() for block in re.findall(r"([^{}]+)\{", css) for s in block.split(",")]
+    assert selectors
+    assert all(s.startswith(".screen") for s in selectors), [s for s in selectors if not s.startswith(".screen")]
+
+
+def test_screen_workers_are_positions_only(client):
+    named = client.get("/api/map/workers.geojson?scope=district&id=370212").get_json()
+    anonymous = client.get("/api/map/workers.geojson?scope=district&id=370212&positions=1&v=1").get_json()
+    assert len(named["features"]) == len(anonymous["features"]) > 0
+    assert "tooltip" in named["features"][0]["properties"]
+    assert all(set(f["properties"]) == {"type", "status", "grid_code"} for f in anonymous["features"])
+    assert screen.workers_url(DISTRICT, "7") == "/api/map/workers.geojson?scope=district&id=370212&positions=1&v=7"

@@ -1,0 +1,210 @@
+"""The big screen (/screen/) in a real headless Chromium: walls of four sizes, numbers, privacy, tour, bad links."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from selenium.webdriver.support.ui import WebDriverWait
+
+from app import create_app
+from dashboard import screen, settings
+from dashboard.figures import format_kpi
+from geo.kpis import KPI_LABELS
+from geo.scope import DISTRICT
+from geo.store import schema
+from geo.store.store import Store
+
+pytestmark = pytest.mark.browser
+
+#: Seeded data covers 2026-09-21 … 2026-11-20; this window sits inside it.
+WINDOW = "from=2026-10-21&to=2026-11-21"
+#: Depend on "now", which moves between the API call and the page's.
+CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
+#: Wall sizes, each with a scope: the district's ranking lists 5 streets; a street's, its communities with
+#: the widest figures ("100.0%").
+WALLS = [(1920, 1080, ""), (3840, 2160, "scope=street&id=370212002&"), (5760, 1080, "scope=street&id=370212002&"),
+         (6656, 1792, "")]
+PANELS = ["screen-header", "screen-kpis", "screen-map-panel", "screen-trend-panel", "screen-ranking-panel",
+          "screen-ticker-panel"]
+#: Everything that must show its whole content; ticker titles alone may end in "…" by design.
+MUST_FIT = ", ".join([*(f"#{p}" for p in PANELS), ".screen-panel-body", ".screen-kpi", ".screen-kpi-grid",
+                      ".screen-rank-row", ".screen-rank-row > span", ".screen-ticker-item", ".screen-ticker-meta",
+                      ".screen-header > div", ".screen-legend", ".screen-credit"])
+
+GEOMETRY = """
+const box = id => { const r = document.getElementById(id).getBoundingClientRect();
+                    return {id, left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+const overflowing = [];
+document.querySelectorAll(arguments[0]).forEach(e => {
+  if (e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1) {
+    overflowing.push([e.id || e.className, e.textContent.slice(0, 30), e.scrollWidth, e.clientWidth,
+                      e.scrollHeight, e.clientHeight]);
+  }
+});
+return {width: innerWidth, height: innerHeight,
+        scrollWidth: document.documentElement.scrollWidth, scrollHeight: document.documentElement.scrollHeight,
+        panels: arguments[1].map(box),
+        cards: Array.from(document.querySelectorAll('.screen-kpi')).map(e => box(e.id)),
+        overflowing,
+        sheets: Array.from(document.styleSheets).map(s => s.href || '').filter(h => h)};
+"""
+
+
+@pytest.fixture
+def wall(dash_duo, seeded_sqlite_path, tmp_path):
+    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
+    dash_duo.start_server(app)
+    return dash_duo
+
+
+def viewport(duo, width: int, height: int) -> None:
+    duo.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+
+def open_screen(duo, query: str) -> None:
+    duo.driver.get(f"{duo.server_url}/screen/?{query}")
+    wait_until(duo, lambda: duo.find_element("#screen-kpi-accepted-value").text not in ("", "—"))
+
+
+def wait_until(duo, condition, timeout: float = 20):
+    return WebDriverWait(duo.driver, timeout, poll_frequency=0.2).until(lambda _driver: condition())
+
+
+def api(duo, path: str) -> dict:
+    with urllib.request.urlopen(duo.server_url + path) as r:
+        return json.load(r)
+
+
+def overlaps(a: dict, b: dict) -> bool:
+    return min(a["right"], b["right"]) - max(a["left"], b["left"]) > 0.5 and \
+        min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0.5
+
+
+def inside(inner: dict, outer: dict) -> bool:
+    return (inner["left"] >= outer["left"] - 0.5 and inner["top"] >= outer["top"] - 0.5
+            and inner["right"] <= outer["right"] + 0.5 and inner["bottom"] <= outer["bottom"] + 0.5)
+
+
+def test_every_wall_size_fits_without_scrolling_overlap_or_clipping(wall, tmp_path):
+    for width, height, scope in WALLS:
+        viewport(wall, width, height)
+        open_screen(wall, scope + WINDOW)
+        wait_until(wall, lambda: wall.driver.find_elements("css selector", "#screen-trend .main-svg"))
+        g = wall.driver.execute_script(GEOMETRY, MUST_FIT, PANELS)
+        size = f"{width}×{height}"
+        assert (g["width"], g["height"]) == (width, height), size
+        assert g["scrollWidth"] <= width and g["scrollHeight"] <= height, size
+        screen_box = {"left": 0, "top": 0, "right": width, "bottom": height}
+        kpi_panel = next(p for p in g["panels"] if p["id"] == "screen-kpis")
+        for i, a in enumerate(g["panels"]):
+            assert inside(a, screen_box), (size, a)
+            for b in g["panels"][i + 1:]:
+                assert not overlaps(a, b), (size, a, b)
+        assert len(g["cards"]) == len(KPI_LABELS)
+        for i, a in enumerate(g["cards"]):
+            assert inside(a, kpi_panel), (size, a)
+            for b in g["cards"][i + 1:]:
+                assert not overlaps(a, b), (size, a, b)
+        assert g["overflowing"] == [], size
+        # Each page its own stylesheet: the main page's style.css never reaches the wall.
+        assert any(h.split("?")[0].endswith("/screen/assets/screen.css") for h in g["sheets"])
+        assert not any("style.css" in h for h in g["sheets"])
+        shot = tmp_path / f"screen-{width}x{height}.png"
+        wall.driver.save_screenshot(str(shot))
+        with Image.open(shot) as image:
+            assert image.size == (width, height)
+            colours = image.convert("RGB").resize((width // 4, height // 4)).getcolors(maxcolors=1 << 20)
+            assert len(colours) > 500, size  # a real picture, not a blank or single-colour page
+    assert wall.get_logs() == []
+
+
+def test_numbers_match_the_api_and_no_personal_data(wall, seeded_sqlite_path):
+    viewport(wall, 1920, 1080)
+    open_screen(wall, WINDOW)
+    doc = api(wall, f"/api/kpis?{WINDOW}")
+    for key in KPI_LABELS:
+        if key not in CLOCK_DEPENDENT:
+            wall.wait_for_text_to_equal(f"#screen-kpi-{key}-value", format_kpi(key, doc["kpis"][key]), timeout=20)
+    wall.wait_for_contains_text("#screen-title", doc["name"], timeout=20)
+    assert wall.find_element("#screen-as-of").text.startswith("数据截至 ")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} .+ \d{2}:\d{2}:\d{2}", wall.find_element("#screen-clock").text)
+    assert "OpenStreetMap contributors" in wall.find_element(".screen-credit").text
+    wait_until(wall, lambda: wall.driver.find_elements("css selector", ".leaflet-workers-pane path"))
+    assert "heat.png" in wall.find_element(".leaflet-heat-pane img").get_attribute("src")
+
+    # The ticker lists the view's newest appeals; their reporters must not appear anywhere on the page.
+    newest = api(wall, f"/api/appeals?{WINDOW}&limit={screen.TICKER_ROWS}")["items"]
+    wait_until(wall, lambda: newest[0]["title"] in wall.find_element("#screen-ticker").text)
+    store = Store(f"sqlite:///{seeded_sqlite_path}")
+    try:
+        with store.connect() as conn:
+            raw = conn.execute(sa.select(schema.appeals.c.reporter_name, schema.appeals.c.reporter_phone)
+                               .where(schema.appeals.c.id.in_([i["id"] for i in newest]))).all()
+    finally:
+        store.dispose()
+    text = wall.driver.execute_script("return document.body.innerText")
+    names = [r.reporter_name for r in raw if r.reporter_name]
+    phones = [r.reporter_phone for r in raw if r.reporter_phone]
+    assert names and phones
+    assert not any(name in text for name in names)
+    assert not any(phone in text for phone in phones)
+    assert not re.search(r"1\d{10}|1\d{2}\*{4}\d{4}", text)  # phone numbers, raw or masked
+    assert not re.search(r"[\u4e00-\u9fff]\*", text)  # masked names such as 张*
+    html = wall.driver.page_source
+    assert not any(name in html for name in names)
+
+    # /?mode=screen opens the wall with the same view.
+    wall.driver.get(f"{wall.server_url}/?mode=screen&scope=street&id=370212002&{WINDOW}")
+    wait_until(wall, lambda: urllib.parse.urlparse(wall.driver.current_url).path == "/screen/")
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(wall.driver.current_url).query))
+    assert query == {"scope": "street", "id": "370212002", "from": "2026-10-21", "to": "2026-11-21"}
+    wall.wait_for_contains_text("#screen-title", "沙子口街道", timeout=20)
+    street = api(wall, f"/api/kpis?scope=street&id=370212002&{WINDOW}")
+    wall.wait_for_text_to_equal("#screen-kpi-accepted-value", format_kpi("accepted", street["kpis"]["accepted"]),
+                                timeout=20)
+    assert wall.get_logs() == []
+
+
+def test_the_tour_moves_on_and_bad_links_get_a_banner(wall, seeded_sqlite_path):
+    viewport(wall, 1920, 1080)
+    store = Store(f"sqlite:///{seeded_sqlite_path}")
+    streets = {u.name: u.code for u in store.children(DISTRICT)}
+    store.dispose()
+    open_screen(wall, f"tour=5&{WINDOW}")
+    assert "崂山区" in wall.find_element("#screen-title").text
+    assert wall.find_element("#screen-banner").get_attribute("hidden") is not None
+    wait_until(wall, lambda: any(name in wall.find_element("#screen-title").text for name in streets), timeout=12)
+    # Each stop shows its own numbers (read together: the tour moves on every 5 s).
+    expected = {name: format_kpi("accepted", api(wall, f"/api/kpis?scope=street&id={code}&{WINDOW}")["kpis"]["accepted"])
+                for name, code in streets.items()}
+
+    def showing_a_street_with_its_numbers() -> bool:
+        title = wall.find_element("#screen-title").text
+        value = wall.find_element("#screen-kpi-accepted-value").text
+        return any(name in title and value == figure for name, figure in expected.items())
+
+    wait_until(wall, showing_a_street_with_its_numbers, timeout=12)
+
+    # A bad view falls back to the default view, like the main page; a bad timer only to its default.
+    for query, named, shown in (("scope=street&id=999", "999", ""), ("tour=abc", "tour", WINDOW),
+                                ("scope=street&id=370212999&refresh=2", "370212999", "")):
+        open_screen(wall, f"{query}&{WINDOW}")
+        wall.wait_for_contains_text("#screen-banner", "链接参数有误", timeout=20)
+        assert named in wall.find_element("#screen-banner").text
+        wall.wait_for_contains_text("#screen-title", "崂山区", timeout=20)
+        district = api(wall, f"/api/kpis?{shown}")
+        wall.wait_for_text_to_equal("#screen-kpi-accepted-value", format_kpi("accepted", district["kpis"]["accepted"]),
+                                    timeout=20)
+    assert wall.get_logs() == []
+    # The server answered every one of those with a page, never an error.
+    for query in ("scope=street&id=999", "tour=abc", "tour=-1&refresh=%00"):
+        with urllib.request.urlopen(f"{wall.server_url}/screen/?{query}") as r:
+            assert r.status == 200
