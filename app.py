@@ -65,6 +65,7 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
                            update_title=None)
     screen_app.layout = screen_layout.page
     screen_view.register(screen_app)
+    screen_view.register_live(screen_app)
     return app
 
 

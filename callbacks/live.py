@@ -33,7 +33,13 @@ def outage_banner(last_ok: str | None) -> str:
     return f"数据连接中断，显示 {last_ok[:5]} 的数据" if last_ok else "数据连接中断，正在重试…"
 
 
-def worker_patch(store, scope, index: dict | None):
+def worker_index(scope, items: list[dict], crs: str = "wgs84") -> dict:
+    """What the browser keeps next to a full worker layer, so later polls can patch it."""
+    return {"scope": scope.code, "ids": workers.placed_ids(items), "crs": crs,
+            "since": max((w["at"] for w in items if w["at"]), default=None)}
+
+
+def worker_patch(store, scope, index: dict | None, names: bool = True):
     """(Patch of moved workers or no_update, new index) since the index's ``since``."""
     if not index or index.get("scope") != scope.code or not index.get("ids"):
         return no_update, no_update
@@ -46,7 +52,7 @@ def worker_patch(store, scope, index: dict | None):
             lon, lat = wgs84_to_gcj02(row["lon"], row["lat"])
             row["lon"], row["lat"] = float(lon), float(lat)
     patch = Patch()
-    if not workers.position_patch(patch, index["ids"], rows):
+    if not workers.position_patch(patch, index["ids"], rows, names):
         return no_update, no_update
     newest = max(row["at"] for row in rows).astimezone(UTC).isoformat()
     return patch, {**index, "since": newest}

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 import numpy as np
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
+from callbacks.live import worker_index
 from dashboard import figures, ids
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import METRICS, ViewState
@@ -142,8 +143,7 @@ def register(app, providers: dict) -> None:
         worker_points = workers.feature_collection(staff)
         if provider.crs == "gcj02":
             worker_points = geojson_to_gcj02(worker_points)
-        worker_index = {"scope": state.scope.code, "ids": workers.placed_ids(staff), "crs": provider.crs,
-                        "since": max((w["at"] for w in staff if w["at"]), default=None)}
+        index = worker_index(state.scope, staff, provider.crs)
         professional = ([units.professional_layer("layer-professional-lines", urls["professional"], state.professional)]
                         if state.professional else [])
         unit_hideout = {"selected": state.scope.code if state.scope.level == "grid" else "",
@@ -163,7 +163,7 @@ def register(app, providers: dict) -> None:
             0.8 if heat_on else 0.0,
             heat_bounds(provider.crs),
             no_update if refresh else worker_points,
-            no_update if refresh else worker_index,
+            no_update if refresh else index,
             professional,
             legend(style, heat_on, peak, workers_on),
             "map" + ("" if "boundaries" in state.layers else " hide-labels") + (" dark" if provider.dark else ""),

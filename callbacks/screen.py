@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, no_update
 
+from callbacks import live
 from callbacks.map import layer_urls
 from dashboard import ids, screen, screen_layout
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import window_text
-from dashboard.views import gather, map_frame, now, panels, ranking, summary
+from dashboard.views import gather, keep_on_outage, map_frame, now, panels, ranking, summary
 from geo.domain import LEVEL_LABELS
 from geo.kpis import KPI_LABELS
+from layers import workers
 
 #: The browser reports its viewport once per page load; chart text is sized from it.
 VIEWPORT_JS = "function (_search) { return {w: window.innerWidth, h: window.innerHeight}; }"
@@ -50,7 +52,6 @@ def register(app) -> None:
         Output(ids.SCREEN_STREETS, "hideout"),
         Output(ids.SCREEN_COMMUNITIES, "url"),
         Output(ids.SCREEN_COMMUNITIES, "hideout"),
-        Output(ids.SCREEN_WORKERS, "url"),
         Input(ids.SCREEN_URL, "search"),
         Input(ids.SCREEN_VIEWPORT, "data"),
         Input(ids.SCREEN_TOUR, "n_intervals"),
@@ -58,6 +59,7 @@ def register(app) -> None:
         State(ids.SCREEN_STREETS, "hideout"),
         State(ids.SCREEN_COMMUNITIES, "hideout"),
     )
+    @keep_on_outage
     def update(search, browser, tour_ticks, _refresh_ticks, streets_style, communities_style):
         store, cache, viewer = get_store(), get_cache(), viewer_scope()
         query = screen.parse_screen(search, store, viewer)
@@ -102,10 +104,53 @@ def register(app) -> None:
             changed(streets, streets_style),
             screen_layout.COMMUNITIES_URL,
             changed(communities, communities_style),
-            screen.workers_url(viewer, version),
         )
 
 
 def changed(style: dict, shown):
     """``style``, or no update when the browser already shows it: a new hideout redraws every outline."""
     return no_update if style == shown else style
+
+
+def register_live(app) -> None:
+    """The wall's live poll: new appeals refresh every panel at once, moved workers are patched in place."""
+
+    @app.callback(
+        Output(ids.SCREEN_LIVE, "data"),
+        Output(ids.SCREEN_REFRESH, "n_intervals", allow_duplicate=True),
+        Output(ids.SCREEN_WORKERS, "data"),
+        Output(ids.SCREEN_WORKER_INDEX, "data"),
+        Output(ids.SCREEN_BANNER, "children", allow_duplicate=True),
+        Output(ids.SCREEN_BANNER, "hidden", allow_duplicate=True),
+        Input(ids.LIVE_TICK, "n_intervals"),
+        State(ids.SCREEN_URL, "search"),
+        State(ids.SCREEN_LIVE, "data"),
+        State(ids.SCREEN_WORKER_INDEX, "data"),
+        State(ids.SCREEN_REFRESH, "n_intervals"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def poll(_tick, search, last, index, refreshes):
+        last = last if isinstance(last, dict) else {}
+        store, viewer = get_store(), viewer_scope()
+        now_text = live.clock().strftime("%H:%M:%S")
+        try:
+            versions = store.live_versions()
+            if not index or index.get("scope") != viewer.code:
+                staff = store.workers(viewer, viewer)["items"]  # the whole wall's workers, once
+                points, index = workers.feature_collection(staff, names=False), live.worker_index(viewer, staff)
+            elif versions["positions"] != last.get("positions"):
+                points, index = live.worker_patch(store, viewer, index, names=False)
+            else:
+                points, index = no_update, no_update
+        except live.OUTAGE:
+            return ({**last, "ok": False}, no_update, no_update, no_update,
+                    live.outage_banner(last.get("updated")), False)
+        recovered = last.get("ok") is False
+        catch_up = bool(last) and (versions["data"] != last.get("data") or recovered)
+        if recovered:  # back to the URL's own notice, if it has one
+            query = screen.parse_screen(search, store, viewer)
+            banner, hidden = query.banner, not query.problems
+        else:
+            banner, hidden = no_update, no_update
+        return ({**versions, "ok": True, "updated": now_text}, (refreshes or 0) + 1 if catch_up else no_update,
+                points, index, banner, hidden)

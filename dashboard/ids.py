@@ -94,6 +94,8 @@ SCREEN_RANKING = "screen-ranking"
 SCREEN_RANKING_NOTE = "screen-ranking-note"
 SCREEN_TICKER_PANEL = "screen-ticker-panel"
 SCREEN_TICKER = "screen-ticker"
+SCREEN_LIVE = "screen-live"
+SCREEN_WORKER_INDEX = "screen-workers-index"
 
 
 def screen_kpi(key: str, part: str = "card") -> str:

@@ -30,11 +30,10 @@ def base_layer(name: str):
 
 @blueprint.get("/api/map/workers.geojson")
 def workers():
-    """Worker positions of a scope as points; names masked by the store, left out with ``positions=1``."""
+    """Worker positions of a scope as points; names masked by the store."""
     args = single_values(request.args)
     doc = get_store().workers(Scope.parse(args.get("scope"), args.get("id")), viewer=viewer_scope())
-    names = args.get("positions") != "1"
-    return geojson_response(worker_layer.feature_collection(doc["items"], names), crs_arg(args), max_age=10)
+    return geojson_response(worker_layer.feature_collection(doc["items"]), crs_arg(args), max_age=10)
 
 
 @blueprint.get("/api/map/heat.png")

@@ -197,13 +197,6 @@ def dark_trend(trend: list[dict], font_px: int) -> dict:
     return {"data": data, "layout": layout}
 
 
-def workers_url(viewer: Scope, data_version: str) -> str:
-    """All of the viewer's workers, positions only: one URL for the whole tour, so markers are built once
-    per data version, not on every step."""
-    return "/api/map/workers.geojson?" + urlencode(
-        {"scope": viewer.level, "id": viewer.code, "positions": "1", "v": data_version})
-
-
 def redirect_screen_mode(server: Flask) -> None:
     """``/?mode=screen&…`` → 302 ``/screen/?…`` (the other parameters kept), so a dashboard link opens the wall view."""
 

@@ -12,7 +12,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.layout import EMPTY_PNG, LAOSHAN_CENTER
+from dashboard.layout import EMPTY_PNG, LAOSHAN_CENTER, LIVE_POLL_MS
 from dashboard.screen import DEFAULT_REFRESH, RANKING_ROWS, TICKER_ROWS
 from geo.domain import DISTRICT_CODE, WORKER_TYPES
 from geo.kpis import KPI_LABELS
@@ -40,6 +40,10 @@ def page() -> html.Div:
             dcc.Store(id=ids.SCREEN_VIEWPORT),
             dcc.Interval(id=ids.SCREEN_REFRESH, interval=DEFAULT_REFRESH * 1000),
             dcc.Interval(id=ids.SCREEN_TOUR, interval=60_000, disabled=True),
+            # Live: the same cheap version poll as the dashboard (same id, so assets/map.js pauses it when hidden).
+            dcc.Interval(id=ids.LIVE_TICK, interval=LIVE_POLL_MS),
+            dcc.Store(id=ids.SCREEN_LIVE),
+            dcc.Store(id=ids.SCREEN_WORKER_INDEX),
             header(),
             html.Div(id=ids.SCREEN_BANNER, className="screen-banner", hidden=True, role="alert"),
             kpi_panel(),

@@ -44,7 +44,7 @@ def placed_ids(items: list[dict]) -> list[str]:
     return [w["id"] for w in items if w["lon"] is not None]
 
 
-def position_patch(patch, placed: list[str], rows: list[dict]) -> int:
+def position_patch(patch, placed: list[str], rows: list[dict], names: bool = True) -> int:
     """Moves the changed workers inside the browser's FeatureCollection (a Dash ``Patch``): only
     their coordinates, status and tooltip travel, never the whole layer. Returns how many moved."""
     index = {worker_id: i for i, worker_id in enumerate(placed)}
@@ -56,7 +56,8 @@ def position_patch(patch, placed: list[str], rows: list[dict]) -> int:
         feature = patch["features"][i]
         feature["geometry"]["coordinates"] = [row["lon"], row["lat"]]
         feature["properties"]["status"] = row["status"]
-        feature["properties"]["tooltip"] = tooltip(row["name"], row["type"], row["status"])
+        if names:
+            feature["properties"]["tooltip"] = tooltip(row["name"], row["type"], row["status"])
         moved += 1
     return moved
 

@@ -103,3 +103,25 @@ def test_polling_stops_while_the_tab_is_hidden(live):
     assert live.find_element("#live-indicator").text == frozen
     live.driver.execute_script(hide % "false")
     wait_until(live, lambda: live.find_element("#live-indicator").text != frozen, 8)
+
+
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_the_big_screen_shows_a_new_appeal_within_5_seconds(live, writable_store):
+    live.driver.get(f"{live.server_url}/screen/")
+    wait_until(live, lambda: live.find_element("#screen-ticker").text.strip() != "", 20)
+    title = f"路灯不亮 {time.time_ns() % 10_000}"
+    post(live, "/api/appeals", {"source": "hotline_12345", "source_ref": f"screen-{time.time_ns()}",
+                                "kind": "livelihood", "category": "road_facilities", "title": title,
+                                "reporter_name": "王五", "reporter_phone": "13700002222", "lon": LON, "lat": LAT})
+    wait_until(live, lambda: title in live.find_element("#screen-ticker").text, 5)
+    text = live.find_element("body").text
+    assert "王五" not in text and "13700002222" not in text and "137****2222" not in text
+    worker = next(w for w in writable_store.workers(Scope("district", "370212"))["items"] if w["lon"] is not None)
+    markers = ".leaflet-workers-pane path"
+    wait_until(live, lambda: len(live.driver.find_elements(By.CSS_SELECTOR, markers)) > 0, 10)
+    count = len(live.driver.find_elements(By.CSS_SELECTOR, markers))
+    post(live, "/api/positions", [{"worker_id": worker["id"], "at": datetime.now(UTC).isoformat(),
+                                   "lon": worker["lon"] + 0.0005, "lat": worker["lat"], "status": "handling"}])
+    time.sleep(4)  # one poll: the worker is patched in place, no marker added or lost
+    assert len(live.driver.find_elements(By.CSS_SELECTOR, markers)) == count
+    assert live.get_logs() == []

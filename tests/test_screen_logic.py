@@ -15,6 +15,7 @@ from geo.domain import CATEGORIES
 from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT, Scope
 from geo.store.store import Store
+from layers import workers
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STREET = Scope("street", "370212002")
@@ -235,10 +236,13 @@ def test_every_screen_css_rule_is_scoped_under_screen():
     assert all(s.startswith(".screen") for s in selectors), [s for s in selectors if not s.startswith(".screen")]
 
 
-def test_screen_workers_are_positions_only(client):
-    named = client.get("/api/map/workers.geojson?scope=district&id=370212").get_json()
-    anonymous = client.get("/api/map/workers.geojson?scope=district&id=370212&positions=1&v=1").get_json()
+def test_screen_workers_are_positions_only(seeded_store):
+    items = seeded_store.workers(DISTRICT)["items"]
+    named = workers.feature_collection(items)
+    anonymous = workers.feature_collection(items, names=False)
     assert len(named["features"]) == len(anonymous["features"]) > 0
     assert "tooltip" in named["features"][0]["properties"]
     assert all(set(f["properties"]) == {"type", "status", "grid_code"} for f in anonymous["features"])
-    assert screen.workers_url(DISTRICT, "7") == "/api/map/workers.geojson?scope=district&id=370212&positions=1&v=7"
+    patched = {"features": [{"geometry": {}, "properties": {}} for _ in anonymous["features"]]}
+    moved = workers.position_patch(patched, workers.placed_ids(items), [{**items[0], "status": "offline"}], names=False)
+    assert moved == 1 and "tooltip" not in patched["features"][0]["properties"]
