@@ -106,3 +106,22 @@ document.addEventListener("visibilitychange", function () {
     window.dash_clientside.set_props("live-tick", { disabled: document.hidden });
   }
 });
+
+/* Dash's renderer keeps an undo history of every change to a callback input (for its dev tools' undo
+   button) and never drops any: every timer tick adds an entry (the live poll alone: 28,800 a day), for
+   weeks on a wall. Loaded by both the dashboard and the big screen. Nothing here can undo, so keep only
+   the newest few: "REVERT" is the renderer's own history action and touches nothing else. If a future
+   renderer has no such history, this does nothing. */
+(function () {
+  if (window.zhizhiHistoryTrim) { return; }
+  var KEEP = 20;
+  window.zhizhiHistoryTrim = window.setInterval(function () {
+    (window.dash_stores || []).forEach(function (store) {
+      try {
+        var history = store.getState().history;
+        var extra = history && history.past ? history.past.length - KEEP : 0;
+        for (var i = 0; i < extra; i++) { store.dispatch({ type: "REVERT" }); }
+      } catch (e) { /* nothing to trim */ }
+    });
+  }, 60000);
+})();

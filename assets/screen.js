@@ -66,21 +66,3 @@ window.zhizhi.screen = (function () {
   }
   window.zhizhiScreenClock = window.setInterval(tick, 1000);
 })();
-
-/* Dash's renderer keeps an undo history of every change to a callback input (for its dev tools' undo
-   button) and never drops any: the screen's two timers add an entry per tick, 2,880 a day at 60 s, for
-   weeks. Nothing here can undo, so keep only the newest few: "REVERT" is the renderer's own history
-   action and touches nothing else. If a future renderer has no such history, this does nothing. */
-(function () {
-  if (window.zhizhiScreenHistoryTrim) { return; }
-  var KEEP = 20;
-  window.zhizhiScreenHistoryTrim = window.setInterval(function () {
-    (window.dash_stores || []).forEach(function (store) {
-      try {
-        var history = store.getState().history;
-        var extra = history && history.past ? history.past.length - KEEP : 0;
-        for (var i = 0; i < extra; i++) { store.dispatch({ type: "REVERT" }); }
-      } catch (e) { /* nothing to trim */ }
-    });
-  }, 60000);
-})();
