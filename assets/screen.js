@@ -64,5 +64,5 @@ window.zhizhi.screen = (function () {
     var text = p.year + "-" + p.month + "-" + p.day + " " + p.weekday + " " + p.hour + ":" + p.minute + ":" + p.second;
     if (el.textContent !== text) { el.textContent = text; }
   }
-  window.zhizhiScreenClock = window.setInterval(tick, 1000);
+  window.zhizhiScreenClock = window.setInterval(tick, 250);  /* writes only when the second changes */
 })();

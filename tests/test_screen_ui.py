@@ -135,7 +135,8 @@ def test_numbers_match_the_api_and_no_personal_data(wall, seeded_sqlite_path):
             wall.wait_for_text_to_equal(f"#screen-kpi-{key}-value", format_kpi(key, doc["kpis"][key]), timeout=20)
     wall.wait_for_contains_text("#screen-title", doc["name"], timeout=20)
     assert wall.find_element("#screen-as-of").text.startswith("数据截至 ")
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} .+ \d{2}:\d{2}:\d{2}", wall.find_element("#screen-clock").text)
+    wait_until(wall, lambda: re.fullmatch(r"\d{4}-\d{2}-\d{2} .+ \d{2}:\d{2}:\d{2}",
+                                          wall.find_element("#screen-clock").text))
     assert "OpenStreetMap contributors" in wall.find_element(".screen-credit").text
     wait_until(wall, lambda: wall.driver.find_elements("css selector", ".leaflet-workers-pane path"))
     assert "heat.png" in wall.find_element(".leaflet-heat-pane img").get_attribute("src")

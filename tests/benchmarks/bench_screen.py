@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -93,6 +95,9 @@ def main() -> None:
     p.add_argument("--refresh", type=int, default=5)
     p.add_argument("--viewport", default="1920x1080")
     p.add_argument("--port", type=int, default=8098)
+    p.add_argument("--simulate", type=float, default=0,
+                   help="also run `python app.py simulate` at this many appeals per minute (with 300 workers "
+                        "pinging every 5 s), so the live poll patches workers and refreshes panels throughout")
     args = p.parse_args()
     width, height = (int(v) for v in args.viewport.split("x"))
 
@@ -101,9 +106,17 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would bury the table
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or seeded_store(folder, args.appeals)
-        app = create_app(settings.load({"DATABASE_URL": url, "DATA_DIR": folder}))
+        app = create_app(settings.load({"DATABASE_URL": url, "DATA_DIR": folder,
+                                        "INGEST_API_KEYS": "bench:bench-screen-key"}))
         server = make_server("127.0.0.1", args.port, app.server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
+        simulator = None
+        if args.simulate:
+            simulator = subprocess.Popen(
+                [sys.executable, "app.py", "simulate", "--url", f"http://127.0.0.1:{args.port}",
+                 "--api-key", "bench-screen-key", "--rate", str(args.simulate), "--workers", "300",
+                 "--duration", str(int(args.minutes * 60 + 90))],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         driver = browser(width, height)
         try:
             driver.execute_cdp_cmd("Performance.enable", {})
@@ -137,6 +150,8 @@ def main() -> None:
                 print(f"- {entry['message'][:200]}")
         finally:
             driver.quit()
+            if simulator is not None:
+                simulator.terminate()
             server.shutdown()
 
 
