@@ -44,6 +44,7 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
     app.server.extensions[exports.EXPORTS_KEY] = exports.Exporter(
         Jobs(config.exports_dir), config.briefing_font, config.export_wait_seconds
     )
+    app.server.config["MAX_CONTENT_LENGTH"] = ingest_api.MAX_BODY_BYTES
     app.server.extensions[ingest_api.KEYS_KEY] = ingest_api.env_keys(config.ingest_api_keys)
     app.server.register_blueprint(ingest_api.blueprint)
     app.server.register_blueprint(open311.blueprint)

@@ -29,8 +29,32 @@ def clock() -> datetime:
     return datetime.now(LOCAL_TZ)
 
 
-def outage_banner(last_ok: str | None) -> str:
-    return f"数据连接中断，显示 {last_ok[:5]} 的数据" if last_ok else "数据连接中断，正在重试…"
+def outage_banner(last_ok) -> str:
+    if isinstance(last_ok, str) and len(last_ok) >= 5:
+        return f"数据连接中断，显示 {last_ok[:5]} 的数据"
+    return "数据连接中断，正在重试…"
+
+
+def checked_index(index) -> dict | None:
+    """The worker index as the browser sent it back, or None (forcing a full reload) if it is not one of ours."""
+    if not isinstance(index, dict):
+        return None
+    ids_ok = isinstance(index.get("ids"), list) and all(isinstance(i, str) for i in index["ids"])
+    if not (isinstance(index.get("scope"), str) and ids_ok and index.get("crs") in ("wgs84", "gcj02")):
+        return None
+    since = index.get("since")
+    if since is not None:
+        try:
+            if not isinstance(since, str) or datetime.fromisoformat(since).tzinfo is None:
+                return None
+        except ValueError:
+            return None
+    return index
+
+
+def counter(value) -> int:
+    """An Interval's n_intervals from the browser, as a sane integer."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def worker_index(scope, items: list[dict], crs: str = "wgs84") -> dict:
@@ -41,6 +65,7 @@ def worker_index(scope, items: list[dict], crs: str = "wgs84") -> dict:
 
 def worker_patch(store, scope, index: dict | None, names: bool = True):
     """(Patch of moved workers or no_update, new index) since the index's ``since``."""
+    index = checked_index(index)
     if not index or index.get("scope") != scope.code or not index.get("ids"):
         return no_update, no_update
     since = datetime.fromisoformat(index["since"]) if index.get("since") else None
@@ -95,7 +120,7 @@ def register(app) -> None:
         catch_up = bool(last) and (data_changed or last.get("ok") is False)
         return (
             {**versions, "ok": True, "updated": now, "scope": state.scope.code},
-            (refreshes or 0) + 1 if catch_up else no_update,
+            counter(refreshes) + 1 if catch_up else no_update,
             layout.ticker_rows(rows) if rows is not None else no_update,
             points,
             new_index,

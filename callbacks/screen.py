@@ -131,6 +131,7 @@ def register_live(app) -> None:
     )
     def poll(_tick, search, last, index, refreshes):
         last = last if isinstance(last, dict) else {}
+        index = live.checked_index(index)
         store, viewer = get_store(), viewer_scope()
         now_text = live.clock().strftime("%H:%M:%S")
         try:
@@ -152,5 +153,5 @@ def register_live(app) -> None:
             banner, hidden = query.banner, not query.problems
         else:
             banner, hidden = no_update, no_update
-        return ({**versions, "ok": True, "updated": now_text}, (refreshes or 0) + 1 if catch_up else no_update,
+        return ({**versions, "ok": True, "updated": now_text}, live.counter(refreshes) + 1 if catch_up else no_update,
                 points, index, banner, hidden)

@@ -38,6 +38,14 @@ def viewer_scope() -> Scope:
     return DISTRICT
 
 
+def query_text() -> str:
+    """The raw query string as text (exports and images take the dashboard URL's query verbatim)."""
+    try:
+        return request.query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidQuery("查询参数不是有效的 UTF-8") from None
+
+
 def query_scope(args) -> Scope:
     return Scope.parse(args.get("scope"), args.get("id"))
 
@@ -156,3 +164,8 @@ def _store_error(exc: StoreError):
     if exc.http_status == 503:
         response.headers["Retry-After"] = "5"
     return response
+
+
+@blueprint.app_errorhandler(413)
+def _too_large(_exc):
+    return jsonify({"error": "请求体过大（上限 8 MB）；请分批发送"}), 413

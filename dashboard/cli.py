@@ -42,7 +42,9 @@ def parser(config: settings.Config) -> argparse.ArgumentParser:
     k = sub.add_parser("api-key", help="管理摄入接口的 API 密钥（库内只存哈希）")
     k.add_argument("--database-url", default=config.database_url)
     ks = k.add_subparsers(dest="action", required=True)
-    ks.add_parser("create", help="新建密钥并显示一次").add_argument("name", help="写入方名称，如 hotline")
+    create = ks.add_parser("create", help="新建密钥并显示一次")
+    create.add_argument("name", help="写入方名称，如 hotline")
+    create.add_argument("--admin", action="store_true", help="管理员密钥：还可查看、重放死信（含原始个人信息）")
     ks.add_parser("list", help="列出密钥（不含密钥本身）")
     ks.add_parser("revoke", help="吊销密钥").add_argument("name")
     d = sub.add_parser("dead-letters", help="列出被拒收的载荷（死信），或重放其中一条")
@@ -143,8 +145,9 @@ def main(argv: list[str] | None, build_app: Callable[[settings.Config], object])
 def api_key(args, store: Store) -> int:
     """Keys are shown once at creation; afterwards only their names and dates, since only hashes are kept."""
     if args.action == "create":
-        key = store.create_api_key(args.name)
-        print(f"已为 {args.name} 创建 API 密钥（只显示这一次，请妥善保存）：\n{key}")
+        key = store.create_api_key(args.name, "admin" if args.admin else "writer")
+        role = "管理员" if args.admin else "写入"
+        print(f"已为 {args.name} 创建{role} API 密钥（只显示这一次，请妥善保存）：\n{key}")
     elif args.action == "revoke":
         store.revoke_api_key(args.name)
         print(f"已吊销 {args.name} 的 API 密钥")
@@ -154,7 +157,8 @@ def api_key(args, store: Store) -> int:
             print("库内没有 API 密钥（INGEST_API_KEYS 中的密钥不在此列）")
         for k in keys:
             state = f"已吊销 {_local(k['revoked_at'])}" if k["revoked_at"] else "有效"
-            print(f"{k['name']}\t创建于 {_local(k['created_at'])}\t{state}")
+            role = "管理员" if k["role"] == "admin" else "写入"
+            print(f"{k['name']}\t{role}\t创建于 {_local(k['created_at'])}\t{state}")
     return 0
 
 

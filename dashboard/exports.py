@@ -26,13 +26,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from dashboard import briefing, briefing_pdf, fonts, snapshot, views
-from dashboard.api import get_cache, get_store, single_values, viewer_scope
+from dashboard.api import get_cache, get_store, query_text, single_values, viewer_scope
 from dashboard.figures import category_labels, format_kpi, kpi_delta
 from dashboard.jobs import Jobs, JobSpec, Progress
 from dashboard.state import ViewState
 from geo.domain import HANDLING_LEVELS, KINDS, LEVEL_LABELS, PRIORITIES, SATISFACTION, SOURCES, STATUSES
 from geo.kpis import KPI_LABELS
-from geo.scope import InvalidQuery, Scope
+from geo.scope import DISTRICT, InvalidQuery, Scope
 from geo.store.errors import Conflict
 from geo.store.store import Store
 
@@ -88,7 +88,7 @@ def appeal_row(item: dict, street_names: dict[str, str]) -> list:
 
 
 def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=None,
-                   progress: Progress = briefing.no_progress) -> dict[str, int]:
+                   progress: Progress = briefing.no_progress, viewer: Scope = DISTRICT) -> dict[str, int]:
     """Writes the view's tables to ``path``; returns each sheet's number of data rows."""
     progress(0.02, "统计指标")
     head = views.summary(store, state, as_of, cache)
@@ -138,7 +138,7 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
     streets = {u.code: u.name for u in store.children(Scope("district", state.scope.code[:6]))}
     ws = sheet("诉求明细", [header for _, header in APPEAL_COLUMNS])
     n, expected = 0, max(head["kpis"]["accepted"]["value"], 1)
-    for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer_scope()):
+    for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer, as_of=as_of):
         for item in batch:
             ws.append(appeal_row(item, streets))
         n += len(batch)
@@ -167,7 +167,7 @@ def start_export(kind: str, search: str) -> dict:
 
     def work(path: Path, progress: Progress) -> None:
         if kind == "xlsx":
-            write_workbook(store, state, as_of, path, cache, progress)
+            write_workbook(store, state, as_of, path, cache, progress, viewer)
             return
         content = briefing.collect(store, state, as_of, viewer, cache, progress)
         if kind == "pdf":
@@ -206,7 +206,7 @@ def job_document(status: dict) -> dict:
 def _finish_or_accept(kind: str):
     single_values(request.args)
     exporter = get_exporter()
-    status = start_export(kind, request.query_string.decode())
+    status = start_export(kind, query_text())
     status = exporter.jobs.wait(status["id"], exporter.wait_seconds)
     if status["state"] == "done":
         return _send(status)

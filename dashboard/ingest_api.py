@@ -24,6 +24,8 @@ from geo.store.errors import Conflict, NotFound, StoreError
 from geo.store.store import Store
 
 blueprint = Blueprint("ingest", __name__)
+#: Largest request body (a batch of 1,000 appeals is ~2 MB); larger ones get 413 before any parsing.
+MAX_BODY_BYTES = 8 * 1024 * 1024
 KEYS_KEY = "zhizhi.ingest_keys"
 
 
@@ -36,7 +38,7 @@ class WrongKey(StoreError):
 
 
 class PayloadError(StoreError):
-    """A body that is not what the endpoint takes at all (HTTP 400); it is dead-lettered too."""
+    """A body that is not what the endpoint takes at all (HTTP 400)."""
 
     http_status = 400
 
@@ -45,26 +47,42 @@ class TooLarge(StoreError):
     http_status = 413
 
 
-def env_keys(setting: str) -> dict[str, str]:
-    """``INGEST_API_KEYS`` → {key: name}; entries are ``name:key`` or a bare key."""
+def env_keys(setting: str) -> dict[str, tuple[str, str]]:
+    """``INGEST_API_KEYS`` → {key: (name, role)}; entries are ``name:key``, ``name:key:admin`` or a bare key."""
     keys = {}
     for i, entry in enumerate(x.strip() for x in setting.split(",")):
-        if entry:
-            name, _, key = entry.rpartition(":")
-            keys[key] = name or f"env-{i + 1}"
+        if not entry:
+            continue
+        parts = entry.split(":")
+        role = "admin" if len(parts) == 3 and parts[2] == "admin" else "writer"
+        name, key = (parts[0], parts[1]) if len(parts) >= 2 else (f"env-{i + 1}", parts[0])
+        keys[key] = (name, role)
     return keys
 
 
-def authenticate(key: str | None) -> str:
-    """The writer's name for a key, from the setting or the store; 401 without a key, 403 with a wrong one."""
+def identity(key: str | None) -> tuple[str, str]:
+    """(name, role) of a key, from the setting or the store; 401 without a key, 403 with a wrong one."""
     if not key:
         raise Unauthorized("缺少 API 密钥：请在请求头 X-API-Key 中提供（Open311 用 api_key 字段）")
-    for known, name in current_app.extensions.get(KEYS_KEY, {}).items():
+    for known, who in current_app.extensions.get(KEYS_KEY, {}).items():
         if hmac.compare_digest(known.encode(), key.encode()):
-            return name
-    name = get_store().api_key_name(key)
-    if name is None:
+            return who
+    who = get_store().api_key_identity(key)
+    if who is None:
         raise WrongKey("API 密钥无效或已吊销")
+    return who
+
+
+def authenticate(key: str | None) -> str:
+    """The writer's name for a key (see :func:`identity`)."""
+    return identity(key)[0]
+
+
+def admin() -> str:
+    """Dead letters hold raw personal data: only admin keys may read or replay them."""
+    name, role = identity(request.headers.get("X-API-Key"))
+    if role != "admin":
+        raise WrongKey("死信含原始个人信息，仅管理员密钥可查看或重放（api-key create NAME --admin）")
     return name
 
 
@@ -77,7 +95,7 @@ def json_body(endpoint: str, key_name: str):
     raw = request.get_data(as_text=True)
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         get_store().file_dead_letters(endpoint, [(raw[:100_000], ["payload: 不是有效的 JSON"])], key_name)
         raise PayloadError("请求体不是有效的 JSON（已存入死信）") from None
 
@@ -93,6 +111,13 @@ def as_items(body, field: str) -> tuple[list, bool]:
     if len(body) > MAX_BATCH:
         raise TooLarge(f"一批最多 {MAX_BATCH} 条，收到 {len(body)} 条；请分批发送")
     return body, True
+
+
+def row_id(value: int, what: str) -> int:
+    """A URL id that fits the database's BIGINT; a larger one cannot exist (404, not an overflow 500)."""
+    if value > 2**63 - 1:
+        raise NotFound(f"未找到{what}：{value}")
+    return value
 
 
 def _dump(item) -> str:
@@ -186,6 +211,7 @@ def post_appeals():
 @blueprint.post("/api/appeals/<int:appeal_id>/events")
 def post_event(appeal_id: int):
     key_name = writer()
+    appeal_id = row_id(appeal_id, "诉求")
     body, status = apply_event(get_store(), appeal_id, json_body(f"events/{appeal_id}", key_name), key_name)
     return jsonify(body), status
 
@@ -197,10 +223,17 @@ def post_positions():
     return jsonify(_summary(record_positions(get_store(), items, key_name)))
 
 
+@blueprint.get("/api/keys/me")
+def who_am_i():
+    """The caller's key name and role: lets a writer check its key before sending anything."""
+    name, role = identity(request.headers.get("X-API-Key"))
+    return jsonify({"name": name, "role": role})
+
+
 @blueprint.get("/api/dead-letters")
 def list_dead_letters():
-    """Rejected payloads, oldest first (``pending=0`` includes replayed ones). Holds raw personal data: keyed."""
-    writer()
+    """Rejected payloads, oldest first (``pending=0`` includes replayed ones). Raw personal data: admin keys only."""
+    admin()
     args = single_values(request.args)
     return jsonify(get_store().dead_letters(
         limit=_int_arg(args, "limit", 100, 1, 1000), offset=_int_arg(args, "offset", 0, 0, 10**9),
@@ -210,9 +243,9 @@ def list_dead_letters():
 @blueprint.post("/api/dead-letters/<int:letter_id>/replay")
 def replay_dead_letter(letter_id: int):
     """Runs a stored payload through its endpoint again (after the cause was fixed)."""
-    key_name = writer()
+    key_name = admin()
     store = get_store()
-    result, status = replay(store, store.dead_letter(letter_id), key_name)
+    result, status = replay(store, store.dead_letter(row_id(letter_id, "死信")), key_name)
     return jsonify(result), status
 
 

@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,8 @@ from geo.store.errors import NotFound, StoreError
 LOG = logging.getLogger(__name__)
 #: A running job updates its status at least this often; silence longer than this means it died.
 STALE_SECONDS = 120
+#: A job may wait this long for a free thread before it counts as lost (its process died).
+QUEUE_SECONDS = 1800
 #: Finished jobs (and their files) are removed after this long.
 KEEP_SECONDS = 3600
 JOB_ID = re.compile(r"[0-9a-f]{32}")
@@ -35,6 +38,12 @@ JOB_ID = re.compile(r"[0-9a-f]{32}")
 Progress = Callable[[float, str], None]
 #: Writes the export to the given path, reporting progress.
 Work = Callable[[Path, Progress], None]
+
+
+class Busy(StoreError):
+    """Too many exports waiting in this process (HTTP 503, retry later)."""
+
+    http_status = 503
 
 
 @dataclass(frozen=True)
@@ -47,12 +56,23 @@ class JobSpec:
 class Jobs:
     """Starts export jobs in this process and reads any job's status from disk."""
 
-    def __init__(self, root: Path, threads: int = 2):
+    def __init__(self, root: Path, threads: int = 2, max_pending: int = 8):
         self.root = Path(root)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="export")
+        # Queued plus running jobs of this process: beyond this a click gets "busy", not an endless queue.
+        self._slots = threading.BoundedSemaphore(max_pending)
 
     def start(self, spec: JobSpec, work: Work) -> dict:
-        """Queues ``work``; returns the new job's status."""
+        """Queues ``work``; returns the new job's status. Raises Busy when too many are waiting."""
+        if not self._slots.acquire(blocking=False):
+            raise Busy("导出任务较多，请稍后再试")
+        try:
+            return self._start(spec, work)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def _start(self, spec: JobSpec, work: Work) -> dict:
         self.root.mkdir(parents=True, exist_ok=True)
         self._remove_old()
         job_id = secrets.token_hex(16)
@@ -73,7 +93,9 @@ class Jobs:
             status = json.loads((self.root / job_id / "status.json").read_text(encoding="utf-8"))
         except (FileNotFoundError, json.JSONDecodeError):
             raise NotFound("未找到该导出任务（可能已过期，请重新导出）") from None
-        if status["state"] in ("queued", "running") and time.time() - status["updated"] > STALE_SECONDS:
+        silent = time.time() - status["updated"]
+        if (status["state"] == "running" and silent > STALE_SECONDS) or (
+                status["state"] == "queued" and silent > QUEUE_SECONDS):
             status.update(state="failed", error="导出进程已中断，请重新导出", http_status=503)
         return status
 
@@ -90,6 +112,12 @@ class Jobs:
             time.sleep(0.05)
 
     def _run(self, job_id: str, work: Work) -> None:
+        try:
+            self._work(job_id, work)
+        finally:
+            self._slots.release()
+
+    def _work(self, job_id: str, work: Work) -> None:
         def progress(fraction: float, message: str) -> None:
             self._update(job_id, state="running", progress=round(min(max(fraction, 0.0), 0.99), 3), message=message)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from dashboard import views
-from dashboard.api import get_cache, get_store, single_values, viewer_scope
+from dashboard.api import get_cache, get_store, query_text, single_values, viewer_scope
 from dashboard.responses import crs_arg, geojson_response
 from geo import reference
 from geo.scope import InvalidQuery, Scope
@@ -41,7 +41,7 @@ def heat():
     """The demand heat image of a view (same query parameters as the dashboard URL)."""
     args = single_values(request.args)
     store = get_store()
-    state = views.parse_view(request.query_string.decode(), store, viewer_scope())
+    state = views.parse_view(query_text(), store, viewer_scope())
     image = views.heat(store, state, get_cache(), viewer=viewer_scope())
     response = Response(image.png, mimetype="image/png")
     response.cache_control.public = True

@@ -24,7 +24,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from dashboard.api import get_store, single_values, viewer_scope
-from dashboard.ingest_api import authenticate, ingest_appeals
+from dashboard.ingest_api import Unauthorized, WrongKey, authenticate, ingest_appeals
 from geo.domain import (
     CATEGORIES,
     CATEGORY_BY_CODE,
@@ -38,6 +38,7 @@ from geo.domain import (
     deadline_hours,
 )
 from geo.ingest import AppealIn, reasons
+from geo.privacy import redact_text
 from geo.scope import InvalidQuery, check_date_range
 from geo.store.errors import NotFound, StoreError
 from geo.store.store import Store
@@ -54,6 +55,8 @@ ENDPOINT = "open311/requests"
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 TITLE_CHARS = 30
+#: An api_key inside a raw body we could not parse (JSON or form style), to blank it before filing.
+API_KEY_IN_TEXT = re.compile(r"""((?:"api_key"\s*:\s*"|api_key=))[^"&]*""")
 #: What a POST may carry: the spec's fields, ``api_key`` and our optional ``idempotency_key``.
 POST_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
                "email", "device_id", "account_id", "first_name", "last_name", "phone", "description",
@@ -95,7 +98,7 @@ def service_request(row: dict) -> dict:
         "status_notes": f"{STATUSES[row['status']]}（{level}）",
         "service_name": CATEGORY_BY_CODE[row["category"]].label,
         "service_code": row["category"],
-        "description": row["description"] or row["title"],
+        "description": redact_text(row["description"] or row["title"]),
         "agency_responsible": f"{row['street_name']}（{level}级处置）",
         "service_notice": None,
         "requested_datetime": _iso(row["accepted_at"]),
@@ -104,8 +107,9 @@ def service_request(row: dict) -> dict:
         "address": f"{DISTRICT_NAME}{row['street_name']}{row['community_name']}",
         "address_id": None,
         "zipcode": None,
-        "lat": row["lat"],
-        "long": row["lon"],
+        # ~100 m: enough to find the place, not to point at one house (the spec's fields are public).
+        "lat": round(row["lat"], 3),
+        "long": round(row["lon"], 3),
         "media_url": None,
     }
 
@@ -298,7 +302,10 @@ def submit(store: Store, params: dict, key_name: str | None) -> tuple[dict | Non
 
 def replay(store: Store, letter: dict, key_name: str | None) -> tuple[dict, bool]:
     """Runs a dead-lettered Open311 POST again, as its original sender (so its idempotency key still holds)."""
-    result, errors = submit(store, json.loads(letter["payload"]), letter["key_name"] or key_name)
+    params = json.loads(letter["payload"])
+    if not isinstance(params, dict):
+        return {"status": "rejected", "errors": ["死信不是 JSON 对象，无法重放；请让来源重新发送"]}, False
+    result, errors = submit(store, params, letter["key_name"] or key_name)
     if result is None:
         return {"status": "rejected", "errors": errors}, False
     return result, result["status"] != "rejected"
@@ -310,7 +317,7 @@ def _post_params() -> tuple[dict | None, str]:
         raw = request.get_data(as_text=True)
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None, raw
         return (body if isinstance(body, dict) else None), raw
     params = {k: v[0] if len(v) == 1 else v for k, v in request.form.lists()}
@@ -372,10 +379,14 @@ def create_request(fmt: str):
     _json_only(fmt)
     params, raw = _post_params()
     key = (params or {}).get("api_key")
-    key_name = authenticate(key if isinstance(key, str) and key else request.headers.get("X-API-Key"))
+    try:
+        key_name = authenticate(key if isinstance(key, str) and key else request.headers.get("X-API-Key"))
+    except Unauthorized as exc:  # the spec answers a missing api_key with 403, like a wrong one
+        raise WrongKey(str(exc)) from None
     store = get_store()
     if params is None:
-        store.file_dead_letters(ENDPOINT, [(raw[:100_000], ["payload: 不是有效的 JSON 对象"])], key_name)
+        scrubbed = API_KEY_IN_TEXT.sub(r"\1***", raw[:100_000])  # the secret never reaches a dead letter
+        store.file_dead_letters(ENDPOINT, [(scrubbed, ["payload: 不是有效的 JSON 对象"])], key_name)
         return errors_response(400, ["请求体不是有效的 JSON 对象（已存入死信）"])
     params = {k: v for k, v in params.items() if k != "api_key"}  # the secret never reaches a dead letter
     header_key = request.headers.get("Idempotency-Key")

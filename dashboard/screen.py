@@ -18,6 +18,7 @@ from dashboard import figures, views
 from dashboard.state import ViewState
 from geo.domain import CATEGORY_BY_CODE
 from geo.kpis import KPI_LABELS
+from geo.privacy import redact_text
 from geo.scope import InvalidQuery, Scope
 from geo.store.errors import Forbidden, NotFound
 from geo.store.store import Store
@@ -141,7 +142,7 @@ def ticker_rows(items: list[dict], street_names: dict[str, str]) -> list[dict]:
             "time": accepted.strftime("%m-%d %H:%M"),
             "street": street_names.get(item.get("street_code"), ""),
             "category": category.label if category else "",
-            "title": str(item.get("title") or ""),
+            "title": redact_text(str(item.get("title") or "")),
         })
     return rows
 

@@ -538,7 +538,7 @@ class Simulator:
 
 def check_key(client: RetryingClient) -> None:
     """Fails fast on a wrong key or URL instead of at the first appeal; waits for a server that is down."""
-    status, body = client.get("/api/dead-letters?limit=1")
+    status, body = client.get("/api/keys/me")
     Simulator._check_auth(status, body)
     if status != 200:
         raise SimulationError(f"服务器未按预期应答（HTTP {status}）：请检查 --url")

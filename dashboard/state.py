@@ -61,6 +61,8 @@ class ViewState:
     @classmethod
     def from_search(cls, search: str | None, today: date) -> ViewState:
         """Parses ``?scope=…&id=…``; raises InvalidQuery naming the bad parameter."""
+        if search is not None and not isinstance(search, str):  # a forged callback input
+            raise InvalidQuery("地址参数格式不对")
         params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
         scope = Scope.parse(params.get("scope"), params.get("id"))
         window = Window.parse(params.get("from"), params.get("to"), today)

@@ -21,6 +21,7 @@ from flask_caching import Cache
 from dashboard.state import ViewState
 from geo import kpis as kpi_math
 from geo.domain import CATEGORY_BY_CODE, LEVELS, LOCAL_TZ
+from geo.privacy import redact_text
 from geo.scope import InvalidQuery, Scope
 from geo.scope import local_today as today
 from geo.store.errors import Forbidden, NotFound, StoreNotReady, StoreUnavailable
@@ -240,7 +241,7 @@ def ticker(store: Store, scope: Scope, viewer: Scope, limit: int = 8) -> list[di
             "time": datetime.fromisoformat(r["accepted_at"]).astimezone(LOCAL_TZ).strftime("%m-%d %H:%M"),
             "street": streets.get(r["street_code"], r["street_code"]),
             "category": CATEGORY_BY_CODE[r["category"]].label,
-            "title": r["title"],
+            "title": redact_text(r["title"]),
         }
         for r in rows
     ]

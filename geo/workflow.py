@@ -44,6 +44,8 @@ def check(current: str, current_level: str, to_status: str, level: str | None, r
         raise TransitionRefused(f"未知的状态 {to_status!r}")
     if new_level not in HANDLING_LEVELS:
         raise TransitionRefused(f"未知的处置层级 {new_level!r}")
+    if LEVEL_ORDER.index(new_level) < LEVEL_ORDER.index(current_level):
+        raise TransitionRefused("处置层级不能下降")
     if current == "closed":
         if reopen and to_status == REOPEN_TO:
             return new_level
@@ -58,6 +60,4 @@ def check(current: str, current_level: str, to_status: str, level: str | None, r
             f"同一状态内的事件只能是升级：当前层级“{HANDLING_LEVELS[current_level]}”，"
             f"新层级须高于它（社区 → 街道 → 区）"
         )
-    if LEVEL_ORDER.index(new_level) < LEVEL_ORDER.index(current_level):
-        raise TransitionRefused("处置层级不能下降")
     return new_level

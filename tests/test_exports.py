@@ -212,3 +212,10 @@ def test_slow_export_becomes_a_job_with_progress(seeded_store, tmp_path):
 def test_unknown_or_forged_job_ids_are_404(client, job_id):
     assert client.get(f"/export/jobs/{job_id}").status_code == 404
     assert client.get(f"/export/jobs/{job_id}/download").status_code == 404
+
+
+
+def test_a_query_that_is_not_utf8_is_a_400(client):
+    assert client.get("/export/briefing.pdf?scope=%FF%FE").status_code in (400, 404)
+    r = client.get(b"/export/snapshot.png?scope=\xff".decode("latin-1"))
+    assert r.status_code == 400

@@ -17,6 +17,8 @@ from geo.scope import DISTRICT
 
 KEY = "test-key-1"
 HEADERS = {"X-API-Key": KEY}
+#: Dead letters hold raw personal data: reading and replaying them takes an admin key.
+ADMIN = {"X-API-Key": "test-admin-key"}
 #: A point in 中韩街道 (its outline's representative point).
 LON, LAT = 120.4462, 36.1349
 
@@ -32,7 +34,7 @@ def appeal(ref: str, **changes) -> dict:
 @pytest.fixture
 def app(writable_store, tmp_path):
     return create_app(settings.load({"DATABASE_URL": writable_store.url, "DATA_DIR": str(tmp_path),
-                                     "INGEST_API_KEYS": f"tests:{KEY}"}))
+                                     "INGEST_API_KEYS": f"tests:{KEY},ops:test-admin-key:admin"}))
 
 
 @pytest.fixture
@@ -53,6 +55,15 @@ def test_writes_need_a_key(client, url):
     method = client.get if url.endswith("dead-letters") else client.post
     assert method(url, json={}).status_code == 401
     assert method(url, json={}, headers={"X-API-Key": "wrong"}).status_code == 403
+
+
+def test_dead_letters_need_an_admin_key(client, writable_store):
+    assert client.get("/api/dead-letters", headers=HEADERS).status_code == 403
+    assert client.post("/api/dead-letters/1/replay", headers=HEADERS).status_code == 403
+    assert client.get("/api/dead-letters", headers=ADMIN).status_code == 200
+    stored_admin = writable_store.create_api_key("ops2", "admin")
+    assert client.get("/api/dead-letters", headers={"X-API-Key": stored_admin}).status_code == 200
+    assert client.get("/api/keys/me", headers=HEADERS).get_json() == {"name": "tests", "role": "writer"}
 
 
 def test_stored_keys_work_and_can_be_revoked(client, writable_store):
@@ -136,7 +147,7 @@ def test_invalid_appeals_are_rejected_with_reasons_and_dead_lettered(client, cha
     item = appeal("BAD-1", **change)
     r = post(client, "/api/appeals", item)
     assert r.status_code == 422 and any(reason in e for e in r.get_json()["errors"]), r.get_json()
-    letters = client.get("/api/dead-letters", headers=HEADERS).get_json()
+    letters = client.get("/api/dead-letters", headers=ADMIN).get_json()
     assert letters["total"] == 1
     assert json.loads(letters["items"][0]["payload"]) == item and letters["items"][0]["key_name"] == "tests"
 
@@ -149,7 +160,7 @@ def test_missing_fields_and_malformed_bodies(client):
     assert post(client, "/api/appeals", []).status_code == 400
     assert post(client, "/api/appeals", "text").status_code == 400
     assert post(client, "/api/appeals", [appeal(f"X-{i}") for i in range(1001)]).status_code == 413
-    letters = client.get("/api/dead-letters", headers=HEADERS).get_json()["items"]
+    letters = client.get("/api/dead-letters", headers=ADMIN).get_json()["items"]
     assert {x["payload"] for x in letters} >= {"{not json"}
 
 
@@ -157,16 +168,16 @@ def test_an_out_of_order_event_is_dead_lettered_then_replayed(client):
     appeal_id = post(client, "/api/appeals", appeal("R-1")).get_json()["id"]
     early = post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "in_progress", "actor": "城管科"})
     assert early.status_code == 409
-    letter = client.get("/api/dead-letters", headers=HEADERS).get_json()["items"][0]
+    letter = client.get("/api/dead-letters", headers=ADMIN).get_json()["items"][0]
     assert letter["endpoint"] == f"events/{appeal_id}"
-    assert client.post(f"/api/dead-letters/{letter['id']}/replay", headers=HEADERS).status_code == 422  # still early
+    assert client.post(f"/api/dead-letters/{letter['id']}/replay", headers=ADMIN).status_code == 422  # still early
     assert post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "dispatched", "actor": "社区"}).status_code == 201
-    replayed = client.post(f"/api/dead-letters/{letter['id']}/replay", headers=HEADERS)
+    replayed = client.post(f"/api/dead-letters/{letter['id']}/replay", headers=ADMIN)
     assert replayed.status_code == 200 and replayed.get_json()["result"]["appeal_status"] == "in_progress"
-    assert client.post(f"/api/dead-letters/{letter['id']}/replay", headers=HEADERS).status_code == 409
-    assert client.get("/api/dead-letters", headers=HEADERS).get_json()["total"] == 0
-    assert client.get("/api/dead-letters?pending=0", headers=HEADERS).get_json()["total"] == 1
-    assert client.post("/api/dead-letters/424242/replay", headers=HEADERS).status_code == 404
+    assert client.post(f"/api/dead-letters/{letter['id']}/replay", headers=ADMIN).status_code == 409
+    assert client.get("/api/dead-letters", headers=ADMIN).get_json()["total"] == 0
+    assert client.get("/api/dead-letters?pending=0", headers=ADMIN).get_json()["total"] == 1
+    assert client.post("/api/dead-letters/424242/replay", headers=ADMIN).status_code == 404
 
 
 # -- workflow events -------------------------------------------------------------------------
@@ -259,4 +270,26 @@ def test_positions_move_workers_and_refuse_unknown_ones(client, writable_store):
     still = next(w for w in writable_store.workers(DISTRICT)["items"]
                  if w["id"] == worker["id"])
     assert still["lon"] == LON  # an older ping does not move the latest position back
-    assert client.get("/api/dead-letters", headers=HEADERS).get_json()["total"] == 2
+    assert client.get("/api/dead-letters", headers=ADMIN).get_json()["total"] == 2
+
+
+def test_reopen_cannot_lower_the_level(client):
+    appeal_id = new_appeal(client, "L-1")
+    steps = [{"to_status": "dispatched", "actor": "x", "level": "district"}, {"to_status": "in_progress", "actor": "x"},
+             {"to_status": "feedback", "actor": "x"}, {"to_status": "visited", "actor": "x", "resolved": True},
+             {"to_status": "closed", "actor": "x"}]
+    for step in steps:
+        assert post(client, f"/api/appeals/{appeal_id}/events", step).status_code == 201
+    r = post(client, f"/api/appeals/{appeal_id}/events",
+             {"to_status": "in_progress", "actor": "x", "reopen": True, "level": "community"})
+    assert r.status_code == 409 and "不能下降" in r.get_json()["errors"][0]
+
+
+def test_ids_beyond_bigint_and_deep_json_are_clean_errors(client):
+    huge = 2**64
+    assert post(client, f"/api/appeals/{huge}/events", {"to_status": "dispatched", "actor": "x"}).status_code == 404
+    assert client.post(f"/api/dead-letters/{huge}/replay", headers=ADMIN).status_code == 404
+    deep = client.post("/api/appeals", data="[" * 100_000, headers=HEADERS, content_type="application/json")
+    assert deep.status_code == 400
+    big = client.post("/api/appeals", data=b"x" * (9 * 1024 * 1024), headers=HEADERS, content_type="application/json")
+    assert big.status_code == 413

@@ -109,3 +109,20 @@ def test_download_before_done_is_409(tmp_path, seeded_sqlite_path):
     gate.set()
     app.server.extensions[EXPORTS_KEY].jobs.wait(job["id"], 5)
     assert client.get(f"/export/jobs/{job['id']}/download").data == b"done"
+
+
+
+def test_a_queued_job_is_not_declared_dead_and_a_full_queue_says_busy(tmp_path, monkeypatch):
+    gate = threading.Event()
+    jobs = Jobs(tmp_path, threads=1, max_pending=2)
+    running = jobs.start(SPEC, blocked_work(gate))
+    queued = jobs.start(SPEC, blocked_work(gate))
+    with pytest.raises(jobs_module.Busy):
+        jobs.start(SPEC, blocked_work(gate))
+    later = time.time() + jobs_module.STALE_SECONDS + 60
+    monkeypatch.setattr(jobs_module.time, "time", lambda: later)
+    assert jobs.status(queued["id"])["state"] == "queued"  # waiting for a thread is not death
+    monkeypatch.undo()
+    gate.set()
+    assert jobs.wait(running["id"], 5)["state"] == jobs.wait(queued["id"], 5)["state"] == "done"
+    assert jobs.start(SPEC, lambda path, progress: path.write_bytes(b"z"))["state"] in ("queued", "running", "done")

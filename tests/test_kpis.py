@@ -1,7 +1,7 @@
 """The KPI formulas, pinned on hand-computed numbers."""
 
 from geo.kpis import compute
-from geo.privacy import mask_name, mask_phone
+from geo.privacy import mask_name, mask_phone, redact_text
 
 COUNTS = {
     "accepted": 200, "closed": 180, "closed_on_time": 170, "overdue_open": 12, "responded_on_time": 190,
@@ -39,3 +39,11 @@ def test_masking():
     assert mask_name(None) is None
     assert mask_phone("13812345678") == "138****5678"
     assert mask_phone("85551234") == "******34"
+
+
+
+def test_contact_details_are_redacted_from_free_text():
+    assert redact_text("电话 13812345678 或 0532-88886666") == "电话 *** 或 ***"
+    assert redact_text("身份证 37021219900101123X，邮箱 a.b@qq.com") == "身份证 ***，邮箱 ***"
+    assert redact_text("3号楼2单元 2026年11月 路灯不亮") == "3号楼2单元 2026年11月 路灯不亮"
+    assert redact_text(None) is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 
-from callbacks.live import outage_banner
+from callbacks.live import checked_index, counter, outage_banner
 from dashboard import views
 from geo.scope import DISTRICT, Scope
 from layers import workers
@@ -48,3 +48,13 @@ def test_ticker_rows_carry_nothing_personal(writable_store):
     assert set(rows[0]) == {"id", "time", "street", "category", "title"}
     assert "13800000000" not in str(rows) and "张三" not in str(rows)
     assert views.ticker(writable_store, Scope("street", "370212003"), DISTRICT, limit=3)[0]["street"] == "王哥庄街道"
+
+
+def test_forged_live_state_from_the_browser_is_ignored():
+    good = {"scope": "370212", "ids": ["W1"], "crs": "wgs84", "since": "2026-11-28T01:00:00+00:00"}
+    assert checked_index(good) == good
+    for forged in ([], "x", {**good, "ids": "W1"}, {**good, "ids": [1]}, {**good, "crs": "bd09"},
+                   {**good, "since": "garbage"}, {**good, "since": "2026-11-28T01:00:00"}, {**good, "scope": 5}):
+        assert checked_index(forged) is None, forged
+    assert counter(3) == 3 and counter("3") == 0 and counter(True) == 0 and counter(-1) == 0 and counter(None) == 0
+    assert outage_banner({"x": 1}) == outage_banner(None)

@@ -25,6 +25,7 @@ from geo.scope import DISTRICT, Scope
 from geo.store import schema as t
 from geo.store.errors import NotFound
 
+ROLES = ("writer", "admin")
 #: Columns the live ticker shows; no personal data, no coordinates, no free text.
 TICKER_COLUMNS = ("id", "accepted_at", "street_code", "category", "kind", "title", "status", "source")
 
@@ -85,7 +86,7 @@ class IngestMixin:
         An event whose ``ref`` was applied before is not applied again.
         """
         a, e = t.appeals, t.appeal_events
-        at = event.get("at") or _now()
+        at = event.get("at")
         with self.connect(write=True) as conn:
             self.backend.lock_for_update(conn)
             row = conn.execute(self.backend.lock_row(sa.select(a).where(a.c.id == appeal_id))).first()
@@ -102,6 +103,8 @@ class IngestMixin:
                                    event.get("reopen", False))
             last = conn.execute(sa.select(sa.func.max(e.c.at), sa.func.max(e.c.seq)).where(e.c.appeal_id == appeal_id)).one()
             latest = max(x for x in (last[0], row.accepted_at) if x is not None)
+            # Without a time the event is "now", but never before the last one (which may carry allowed clock skew).
+            at = at or max(_now(), latest)
             if at < latest:
                 raise workflow.TransitionRefused(
                     f"事件时间 {at.isoformat()} 早于该诉求上一事件的时间 {latest.isoformat()}"
@@ -205,15 +208,17 @@ class IngestMixin:
 
     # -- API keys --------------------------------------------------------------
 
-    def create_api_key(self, name: str) -> str:
-        """A new random key for ``name`` (shown once; only its hash is stored)."""
+    def create_api_key(self, name: str, role: str = "writer") -> str:
+        """A new random key for ``name`` (shown once; only its hash is stored); ``role`` writer or admin."""
+        if role not in ROLES:
+            raise ValueError(f"未知的密钥角色 {role!r}，可选：{', '.join(ROLES)}")
         key = "zz_" + secrets.token_urlsafe(32)
         with self.connect(write=True) as conn:
             conn.execute(t.api_keys.delete().where(t.api_keys.c.name == name, t.api_keys.c.revoked_at.is_not(None)))
             exists = conn.execute(sa.select(t.api_keys.c.name).where(t.api_keys.c.name == name)).first()
             if exists:
                 raise ValueError(f"已有名为 {name} 的密钥；请先吊销（api-key revoke {name}）")
-            conn.execute(t.api_keys.insert().values(name=name, key_hash=_key_hash(key), created_at=_now()))
+            conn.execute(t.api_keys.insert().values(name=name, key_hash=_key_hash(key), role=role, created_at=_now()))
         return key
 
     def revoke_api_key(self, name: str) -> None:
@@ -226,15 +231,20 @@ class IngestMixin:
     def api_keys(self) -> list[dict]:
         k = t.api_keys
         with self.connect() as conn:
-            rows = conn.execute(sa.select(k.c.name, k.c.created_at, k.c.revoked_at).order_by(k.c.name)).all()
+            rows = conn.execute(sa.select(k.c.name, k.c.role, k.c.created_at, k.c.revoked_at).order_by(k.c.name)).all()
         return [dict(r._mapping) for r in rows]
 
-    def api_key_name(self, key: str) -> str | None:
-        """The name of a valid stored key, or None."""
+    def api_key_identity(self, key: str) -> tuple[str, str] | None:
+        """(name, role) of a valid stored key, or None."""
         k = t.api_keys
         with self.connect() as conn:
-            return conn.execute(sa.select(k.c.name).where(k.c.key_hash == _key_hash(key),
-                                                          k.c.revoked_at.is_(None))).scalar()
+            row = conn.execute(sa.select(k.c.name, k.c.role).where(k.c.key_hash == _key_hash(key),
+                                                                   k.c.revoked_at.is_(None))).first()
+        return (row.name, row.role) if row else None
+
+    def api_key_name(self, key: str) -> str | None:
+        identity = self.api_key_identity(key)
+        return identity[0] if identity else None
 
     # -- public listings (Open311) ---------------------------------------------
 

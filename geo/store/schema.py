@@ -204,6 +204,8 @@ api_keys = sa.Table(
     metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    #: "writer" posts data; "admin" may also read and replay dead letters (they hold raw personal data).
+    sa.Column("role", sa.String(16), nullable=False, server_default="writer"),
     sa.Column("created_at", Instant(), nullable=False),
     sa.Column("revoked_at", Instant()),
 )

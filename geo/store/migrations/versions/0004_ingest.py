@@ -41,6 +41,7 @@ def upgrade():
         "api_keys",
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False, server_default="writer"),
         sa.Column("created_at", Instant(), nullable=False),
         sa.Column("revoked_at", Instant(), nullable=True),
         sa.PrimaryKeyConstraint("name"),
