@@ -52,8 +52,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "INGEST_API_KEYS",
         "",
-        "Ingest API keys, comma-separated, each `name:key` or a bare key. More keys: "
-        "`python app.py api-key create NAME` (stored hashed).",
+        "Ingest API keys, comma-separated, each `name:key`, `name:key:admin` (may read dead letters) or a "
+        "bare key. More keys: `python app.py api-key create NAME [--admin]` (stored hashed).",
     ),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
     Setting(
