@@ -109,8 +109,8 @@ document.addEventListener("visibilitychange", function () {
 
 /* Dash's renderer keeps an undo history of every change to a callback input (for its dev tools' undo
    button) and never drops any: every timer tick adds an entry (the live poll alone: 28,800 a day), for
-   weeks on a wall. Loaded by both the dashboard and the big screen. Nothing here can undo, so keep only
-   the newest few: "REVERT" is the renderer's own history action and touches nothing else. If a future
+   weeks on a wall. Loaded by both the dashboard and the big screen. Nothing here can undo, so cap it at a
+   few entries: "REVERT" (the renderer's own history action; it drops the newest entry) touches nothing else. If a future
    renderer has no such history, this does nothing. */
 (function () {
   if (window.zhizhiHistoryTrim) { return; }

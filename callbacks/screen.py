@@ -6,7 +6,7 @@ from dash import Input, Output, State, ctx, no_update
 
 from callbacks import live
 from callbacks.map import layer_urls
-from dashboard import ids, screen, screen_layout
+from dashboard import ids, screen, screen_layout, views
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import window_text
 from dashboard.views import gather, keep_on_outage, map_frame, now, panels, ranking, summary
@@ -72,7 +72,7 @@ def register(app) -> None:
             lambda: summary(store, state, as_of, cache),
             lambda: panels(store, state, as_of, cache),
             lambda: ranking(store, state, as_of, cache),
-            lambda: screen.latest_appeals(store, state, as_of, viewer, cache),
+            lambda: views.ticker(store, state.scope, viewer, limit=screen.TICKER_ROWS),
             lambda: map_frame(store, state, cache),
             store.data_version,
         )

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 
 from flask import Flask, redirect, request
 
 from dashboard import figures, views
 from dashboard.state import ViewState
-from geo.domain import CATEGORY_BY_CODE
 from geo.kpis import KPI_LABELS
-from geo.privacy import redact_text
 from geo.scope import InvalidQuery, Scope
 from geo.store.errors import Forbidden, NotFound
 from geo.store.store import Store
@@ -129,36 +126,6 @@ def kpi_texts(summary: dict) -> list[tuple[str, str, str]]:
         delta, trend = figures.kpi_delta(key, summary["kpis"][key], summary["previous"][key])
         out.append((figures.format_kpi(key, summary["kpis"][key]), delta, f"screen-kpi-delta {trend}".strip()))
     return out
-
-
-def ticker_rows(items: list[dict], street_names: dict[str, str]) -> list[dict]:
-    """The ticker's lines: time, street, category and title only — never who reported it, how to reach
-    them, what they wrote or where exactly, even masked. A whitelist, so new store columns stay out."""
-    rows = []
-    for item in items[:TICKER_ROWS]:
-        accepted = datetime.fromisoformat(item["accepted_at"])
-        category = CATEGORY_BY_CODE.get(item.get("category"))
-        rows.append({
-            "time": accepted.strftime("%m-%d %H:%M"),
-            "street": street_names.get(item.get("street_code"), ""),
-            "category": category.label if category else "",
-            "title": redact_text(str(item.get("title") or "")),
-        })
-    return rows
-
-
-def latest_appeals(store: Store, state: ViewState, as_of: datetime, viewer: Scope, cache=None) -> list[dict]:
-    """The newest appeals of the view as ticker rows (cached per minute like every other view read)."""
-
-    def compute():
-        items = store.appeals(state.scope, state.window, limit=TICKER_ROWS, filters=state.filters,
-                              viewer=viewer)["items"]
-        names = {unit.code: unit.name for unit in store.children(viewer, viewer) if unit.level == "street"}
-        if viewer.level == "street":
-            names[viewer.code] = store.resolve(viewer, viewer).name
-        return ticker_rows(items, names)
-
-    return views.cached(cache, store, "screen_ticker", (state.to_search(), as_of, viewer), compute)
 
 
 def ranking_rows(rows: list[dict]) -> tuple[list[dict], str]:

@@ -62,12 +62,11 @@ def position_patch(patch, placed: list[str], rows: list[dict], names: bool = Tru
     return moved
 
 
-def workers_layer(layer_id: str, url: str | None = None, data: dict | None = None) -> dl.GeoJSON:
-    """Clustered worker points, loaded from ``url`` or given as ``data`` (which live updates patch)."""
-    source = {"url": url} if url else {"data": data or EMPTY}
+def workers_layer(layer_id: str) -> dl.GeoJSON:
+    """Clustered worker points; the map callback sends the data and live updates patch it."""
     return dl.GeoJSON(
         id=layer_id,
-        **source,
+        data=EMPTY,
         cluster=True,
         zoomToBoundsOnClick=True,
         superClusterOptions={"radius": 60, "maxZoom": 14},

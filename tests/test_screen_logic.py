@@ -10,8 +10,6 @@ import pytest
 
 from app import create_app
 from dashboard import figures, screen, screen_layout, settings
-from dashboard.state import ViewState
-from geo.domain import CATEGORIES
 from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT, Scope
 from geo.store.store import Store
@@ -143,25 +141,6 @@ def test_chart_text_follows_the_viewport_within_bounds(viewport, px):
 
 
 # -- what the panels show -----------------------------------------------------------
-
-
-def test_ticker_rows_carry_time_street_category_and_title_only():
-    category = CATEGORIES[0]
-    item = {"id": 1, "accepted_at": "2026-11-20T09:05:00+08:00", "street_code": "370212002", "category": category.code,
-            "title": "某小区楼道堆物", "description": "具体描述……", "reporter_name": "张*",
-            "reporter_phone": "138****5678", "lon": 120.5, "lat": 36.1, "grid_code": "370212002001001"}
-    rows = screen.ticker_rows([item] * 20, {"370212002": "沙子口街道"})
-    assert len(rows) == screen.TICKER_ROWS
-    assert rows[0] == {"time": "11-20 09:05", "street": "沙子口街道", "category": category.label, "title": "某小区楼道堆物"}
-
-
-def test_latest_appeals_are_the_newest_of_the_view(store):
-    state = ViewState.from_search("?from=2026-09-21&to=2026-11-21", date(2026, 11, 20))
-    rows = screen.latest_appeals(store, state, screen.views.now(), DISTRICT)
-    newest = store.appeals(DISTRICT, state.window, limit=screen.TICKER_ROWS)["items"]
-    assert [r["title"] for r in rows] == [i["title"] for i in newest]
-    assert all(r["street"].endswith("街道") for r in rows)
-    assert all(set(r) == {"time", "street", "category", "title"} for r in rows)
 
 
 def test_ranking_shows_the_worst_units_and_says_how_many():

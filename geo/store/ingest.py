@@ -27,7 +27,7 @@ from geo.store.errors import NotFound
 
 ROLES = ("writer", "admin")
 #: Columns the live ticker shows; no personal data, no coordinates, no free text.
-TICKER_COLUMNS = ("id", "accepted_at", "street_code", "category", "kind", "title", "status", "source")
+TICKER_COLUMNS = ("id", "accepted_at", "street_code", "category", "title")
 
 
 def _now() -> datetime:
