@@ -138,7 +138,7 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
     streets = {u.code: u.name for u in store.children(Scope("district", state.scope.code[:6]))}
     ws = sheet("诉求明细", [header for _, header in APPEAL_COLUMNS])
     n, expected = 0, max(head["kpis"]["accepted"]["value"], 1)
-    for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer, as_of=as_of):
+    for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer):
         for item in batch:
             ws.append(appeal_row(item, streets))
         n += len(batch)

@@ -62,6 +62,13 @@ class PostgresServer:
     def create(self, postgis: bool = True, template: str | None = None) -> str:
         name = self.prefix + uuid.uuid4().hex[:8]
         with self.engine.connect() as conn:
+            if template:
+                # Copying needs the template to itself: idle pooled connections that apps built in earlier
+                # tests still hold to the read-only seeded database are closed (their pools reconnect).
+                conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()", (template,)
+                )
             conn.exec_driver_sql(
                 f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
             )

@@ -500,8 +500,7 @@ class Store(IngestMixin):
             count_if(sa.and_(visited, a.c.satisfaction.in_(("satisfied", "basically_satisfied")))).label("satisfied"),
             sa.func.coalesce(sa.func.sum(sa.case((closed, a.c.close_seconds), else_=0)), 0).label("close_seconds"),
         ]
-        # An appeal accepted after as_of did not exist then (a live store keeps receiving them).
-        conditions = [*self._appeal_conditions(scope, window, filters), a.c.accepted_at <= as_of]
+        conditions = self._appeal_conditions(scope, window, filters)
         if group_by is None:
             with self.connect() as conn:
                 row = conn.execute(sa.select(*sums).where(*conditions)).one()
@@ -691,7 +690,6 @@ class Store(IngestMixin):
             *self._appeal_conditions(scope, window, filters),
             sa.or_(a.c.closed_at.is_(None), a.c.closed_at > as_of),
             a.c.deadline < as_of,
-            a.c.accepted_at <= as_of,
         ]
         with self.connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(a).where(*conditions)).scalar()
@@ -702,7 +700,6 @@ class Store(IngestMixin):
 
     def iter_appeals(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT, batch: int = 5000,
-        as_of: datetime | None = None,
     ) -> Iterator[list[dict]]:
         """Every appeal :meth:`appeals` would list, newest first, in masked batches.
 
@@ -713,8 +710,6 @@ class Store(IngestMixin):
         a = t.appeals
         columns = LISTED_APPEAL_COLUMNS
         conditions = self._appeal_conditions(scope, window, filters)
-        if as_of is not None:  # the appeals a KPI as of that time counts
-            conditions.append(a.c.accepted_at <= as_of)
         after = None
         while True:
             query = sa.select(*columns).where(*conditions)
