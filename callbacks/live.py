@@ -52,6 +52,12 @@ def checked_index(index) -> dict | None:
     return index
 
 
+def catch_up(last: dict, versions: dict) -> bool:
+    """Whether the panels must re-run: new data since the last poll, or the store is back after an
+    outage (never on the first poll: they have just run)."""
+    return bool(last) and (versions["data"] != last.get("data") or last.get("ok") is False)
+
+
 def counter(value) -> int:
     """An Interval's n_intervals from the browser, as a sane integer."""
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
@@ -116,11 +122,9 @@ def register(app) -> None:
             return ({**last, "ok": False}, no_update, no_update, no_update, no_update,
                     layout.live_indicator(last.get("updated", "—"), ok=False), outage_banner(last.get("updated")),
                     False)
-        # A change, or a recovery, re-runs the panels and the map (not on the first poll: they just ran).
-        catch_up = bool(last) and (data_changed or last.get("ok") is False)
         return (
             {**versions, "ok": True, "updated": now, "scope": state.scope.code},
-            counter(refreshes) + 1 if catch_up else no_update,
+            counter(refreshes) + 1 if catch_up(last, versions) else no_update,
             layout.ticker_rows(rows) if rows is not None else no_update,
             points,
             new_index,

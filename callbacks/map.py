@@ -51,6 +51,13 @@ def layer_urls(state: ViewState, crs: str, data_version: str) -> dict[str, str]:
     }
 
 
+def fly_to(bounds: tuple[float, float, float, float], padding: int, duration: float, max_zoom: int) -> dict:
+    """A dash-leaflet viewport that flies to (min lon, min lat, max lon, max lat)."""
+    minx, miny, maxx, maxy = bounds
+    return {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds",
+            "options": {"padding": [padding, padding], "duration": duration, "maxZoom": max_zoom}}
+
+
 def heat_bounds(crs: str) -> list[list[float]]:
     """The heat lattice's corners, moved to GCJ-02 when the tiles are GCJ-02 (a near-uniform shift here)."""
     (south, west), (north, east) = heat.BOUNDS
@@ -136,9 +143,7 @@ def register(app, providers: dict) -> None:
             lambda: store.workers(state.scope, viewer_scope())["items"] if workers_on else [],
         )
         urls = layer_urls(state, provider.crs, version)
-        minx, miny, maxx, maxy = frame["bounds"]
-        viewport = {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds",
-                    "options": {"padding": [24, 24], "duration": 0.6, "maxZoom": 16}}
+        viewport = fly_to(frame["bounds"], padding=24, duration=0.6, max_zoom=16)
         # The live poll keeps positions current with small patches; a view change sends the whole set once.
         worker_points = workers.feature_collection(staff)
         if provider.crs == "gcj02":

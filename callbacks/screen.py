@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Input, Output, State, ctx, no_update
 
 from callbacks import live
-from callbacks.map import layer_urls
+from callbacks.map import fly_to, layer_urls
 from dashboard import ids, screen, screen_layout, views
 from dashboard.api import get_cache, get_store, viewer_scope
 from dashboard.state import window_text
@@ -82,9 +82,7 @@ def register(app) -> None:
         street = scope.code[:9] if scope.level != "district" else ""
         streets = {"selected": street}
         communities = {"street": street, "selected": scope.code if scope.level in ("community", "grid") else ""}
-        minx, miny, maxx, maxy = frame["bounds"]
-        viewport = {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds",
-                    "options": {"padding": [32, 32], "duration": 1.2, "maxZoom": 15}}
+        viewport = fly_to(frame["bounds"], padding=32, duration=1.2, max_zoom=15)
         # A refresh tick re-reads the data; only a new scope moves the map. (Both timers can fire in one call.)
         triggers = set(ctx.triggered_prop_ids.values())
         moved = not triggers or triggers != {ids.SCREEN_REFRESH}
@@ -146,9 +144,8 @@ def register_live(app) -> None:
         except live.OUTAGE:
             return ({**last, "ok": False}, no_update, no_update, no_update,
                     live.outage_banner(last.get("updated")), False)
-        recovered = last.get("ok") is False
-        catch_up = bool(last) and (versions["data"] != last.get("data") or recovered)
-        if recovered:  # back to the URL's own notice, if it has one
+        catch_up = live.catch_up(last, versions)
+        if last.get("ok") is False:  # back to the URL's own notice, if it has one
             query = screen.parse_screen(search, store, viewer)
             banner, hidden = query.banner, not query.problems
         else:
