@@ -124,20 +124,26 @@ def _dump(item) -> str:
     return json.dumps(item, ensure_ascii=False, sort_keys=True)
 
 
-def ingest_appeals(store: Store, items: list, key_name: str | None, endpoint: str = "appeals") -> list[dict]:
-    """Validates and writes appeals; one result per item: created / existing / rejected."""
-    now = datetime.now(UTC).replace(microsecond=0)
+def validate_each(items: list, parse: Callable) -> tuple[list[dict], list[tuple[int, dict]], list]:
+    """(a result slot per item, the (index, record) pairs that parsed, (payload, reasons) of those that did not)."""
     results: list[dict] = []
     valid: list[tuple[int, dict]] = []
     rejected = []
     for i, item in enumerate(items):
         try:
-            valid.append((i, AppealIn.model_validate(item).record(now)))
+            valid.append((i, parse(item)))
             results.append({})
         except ValidationError as exc:
             errors = reasons(exc)
             results.append({"index": i, "status": "rejected", "errors": errors})
             rejected.append((_dump(item), errors))
+    return results, valid, rejected
+
+
+def ingest_appeals(store: Store, items: list, key_name: str | None, endpoint: str = "appeals") -> list[dict]:
+    """Validates and writes appeals; one result per item: created / existing / rejected."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    results, valid, rejected = validate_each(items, lambda item: AppealIn.model_validate(item).record(now))
     written = store.ingest_appeals([record for _, record in valid])
     for (i, _), (appeal_id, created) in zip(valid, written, strict=True):
         results[i] = {"index": i, "status": "created" if created else "existing", "id": appeal_id}
@@ -166,18 +172,8 @@ def apply_event(store: Store, appeal_id: int, item, key_name: str | None) -> tup
 
 
 def record_positions(store: Store, items: list, key_name: str | None) -> list[dict]:
-    results: list[dict] = []
-    valid: list[tuple[int, dict]] = []
-    rejected = []
-    for i, item in enumerate(items):
-        try:
-            ping = PositionIn.model_validate(item)
-            valid.append((i, ping.model_dump(exclude={"crs"})))
-            results.append({})
-        except ValidationError as exc:
-            errors = reasons(exc)
-            results.append({"index": i, "status": "rejected", "errors": errors})
-            rejected.append((_dump(item), errors))
+    results, valid, rejected = validate_each(
+        items, lambda item: PositionIn.model_validate(item).model_dump(exclude={"crs"}))
     outcome = store.record_positions([ping for _, ping in valid])
     for (i, _), error in zip(valid, outcome, strict=True):
         if error:
