@@ -5,8 +5,10 @@ from __future__ import annotations
 from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard import ids, layout
-from dashboard.exports import get_exporter, job_document, start_export
+from dashboard.errors import HttpError
+from dashboard.exports.exporter import job_document, start_export
+from dashboard.services import get_cache, get_exporter, get_store, viewer_scope
+from dashboard.ui import ids, page
 from geo.store.errors import NotFound, StoreError
 
 BUTTON_KIND = {ids.EXPORT_PDF: "pdf", ids.EXPORT_PNG: "png", ids.EXPORT_XLSX: "xlsx"}
@@ -15,10 +17,10 @@ BUTTON_KIND = {ids.EXPORT_PDF: "pdf", ids.EXPORT_PNG: "png", ids.EXPORT_XLSX: "x
 def start(kind: str, search: str | None) -> tuple[dict | None, bool, list]:
     """(job, polling disabled?, status children) for a click; a bad view is reported, not raised."""
     try:
-        job = job_document(start_export(kind, search or ""))
-    except (StoreError, ValueError) as exc:  # InvalidQuery is a ValueError
-        return None, True, layout.export_error(f"无法导出：{exc}")
-    return {"id": job["id"]}, False, layout.export_progress(job)
+        job = job_document(start_export(kind, search or "", get_store(), get_cache(), get_exporter(), viewer_scope()))
+    except (StoreError, HttpError, ValueError) as exc:  # InvalidQuery is a ValueError
+        return None, True, page.export_error(f"无法导出：{exc}")
+    return {"id": job["id"]}, False, page.export_progress(job)
 
 
 def poll(job: dict | None) -> tuple[bool, list, str | None]:
@@ -27,9 +29,9 @@ def poll(job: dict | None) -> tuple[bool, list, str | None]:
     try:
         doc = job_document(get_exporter().jobs.status(job_id))
     except NotFound as exc:
-        return True, layout.export_error(str(exc)), None
+        return True, page.export_error(str(exc)), None
     finished = doc["state"] in ("done", "failed")
-    return finished, layout.export_progress(doc), doc["download_url"]
+    return finished, page.export_progress(doc), doc["download_url"]
 
 
 def register(app) -> None:

@@ -6,9 +6,10 @@ import re
 
 from dash import Input, Output, html
 
-from dashboard import ids, layout
-from dashboard.api import get_store, viewer_scope
-from dashboard.views import grid_view, keep_on_outage, view_state
+from dashboard.services import get_store, viewer_scope
+from dashboard.ui import ids, page
+from dashboard.view.data import grid_view
+from dashboard.view.guards import keep_on_outage, view_state
 from geo.domain import (
     CATEGORY_BY_CODE,
     HANDLING_LEVELS,
@@ -85,7 +86,7 @@ def register(app) -> None:
     def show_grid(search):
         store, viewer = get_store(), viewer_scope()
         state = view_state(search, store, viewer)
-        hint = layout.empty_state("点击列表中的诉求查看办理过程")
+        hint = page.empty_state("点击列表中的诉求查看办理过程")
         if state.scope.level != "grid":
             return True, [], [], "", hint
         data = grid_view(store, state, viewer, limit=APPEAL_LIMIT)
@@ -101,13 +102,13 @@ def register(app) -> None:
     @keep_on_outage
     def show_timeline(cell):
         if not cell:
-            return layout.empty_state("点击列表中的诉求查看办理过程")
+            return page.empty_state("点击列表中的诉求查看办理过程")
         row_id = cell.get("rowId") if isinstance(cell, dict) else None
         if not isinstance(row_id, str) or not re.fullmatch(r"[0-9]{1,18}", row_id):
-            return layout.empty_state("未找到该诉求")
+            return page.empty_state("未找到该诉求")
         try:
             appeal_id = int(row_id)  # from the browser: checked here, then authorized by the store
             events = get_store().appeal_events(appeal_id, viewer_scope())
         except (NotFound, Forbidden):
-            return layout.empty_state("未找到该诉求")
+            return page.empty_state("未找到该诉求")
         return timeline_view(events)

@@ -2,60 +2,23 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import numpy as np
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
-from callbacks.live import worker_index
-from dashboard import figures, ids
-from dashboard.api import get_cache, get_store, viewer_scope
-from dashboard.state import METRICS, ViewState
-from dashboard.views import (
-    child_level,
-    gather,
-    grid_style,
-    heat_peak,
-    keep_on_outage,
-    map_frame,
-    now,
-    ranking,
-    view_state,
-)
+from dashboard.services import get_cache, get_store, viewer_scope
+from dashboard.ui import ids
+from dashboard.view.data import gather, grid_style, heat_peak, map_frame, ranking
+from dashboard.view.guards import keep_on_outage, view_state
+from dashboard.view.live import worker_index
+from dashboard.view.mapview import fly_to, layer_urls
+from dashboard.view.state import ViewState
+from dashboard.view.text import percent
+from geo import clock
 from geo.crs import geojson_to_gcj02, wgs84_to_gcj02
 from geo.domain import WORKER_STATUSES, WORKER_TYPES
 from geo.scope import Scope
 from layers import choropleth, heat, units, workers
 from layers.basemap import base_layers
-
-
-def _url(path: str, **params) -> str:
-    params = {k: v for k, v in params.items() if v}
-    return path + ("?" + urlencode(params, safe=",") if params else "")
-
-
-def layer_urls(state: ViewState, crs: str, data_version: str) -> dict[str, str]:
-    """URLs of every layer of a view; the heat URL is versioned so browsers cache it until the data changes."""
-    scope = state.scope
-    gcj = "gcj02" if crs == "gcj02" else None
-    parent = scope.code if scope.level != "grid" else scope.code[:12]
-    search = state.to_search()
-    return {
-        "grids": _url("/api/geo/grid.geojson", crs=gcj),
-        "units": _url(f"/api/geo/{child_level(scope)}.geojson", parent=parent, crs=gcj),
-        "outline": _url(f"/api/geo/{scope.level}.geojson", parent=scope.code, crs=gcj),
-        "heat": f"/api/map/heat.png{search}{'&' if search else '?'}v={data_version}",
-        "professional": _url("/api/geo/professional.geojson", crs=gcj),
-        "neighbours": _url("/api/map/base/neighbours.geojson", crs=gcj),
-        "land": _url("/api/map/base/land.geojson", crs=gcj),
-    }
-
-
-def fly_to(bounds: tuple[float, float, float, float], padding: int, duration: float, max_zoom: int) -> dict:
-    """A dash-leaflet viewport that flies to (min lon, min lat, max lon, max lat)."""
-    minx, miny, maxx, maxy = bounds
-    return {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds",
-            "options": {"padding": [padding, padding], "duration": duration, "maxZoom": max_zoom}}
 
 
 def heat_bounds(crs: str) -> list[list[float]]:
@@ -68,7 +31,7 @@ def heat_bounds(crs: str) -> list[list[float]]:
 
 
 def legend(style: dict, heat_on: bool, peak: float | None, workers_on: bool = False) -> list:
-    label, unit = METRICS[style["metric"]]
+    label, unit = choropleth.METRICS[style["metric"]]
     items = [html.Div(f"网格着色：{label}（{unit}）", className="legend-title")]
     items += [html.Div([html.Span(className="swatch", style={"background": color}), text], className="legend-row")
               for color, text in choropleth.legend_items(style)]
@@ -92,7 +55,7 @@ def hover_figures(store, state: ViewState, as_of, cache) -> dict[str, str]:
     parent = state if state.scope.level != "grid" else state.with_scope(Scope("community", state.scope.code[:12]))
     rows = ranking(store, parent, as_of, cache)
     return {
-        r["code"]: f"受理 {r['accepted']:,} 件 · 办结率 {figures.percent(r['closure_rate'])} · 超期 {r['overdue_open']} 件"
+        r["code"]: f"受理 {r['accepted']:,} 件 · 办结率 {percent(r['closure_rate'])} · 超期 {r['overdue_open']} 件"
         for r in rows
     }
 
@@ -131,7 +94,7 @@ def register(app, providers: dict) -> None:
         store, cache = get_store(), get_cache()
         state = view_state(search, store, viewer_scope())
         provider = providers.get(basemap) or next(iter(providers.values()))
-        as_of = now()
+        as_of = clock.view_as_of()
         heat_on = "heat" in state.layers
         workers_on = "workers" in state.layers
         version, style, frame, peak, hover, staff = gather(

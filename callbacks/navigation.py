@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 
 from dash import Input, Output, ctx, no_update
 
-from dashboard import ids
-from dashboard.api import get_store, viewer_scope
-from dashboard.state import LAYERS, PRESETS, ViewState, preset_window
-from dashboard.views import today
+from dashboard.services import get_store, viewer_scope
+from dashboard.ui import ids
+from dashboard.view.state import LAYERS, PRESETS, ViewState, preset_window
+from geo.clock import local_today
 from geo.scope import LEVEL_BY_LENGTH, Filters, InvalidQuery, Scope, Window, parse_date
 from geo.store.errors import Forbidden, NotFound, StoreError
 
@@ -115,7 +115,7 @@ def register(app) -> None:
         Input(ids.UNIT_LAYER, "clickData"),
     )
     def sync(search, preset, start, end, kind, category, source, status, metric, layers, professional, unit_click):
-        day = today()
+        day = local_today()
         trigger = ctx.triggered_id
         try:
             current = ViewState.from_search(search, day)

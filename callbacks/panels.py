@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dash import Input, Output, html
 
-from dashboard import figures, ids, layout
-from dashboard.api import get_cache, get_store, viewer_scope
-from dashboard.state import ViewState, window_text
-from dashboard.views import gather, keep_on_outage, now, panels, ranking, summary, view_state
+from dashboard.services import get_cache, get_store, viewer_scope
+from dashboard.ui import figures, ids, page
+from dashboard.view.data import gather, panels, ranking, summary
+from dashboard.view.guards import keep_on_outage, view_state
+from dashboard.view.state import ViewState
+from dashboard.view.text import as_of_text, window_text
+from geo import clock
 from geo.domain import LEVEL_LABELS
 from geo.scope import Scope
 
@@ -45,14 +48,15 @@ def register(app) -> None:
     def update_panels(search, _tick):
         store, cache = get_store(), get_cache()
         state = view_state(search, store, viewer_scope())
-        as_of = now()
+        as_of = clock.view_as_of()
         head, data, rows = gather(lambda: summary(store, state, as_of, cache), lambda: panels(store, state, as_of, cache),
                                   lambda: ranking(store, state, as_of, cache))
         figs = figures.panel_figures(data)
-        title = [html_level(state), head["name"], html_window(state)]
+        title = [html.Span(LEVEL_LABELS[state.scope.level], className="level-badge"), head["name"],
+                 html.Span(window_text(state.window), className="window-text")]
         return (
             title,
-            layout.breadcrumbs(crumbs(state, head["lineage"])),
+            page.breadcrumbs(crumbs(state, head["lineage"])),
             figures.kpi_cards(head),
             figs["trend"],
             figs["kind"],
@@ -61,13 +65,5 @@ def register(app) -> None:
             figs["funnel"],
             figs["level"],
             figures.ranking_table(rows, lambda level, code: scope_href(state, level, code)),
-            f"数据截至 {head['as_of'][:16].replace('T', ' ')}",
+            as_of_text(head["as_of"]),
         )
-
-
-def html_level(state: ViewState) -> html.Span:
-    return html.Span(LEVEL_LABELS[state.scope.level], className="level-badge")
-
-
-def html_window(state: ViewState) -> html.Span:
-    return html.Span(window_text(state), className="window-text")

@@ -1,21 +1,32 @@
-"""The big screen follows its URL, its refresh timer and its tour timer; logic lives in ``dashboard.screen``."""
+"""The big screen follows its URL, its refresh timer and its tour timer, and polls live like the dashboard.
+
+The logic lives in :mod:`dashboard.view.screen` and :mod:`dashboard.view.live`.
+"""
 
 from __future__ import annotations
 
 from dash import Input, Output, State, ctx, no_update
 
-from callbacks import live
-from callbacks.map import fly_to, layer_urls
-from dashboard import ids, screen, screen_layout, views
-from dashboard.api import get_cache, get_store, viewer_scope
-from dashboard.state import window_text
-from dashboard.views import gather, keep_on_outage, map_frame, now, panels, ranking, summary
+from dashboard.services import get_cache, get_store, viewer_scope
+from dashboard.ui import ids
+from dashboard.ui import screen as screen_page
+from dashboard.view import live, screen
+from dashboard.view.data import gather, map_frame, panels, ranking, summary, ticker
+from dashboard.view.guards import keep_on_outage
+from dashboard.view.mapview import fly_to, layer_urls
+from dashboard.view.text import window_text
+from geo import clock
 from geo.domain import LEVEL_LABELS
 from geo.kpis import KPI_LABELS
 from layers import workers
 
 #: The browser reports its viewport once per page load; chart text is sized from it.
 VIEWPORT_JS = "function (_search) { return {w: window.innerWidth, h: window.innerHeight}; }"
+
+
+def changed(style: dict, shown):
+    """``style``, or no update when the browser already shows it: a new hideout redraws every outline."""
+    return no_update if style == shown else style
 
 
 def register(app) -> None:
@@ -67,12 +78,12 @@ def register(app) -> None:
         if query.tour:
             step = screen.tour_step(tour_ticks)
             state = state.with_scope(screen.tour_scope(screen.tour_stops(store, viewer), state.scope, step))
-        as_of = now()
-        head, data, rows, ticker, frame, version = gather(
+        as_of = clock.view_as_of()
+        head, data, rows, newest, frame, version = gather(
             lambda: summary(store, state, as_of, cache),
             lambda: panels(store, state, as_of, cache),
             lambda: ranking(store, state, as_of, cache),
-            lambda: views.ticker(store, state.scope, viewer, limit=screen.TICKER_ROWS),
+            lambda: ticker(store, state.scope, viewer, limit=screen.TICKER_ROWS),
             lambda: map_frame(store, state, cache),
             store.data_version,
         )
@@ -88,30 +99,21 @@ def register(app) -> None:
         moved = not triggers or triggers != {ids.SCREEN_REFRESH}
         kpis = [text for triple in screen.kpi_texts(head) for text in triple]
         return (
-            screen_layout.scope_title(LEVEL_LABELS[scope.level], head["name"]),
-            window_text(state),
+            screen_page.scope_title(LEVEL_LABELS[scope.level], head["name"]),
+            window_text(state.window),
             f"数据截至 {head['as_of'][11:16]}",
             *kpis,
-            screen.dark_trend(data["trend"], screen.font_size(browser)),
-            screen_layout.ranking_body(shown),
+            screen_page.dark_trend(data["trend"], screen.font_size(browser)),
+            screen_page.ranking_body(shown),
             note,
-            screen_layout.ticker_body(ticker),
+            screen_page.ticker_body(newest),
             viewport if moved else no_update,
             heat_url,
-            screen_layout.STREETS_URL,
+            screen_page.STREETS_URL,
             changed(streets, streets_style),
-            screen_layout.COMMUNITIES_URL,
+            screen_page.COMMUNITIES_URL,
             changed(communities, communities_style),
         )
-
-
-def changed(style: dict, shown):
-    """``style``, or no update when the browser already shows it: a new hideout redraws every outline."""
-    return no_update if style == shown else style
-
-
-def register_live(app) -> None:
-    """The wall's live poll: new appeals refresh every panel at once, moved workers are patched in place."""
 
     @app.callback(
         Output(ids.SCREEN_LIVE, "data"),
@@ -128,27 +130,26 @@ def register_live(app) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def poll(_tick, search, last, index, refreshes):
-        last = last if isinstance(last, dict) else {}
-        index = live.checked_index(index)
+        """New appeals refresh every panel at once; moved workers are patched in place, nameless."""
         store, viewer = get_store(), viewer_scope()
-        now_text = live.clock().strftime("%H:%M:%S")
-        try:
-            versions = store.live_versions()
+        index = live.checked_index(index)
+
+        def read(changes: live.Changes):
             if not index or index.get("scope") != viewer.code:
                 staff = store.workers(viewer, viewer)["items"]  # the whole wall's workers, once
-                points, index = workers.feature_collection(staff, names=False), live.worker_index(viewer, staff)
-            elif versions["positions"] != last.get("positions"):
-                points, index = live.worker_patch(store, viewer, index, names=False)
-            else:
-                points, index = no_update, no_update
-        except live.OUTAGE:
-            return ({**last, "ok": False}, no_update, no_update, no_update,
-                    live.outage_banner(last.get("updated")), False)
-        catch_up = live.catch_up(last, versions)
-        if last.get("ok") is False:  # back to the URL's own notice, if it has one
+                return workers.feature_collection(staff, names=False), live.worker_index(viewer, staff)
+            if changes.positions:
+                return live.worker_patch(store, viewer, index, viewer, names=False)
+            return no_update, no_update
+
+        result = live.poll(last, store.live_versions, read, clock.local_now())
+        if not result.ok:
+            return result.memory, no_update, no_update, no_update, live.outage_banner(result.updated), False
+        if result.recovered:  # back to the URL's own notice, if it has one
             query = screen.parse_screen(search, store, viewer)
             banner, hidden = query.banner, not query.problems
         else:
             banner, hidden = no_update, no_update
-        return ({**versions, "ok": True, "updated": now_text}, live.counter(refreshes) + 1 if catch_up else no_update,
-                points, index, banner, hidden)
+        points, new_index = result.payload
+        return (result.memory, live.counter(refreshes) + 1 if result.catch_up else no_update,
+                points, new_index, banner, hidden)

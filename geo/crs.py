@@ -17,7 +17,11 @@ import shapely.geometry
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis used by GCJ-02
 _EE = 0.00669342162296594323
-CRS_CODES = ("wgs84", "gcj02", "cgcs2000")
+#: Kilometres per degree near Laoshan (36°N): latitude, and longitude at the equator (times cos(lat)).
+#: A local equirectangular plane is accurate to well under 1% across the district, which is all that
+#: areas, distances and margins here need.
+KM_PER_DEG_LAT = 110.57
+KM_PER_DEG_LON_EQUATOR = 111.32
 
 
 def _outside_china(lon, lat):
@@ -77,15 +81,6 @@ def gcj02_to_wgs84(lon, lat, tolerance_deg: float = 1e-10, max_iterations: int =
         if np.all(np.abs(elon) < tolerance_deg) and np.all(np.abs(elat) < tolerance_deg):
             break
     return _unwrap(wlon), _unwrap(wlat)
-
-
-def to_wgs84(lon, lat, crs: str):
-    """Normalises input coordinates named by ``crs`` (one of CRS_CODES) to WGS-84."""
-    if crs == "gcj02":
-        return gcj02_to_wgs84(lon, lat)
-    if crs in ("wgs84", "cgcs2000"):
-        return lon, lat
-    raise ValueError(f"未知坐标系 crs={crs!r}，应为 {', '.join(CRS_CODES)} 之一")
 
 
 def _unwrap(a: np.ndarray):

@@ -93,6 +93,7 @@ CATEGORIES: tuple[Category, ...] = (
     Category("pollution", "环境污染", "enforcement", "区生态环境分局"),
 )
 CATEGORY_BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}
+CATEGORY_LABELS: dict[str, str] = {c.code: c.label for c in CATEGORIES}
 
 #: Deadlines by priority, in hours: (respond within, close within).
 #: 紧急: respond in 2 h, close in 24 h. 一般: 24 h and 7 days; complex: 15 days.

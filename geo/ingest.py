@@ -27,8 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-from geo import reference
-from geo.crs import gcj02_to_wgs84
+from geo import clock, reference
+from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR, gcj02_to_wgs84
 from geo.domain import (
     CATEGORY_BY_CODE,
     HANDLING_LEVELS,
@@ -47,24 +47,23 @@ MAX_BATCH = 1000
 #: Clocks drift; an event this far in the future is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-_M_PER_DEG_LAT = 110_574.0
 
 
 @functools.cache
-def _district_area() -> tuple[shapely.Geometry, float]:
-    """The district's land buffered by the margin, in a local metric plane, and that plane's lon scale."""
+def _district_area() -> tuple[shapely.Geometry, list[float]]:
+    """The district's land buffered by the margin, in a local metric plane, and that plane's metres per degree."""
     land = shapely.union_all([shapely.geometry.shape(f["geometry"])
                               for f in reference.read_geojson("district")["features"]])
-    lon_scale = 111_320.0 * math.cos(math.radians(land.centroid.y))
-    metric = shapely.transform(land, lambda xy: xy * [lon_scale, _M_PER_DEG_LAT])
+    scale = [1000 * KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(land.centroid.y)), 1000 * KM_PER_DEG_LAT]
+    metric = shapely.transform(land, lambda xy: xy * scale)
     area = metric.buffer(MARGIN_M)
     shapely.prepare(area)
-    return area, lon_scale
+    return area, scale
 
 
 def inside_laoshan(lon: float, lat: float) -> bool:
-    area, lon_scale = _district_area()
-    return bool(shapely.contains_xy(area, lon * lon_scale, lat * _M_PER_DEG_LAT))
+    area, (x_scale, y_scale) = _district_area()
+    return bool(shapely.contains_xy(area, lon * x_scale, lat * y_scale))
 
 
 def _code(vocabulary: dict, what: str):
@@ -103,7 +102,7 @@ class Located(BaseModel):
 def _time_in_range(value: datetime | None, now: datetime | None = None) -> datetime | None:
     if value is None:
         return value
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     if value < EARLIEST:
         raise ValueError("时间早于 2000-01-01")
     if value > now + CLOCK_SKEW:

@@ -8,6 +8,7 @@ query in one place.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -15,11 +16,6 @@ from geo.domain import CATEGORY_BY_CODE, DISTRICT_CODE, KINDS, LEVELS, LOCAL_TZ,
 
 CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
 LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
-
-
-def local_today() -> date:
-    """Today in Asia/Shanghai: the district's calendar, whatever the server's timezone."""
-    return datetime.now(LOCAL_TZ).date()
 
 
 class InvalidQuery(ValueError):
@@ -130,15 +126,7 @@ class Filters:
     def parse(cls, params) -> Filters:
         """From query parameters (comma-separated codes); unknown codes are an error, not ignored."""
         allowed = {"kind": KINDS, "category": CATEGORY_BY_CODE, "source": SOURCES, "status": STATUSES}
-        values = {}
-        for name, vocabulary in allowed.items():
-            raw = params.get(name) or ""
-            codes = tuple(sorted({c.strip() for c in raw.split(",") if c.strip()}))
-            unknown = [c for c in codes if c not in vocabulary]
-            if unknown:
-                raise InvalidQuery(f"参数 {name} 含未知取值：{', '.join(unknown)}")
-            values[name] = codes
-        return cls(**values)
+        return cls(**{name: parse_codes(params.get(name), vocabulary, name) for name, vocabulary in allowed.items()})
 
     def as_params(self) -> dict[str, str]:
         return {
@@ -146,6 +134,15 @@ class Filters:
             for name in ("kind", "category", "source", "status")
             if getattr(self, name)
         }
+
+
+def parse_codes(raw: str | None, vocabulary: Container[str], name: str) -> tuple[str, ...]:
+    """A comma-separated code list, deduplicated and sorted; an unknown code is an error, not ignored."""
+    codes = tuple(sorted({c.strip() for c in (raw or "").split(",") if c.strip()}))
+    unknown = [c for c in codes if c not in vocabulary]
+    if unknown:
+        raise InvalidQuery(f"参数 {name} 含未知取值：{', '.join(unknown)}")
+    return codes
 
 
 #: Frozen, so one shared default is safe.

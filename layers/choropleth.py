@@ -5,8 +5,13 @@ from __future__ import annotations
 import dash_leaflet as dl
 import numpy as np
 
-from dashboard.state import METRICS
-
+#: Grid choropleth metrics: code → (label, unit).
+METRICS: dict[str, tuple[str, str]] = {
+    "density": ("诉求密度", "件/km²"),
+    "closure_rate": ("办结率", "%"),
+    "overdue": ("超期未办结", "件"),
+    "satisfaction": ("满意率", "%"),
+}
 #: Sequential palettes, low → high. Rates run red (bad) → green (good).
 PALETTES = {
     "density": ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"],

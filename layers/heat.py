@@ -17,6 +17,8 @@ import shapely
 from PIL import Image
 from scipy.ndimage import gaussian_filter
 
+from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+
 #: Lattice over Laoshan's land (WGS-84): about 135 m × 167 m cells.
 ORIGIN = (120.400, 36.050)
 CELL = 0.0015
@@ -66,7 +68,7 @@ def density(cells: list[tuple[int, int, int]]) -> np.ndarray:
 
 def cell_area_km2() -> float:
     lat = np.radians(ORIGIN[1] + SHAPE[1] * CELL / 2)
-    return (CELL * 111.32 * np.cos(lat)) * (CELL * 110.57)
+    return (CELL * KM_PER_DEG_LON_EQUATOR * np.cos(lat)) * (CELL * KM_PER_DEG_LAT)
 
 
 def peak_per_km2(cells: list[tuple[int, int, int]], mask: np.ndarray) -> float:

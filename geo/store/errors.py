@@ -1,4 +1,8 @@
-"""Errors the store raises; each maps to one clear message and HTTP status."""
+"""Errors the store raises, each with one clear message for a person.
+
+What they mean to an HTTP caller (404, 403, 503 …) is the web layer's business
+(:mod:`dashboard.errors`); the store knows nothing of HTTP.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,23 @@ from geo.scope import InvalidQuery
 
 
 class StoreError(Exception):
-    http_status = 500
+    """Anything the store refuses or cannot do."""
 
 
 class NotFound(StoreError):
-    """An unknown scope, id or code (HTTP 404)."""
-
-    http_status = 404
+    """An unknown scope, id or code."""
 
 
 class Forbidden(StoreError):
-    """The caller's scope does not cover what it asked for (HTTP 403)."""
-
-    http_status = 403
+    """The caller's scope does not cover what it asked for."""
 
 
 class StoreUnavailable(StoreError):
-    """The database cannot be reached (HTTP 503)."""
-
-    http_status = 503
+    """The database cannot be reached."""
 
 
 class StoreNotReady(StoreError):
     """The database answers but has no (or an old) schema: it needs ``python app.py migrate``."""
-
-    http_status = 503
 
 
 class PostgisMissing(StoreNotReady):
@@ -38,9 +34,7 @@ class PostgisMissing(StoreNotReady):
 
 
 class Conflict(StoreError):
-    """The request clashes with the current state, e.g. a download before its export finished (HTTP 409)."""
-
-    http_status = 409
+    """The request clashes with the current state, e.g. a workflow step the appeal's status does not allow."""
 
 
 class NotEmpty(Conflict):
@@ -53,6 +47,7 @@ __all__ = [
     "NotFound",
     "Forbidden",
     "StoreUnavailable",
+    "StoreNotReady",
     "PostgisMissing",
     "Conflict",
     "NotEmpty",

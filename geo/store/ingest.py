@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from geo import workflow
+from geo import clock, kpis, workflow
 from geo.privacy import mask_name
 from geo.scope import DISTRICT, Scope
 from geo.store import schema as t
@@ -28,10 +28,6 @@ from geo.store.errors import NotFound
 ROLES = ("writer", "admin")
 #: Columns the live ticker shows; no personal data, no coordinates, no free text.
 TICKER_COLUMNS = ("id", "accepted_at", "street_code", "category", "title")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _key_hash(key: str) -> str:
@@ -104,7 +100,7 @@ class IngestMixin:
             last = conn.execute(sa.select(sa.func.max(e.c.at), sa.func.max(e.c.seq)).where(e.c.appeal_id == appeal_id)).one()
             latest = max(x for x in (last[0], row.accepted_at) if x is not None)
             # Without a time the event is "now", but never before the last one (which may carry allowed clock skew).
-            at = at or max(_now(), latest)
+            at = at or max(clock.now(), latest)
             if at < latest:
                 raise workflow.TransitionRefused(
                     f"事件时间 {at.isoformat()} 早于该诉求上一事件的时间 {latest.isoformat()}"
@@ -176,7 +172,7 @@ class IngestMixin:
         """Keeps rejected payloads verbatim with their reasons; the same payload is filed once."""
         if not items:
             return
-        now = _now()
+        now = clock.now()
         rows = [{"received_at": now, "endpoint": endpoint, "payload": payload, "key_name": key_name,
                  "reasons": json.dumps(reasons, ensure_ascii=False),
                  "payload_hash": hashlib.sha256(f"{endpoint}\n{payload}".encode()).hexdigest()}
@@ -204,7 +200,7 @@ class IngestMixin:
         d = t.dead_letters
         with self.connect(write=True) as conn:
             conn.execute(d.update().where(d.c.id == letter_id).values(
-                replayed_at=_now(), replay_result=json.dumps(result, ensure_ascii=False)))
+                replayed_at=clock.now(), replay_result=json.dumps(result, ensure_ascii=False)))
 
     # -- API keys --------------------------------------------------------------
 
@@ -218,13 +214,13 @@ class IngestMixin:
             exists = conn.execute(sa.select(t.api_keys.c.name).where(t.api_keys.c.name == name)).first()
             if exists:
                 raise ValueError(f"已有名为 {name} 的密钥；请先吊销（api-key revoke {name}）")
-            conn.execute(t.api_keys.insert().values(name=name, key_hash=_key_hash(key), role=role, created_at=_now()))
+            conn.execute(t.api_keys.insert().values(name=name, key_hash=_key_hash(key), role=role, created_at=clock.now()))
         return key
 
     def revoke_api_key(self, name: str) -> None:
         with self.connect(write=True) as conn:
             done = conn.execute(t.api_keys.update().where(t.api_keys.c.name == name, t.api_keys.c.revoked_at.is_(None))
-                                .values(revoked_at=_now())).rowcount
+                                .values(revoked_at=clock.now())).rowcount
         if not done:
             raise NotFound(f"没有名为 {name} 的有效密钥")
 
@@ -281,23 +277,18 @@ class IngestMixin:
 
 
 def _event_changes(row, to_status: str, level: str, at: datetime, event: dict) -> dict:
-    """The appeal columns an event sets, keeping the derived KPI flags in step."""
+    """The appeal columns an event sets; the KPI flags are derived again from the new stage times."""
     changes: dict = {"status": to_status, "level": level}
     stamp = workflow.STAMPS.get(to_status)
     first_only = to_status in ("dispatched", "in_progress")  # escalations and rework keep the first time
     if stamp and not (first_only and getattr(row, stamp) is not None):
         changes[stamp] = at
-    if to_status == "dispatched" and row.dispatched_at is None:
-        changes["responded_on_time"] = int(at <= row.response_deadline)
     if to_status == "visited":
         changes.update(resolved=event["resolved"], satisfaction=event.get("satisfaction"))
-    if to_status == "closed":
-        changes.update(closed_on_time=int(at <= row.deadline),
-                       close_seconds=int((at - row.accepted_at).total_seconds()))
     if to_status == "in_progress" and row.status in ("visited", "closed"):
         # Rework after a visit, or a reopen: the earlier outcome no longer stands.
-        changes.update(visited_at=None, resolved=None, satisfaction=None, closed_at=None, closed_on_time=0,
-                       close_seconds=None)
+        changes.update(visited_at=None, resolved=None, satisfaction=None, closed_at=None)
+    changes.update(kpis.appeal_kpi_flags({**row._mapping, **changes}))
     return changes
 
 

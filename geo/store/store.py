@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,8 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from geo import domain, kpis
+from geo import clock, domain, kpis
+from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
 from geo.domain import LEVELS
 from geo.privacy import mask_name, mask_phone
 from geo.scope import CODE_LENGTH, DISTRICT, NO_FILTERS, Filters, Scope, Window
@@ -253,7 +254,7 @@ class Store(IngestMixin):
         index = self.grid_index()
         geoms = index.tree.geometries
         lat = shapely.get_y(shapely.centroid(geoms))
-        km2 = shapely.area(geoms) * 111.32 * 110.57 * np.cos(np.radians(lat))
+        km2 = shapely.area(geoms) * KM_PER_DEG_LON_EQUATOR * KM_PER_DEG_LAT * np.cos(np.radians(lat))
         return {str(code): float(a) for code, a in zip(index.codes, km2, strict=True)}
 
     @staticmethod
@@ -409,7 +410,7 @@ class Store(IngestMixin):
             known.update(zip(zip(fresh["source"], fresh["source_ref"], strict=True), fresh["id"], strict=True))
             ids = pd.Series([int(known[k]) for k in keys], index=frame["idx"].to_numpy(), dtype="int64")
             if len(fresh):
-                derive_appeal_fields(fresh)
+                kpis.derive_appeal_fields(fresh)
                 self.backend.copy_rows(conn, t.appeals, fresh[[c.name for c in t.appeals.columns]])
                 if events is not None and len(events):
                     ev = events[events["idx"].isin(fresh["idx"])].copy()
@@ -482,7 +483,6 @@ class Store(IngestMixin):
         a = t.appeals
         # Every stage counts only if it happened by as_of, so a past as_of reproduces a past view.
         closed = sa.and_(a.c.closed_at.is_not(None), a.c.closed_at <= as_of)
-        open_then = sa.or_(a.c.closed_at.is_(None), a.c.closed_at > as_of)
         visited = sa.and_(a.c.resolved.is_not(None), a.c.visited_at <= as_of)
 
         def count_if(condition):
@@ -492,7 +492,7 @@ class Store(IngestMixin):
             sa.func.count().label("accepted"),
             count_if(closed).label("closed"),
             count_if(sa.and_(closed, a.c.closed_on_time == 1)).label("closed_on_time"),
-            count_if(sa.and_(open_then, a.c.deadline < as_of)).label("overdue_open"),
+            count_if(overdue_open(as_of)).label("overdue_open"),
             count_if(sa.and_(a.c.responded_on_time == 1, a.c.dispatched_at <= as_of)).label("responded_on_time"),
             count_if(visited).label("visited"),
             count_if(sa.and_(visited, a.c.resolved.is_(True))).label("resolved"),
@@ -628,7 +628,7 @@ class Store(IngestMixin):
     ) -> dict:
         """The /api/kpis document for a scope and window."""
         unit = self.resolve(scope, viewer)
-        as_of = _now() if as_of is None else as_of
+        as_of = clock.now() if as_of is None else as_of
         counts = self.kpi_counts(scope, window, as_of, filters, viewer=viewer)
         return {
             "scope": scope.level,
@@ -686,11 +686,7 @@ class Store(IngestMixin):
         """
         self.resolve(scope, viewer)
         a = t.appeals
-        conditions = [
-            *self._appeal_conditions(scope, window, filters),
-            sa.or_(a.c.closed_at.is_(None), a.c.closed_at > as_of),
-            a.c.deadline < as_of,
-        ]
+        conditions = [*self._appeal_conditions(scope, window, filters), overdue_open(as_of)]
         with self.connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(a).where(*conditions)).scalar()
             rows = conn.execute(
@@ -749,29 +745,10 @@ class Store(IngestMixin):
             return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
 
 
-def derive_appeal_fields(frame: pd.DataFrame) -> None:
-    """Deadlines and KPI flags, computed in one place for every write path."""
-    for column in (
-        "accepted_at",
-        "dispatched_at",
-        "in_progress_at",
-        "feedback_at",
-        "visited_at",
-        "closed_at",
-    ):
-        frame[column] = pd.to_datetime(frame[column], utc=True).dt.floor("s")
-    hours = [domain.deadline_hours(c, p) for c, p in zip(frame["category"], frame["priority"], strict=True)]
-    response_h = np.array([h[0] for h in hours], dtype="int64")
-    close_h = np.array([h[1] for h in hours], dtype="int64")
-    frame["response_deadline"] = frame["accepted_at"] + pd.to_timedelta(response_h, unit="h")
-    frame["deadline"] = frame["accepted_at"] + pd.to_timedelta(close_h, unit="h")
-    frame["responded_on_time"] = (
-        frame["dispatched_at"].notna() & (frame["dispatched_at"] <= frame["response_deadline"])
-    ).astype("int16")
-    closed = frame["closed_at"].notna()
-    frame["closed_on_time"] = (closed & (frame["closed_at"] <= frame["deadline"])).astype("int16")
-    seconds = (frame["closed_at"] - frame["accepted_at"]).dt.total_seconds()
-    frame["close_seconds"] = seconds.round().astype("Int64")
+def overdue_open(as_of: datetime) -> sa.ColumnElement[bool]:
+    """超期未办结: still open as of ``as_of`` and past its closure deadline (the KPI and its list share this)."""
+    a = t.appeals
+    return sa.and_(sa.or_(a.c.closed_at.is_(None), a.c.closed_at > as_of), a.c.deadline < as_of)
 
 
 def _appeal_item(row) -> dict:
@@ -794,10 +771,6 @@ def _feature(wkb: bytes, props: dict) -> dict:
 
 def _iso(value: datetime | None) -> str | None:
     return value.astimezone(domain.LOCAL_TZ).isoformat() if value else None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 def _first_line(exc: Exception) -> str:

@@ -1,7 +1,8 @@
-"""Settings, declared once and read from the environment.
+"""Settings, declared once and read from the environment: the one module that reads it.
 
 Every setting has a name, a default and a help line; the README's settings
 table is generated from the same declarations (``python app.py settings``).
+The app, the tests and the benchmarks all read their settings here.
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         "Tests only: a PostgreSQL server where tests create and drop their own databases.",
     ),
-    Setting("REQUIRE_POSTGIS", "", "Tests only: when set (or when CI is set), a missing PostGIS fails the run."),
+    Setting("STRICT_TESTS", "", "Tests only: when set (or when CI is set), any skipped test fails the run, "
+            "a missing PostGIS included."),
+    Setting("CI", "", "Set by CI systems; tests then behave as with STRICT_TESTS."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 
@@ -153,3 +156,8 @@ def markdown_table() -> str:
     rows = ["| name | default | meaning |", "|---|---|---|"]
     rows += [f"| `{s.name}` | `{s.default}` | {s.help} |" for s in SETTINGS]
     return "\n".join(rows)
+
+
+def strict_tests(environ: dict[str, str] | None = None) -> bool:
+    """Whether a skipped test must fail the run (CI never passes by skipping)."""
+    return bool(get("STRICT_TESTS", environ) or get("CI", environ))

@@ -14,11 +14,10 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.fonts import FontFace as Style
 
-from dashboard.briefing import Briefing, Progress, filters_text, layers_text, no_progress
-from dashboard.figures import format_kpi, kpi_delta, percent
-from dashboard.fonts import CjkFonts
-from dashboard.state import window_text
-from geo.domain import CATEGORY_BY_CODE, LEVEL_LABELS, STATUSES
+from dashboard.exports.briefing import Briefing, Progress, filters_text, layers_text, no_progress
+from dashboard.exports.fonts import CjkFonts
+from dashboard.view.text import format_kpi, kpi_delta, percent, window_text
+from geo.domain import CATEGORY_LABELS, LEVEL_LABELS, STATUSES
 from geo.kpis import KPI_LABELS
 from layers import map_image
 
@@ -90,7 +89,7 @@ def _title(pdf: FPDF, briefing: Briefing, title: str) -> None:
     state = briefing.state
     for label, text in (
         ("范围", f"{LEVEL_LABELS[state.scope.level]}：{briefing.head['name']}（{state.scope.code}）"),
-        ("统计时段", window_text(state)),
+        ("统计时段", window_text(state.window)),
         ("数据截至", briefing.as_of_text),
         ("筛选条件", filters_text(state)),
         ("地图图层", layers_text(state)),
@@ -258,7 +257,7 @@ def _overdue(pdf: FPDF, briefing: Briefing) -> None:
                 str(item["id"]),
                 item["accepted_at"][:10],
                 briefing.street_names.get(item["street_code"], item["street_code"]),
-                CATEGORY_BY_CODE[item["category"]].label,
+                CATEGORY_LABELS[item["category"]],
                 item["title"],
                 STATUSES[item["status"]],
                 f"{overdue_days:.1f}",

@@ -1,4 +1,4 @@
-"""Pure layout functions: they return components and do no I/O."""
+"""The dashboard page: pure layout functions that return components and do no I/O."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import dash_ag_grid as dag
 import dash_leaflet as dl
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.state import DEFAULT_LAYERS, LAYERS, METRICS, PRESETS
+from dashboard.ui import ids
+from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
 from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
 from geo.kpis import KPI_LABELS
-from layers.choropleth import grid_layer
+from layers.choropleth import METRICS, grid_layer
 from layers.heat import BOUNDS as HEAT_BOUNDS
 from layers.units import outline_layer, units_layer
 from layers.workers import workers_layer

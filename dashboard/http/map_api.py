@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from dashboard import views
-from dashboard.api import get_cache, get_store, query_text, single_values, viewer_scope
-from dashboard.responses import crs_arg, geojson_response
+from dashboard.http.params import crs_arg, geojson_response, query_text, scope_arg, single_values
+from dashboard.services import get_cache, get_store, viewer_scope
+from dashboard.view import data as views
 from geo import reference
-from geo.scope import InvalidQuery, Scope
+from geo.scope import InvalidQuery
 from layers import workers as worker_layer
 
 blueprint = Blueprint("map_api", __name__)
@@ -32,7 +32,7 @@ def base_layer(name: str):
 def workers():
     """Worker positions of a scope as points; names masked by the store."""
     args = single_values(request.args)
-    doc = get_store().workers(Scope.parse(args.get("scope"), args.get("id")), viewer=viewer_scope())
+    doc = get_store().workers(scope_arg(args), viewer=viewer_scope())
     return geojson_response(worker_layer.feature_collection(doc["items"]), crs_arg(args), max_age=10)
 
 

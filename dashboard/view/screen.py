@@ -1,4 +1,4 @@
-"""Big-screen mode (``/screen/``): its query, the auto-tour, the ticker rows and the dark figures.
+"""Big-screen mode (``/screen/``): its query, the auto-tour, text sizes and what its panels show.
 
 Plain functions only, so they are unit-tested without a browser. Everything the
 browser sends is validated here again: the screen runs unattended, so a bad
@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
-from flask import Flask, redirect, request
-
-from dashboard import figures, views
-from dashboard.state import ViewState
+from dashboard.view.data import parse_view
+from dashboard.view.state import ViewState
+from dashboard.view.text import format_kpi, kpi_delta
 from geo.kpis import KPI_LABELS
 from geo.scope import InvalidQuery, Scope
 from geo.store.errors import Forbidden, NotFound
@@ -75,7 +74,7 @@ def parse_screen(search: str | None, store: Store | None = None, viewer: Scope |
     """
     search = search or ""
     if not isinstance(search, str) or len(search) > MAX_QUERY:
-        return ScreenQuery(views.parse_view(""), problems=("链接过长或格式无效",))
+        return ScreenQuery(parse_view(""), problems=("链接过长或格式无效",))
     params = parse_qs(search.lstrip("?"), keep_blank_values=True)
     problems = []
     tour, problem = parse_seconds(params.get("tour"), "tour", 0, TOUR_RANGE, zero_is_off=True)
@@ -83,10 +82,10 @@ def parse_screen(search: str | None, store: Store | None = None, viewer: Scope |
     refresh, problem = parse_seconds(params.get("refresh"), "refresh", DEFAULT_REFRESH, REFRESH_RANGE)
     problems += [problem] if problem else []
     try:
-        state = views.parse_view(search, store, viewer)
+        state = parse_view(search, store, viewer)
     except (InvalidQuery, NotFound, Forbidden) as exc:
         problems.append(str(exc))
-        state = views.parse_view("")
+        state = parse_view("")
     return ScreenQuery(state, tour, refresh, tuple(problems))
 
 
@@ -123,8 +122,8 @@ def kpi_texts(summary: dict) -> list[tuple[str, str, str]]:
     """(value, change, change class) per KPI, in card order: the main page's formatting, unchanged."""
     out = []
     for key in KPI_LABELS:
-        delta, trend = figures.kpi_delta(key, summary["kpis"][key], summary["previous"][key])
-        out.append((figures.format_kpi(key, summary["kpis"][key]), delta, f"screen-kpi-delta {trend}".strip()))
+        delta, trend = kpi_delta(key, summary["kpis"][key], summary["previous"][key])
+        out.append((format_kpi(key, summary["kpis"][key]), delta, f"screen-kpi-delta {trend}".strip()))
     return out
 
 
@@ -136,42 +135,3 @@ def ranking_rows(rows: list[dict]) -> tuple[list[dict], str]:
     if len(rows) > len(shown):
         return shown, f"共 {len(rows)} 个，显示办结率最低的 {len(shown)} 个"
     return shown, f"共 {len(rows)} 个，按办结率由低到高"
-
-
-DARK_INK = "#dce6f5"
-DARK_GRID = "rgba(140, 170, 210, 0.18)"
-TREND_COLORS = ["#39a0ff", "#36d399"]
-
-
-def dark_trend(trend: list[dict], font_px: int) -> dict:
-    """The main page's trend figure restyled for a dark wall: light ink, faint grid, text sized to the screen,
-    and no fixed height (the panel sizes it). Still a plain dict."""
-    figure = figures.trend_figure(trend)
-    layout = {k: v for k, v in figure["layout"].items() if k != "height"}
-    layout.update(
-        autosize=True,
-        font={**layout["font"], "size": font_px, "color": DARK_INK},
-        margin={"l": font_px // 2, "r": font_px, "t": font_px * 2, "b": font_px // 2},
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": font_px}},
-        colorway=TREND_COLORS,
-    )
-    for axis in ("xaxis", "yaxis"):
-        if axis in layout:
-            layout[axis] = {**layout[axis], "automargin": True, "gridcolor": DARK_GRID, "zerolinecolor": DARK_GRID,
-                            "linecolor": DARK_GRID, "tickfont": {"size": font_px}}
-    for note in layout.get("annotations", []):
-        note["font"] = {**note.get("font", {}), "size": font_px, "color": DARK_INK}
-    data = [{**trace, "line": {**trace.get("line", {}), "width": max(2, font_px // 6)}} for trace in figure["data"]]
-    return {"data": data, "layout": layout}
-
-
-def redirect_screen_mode(server: Flask) -> None:
-    """``/?mode=screen&…`` → 302 ``/screen/?…`` (the other parameters kept), so a dashboard link opens the wall view."""
-
-    @server.before_request
-    def _screen_mode():
-        if request.path != "/" or request.args.get("mode") != "screen":
-            return None
-        rest = [(k, v) for k, v in request.args.items(multi=True) if k != "mode"]
-        query = urlencode(rest, safe=",")
-        return redirect(request.script_root + PATH + ("?" + query if query else ""), code=302)

@@ -4,62 +4,20 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import layout
-from geo.domain import CATEGORY_BY_CODE, HANDLING_LEVELS, KINDS, SOURCES, STATUS_ORDER, STATUSES
+from dashboard.ui import page
+from dashboard.view.text import format_kpi, kpi_delta, low_closure_rate, percent
+from geo.domain import CATEGORY_LABELS, HANDLING_LEVELS, KINDS, SOURCES, STATUS_ORDER, STATUSES
 from geo.kpis import KPI_LABELS
 
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
 COLORS = ["#1f6feb", "#2da44e", "#d4a72c", "#cf222e", "#8250df", "#0a7ea4", "#bf3989", "#57606a"]
-#: KPIs where a rise is bad news.
-LOWER_IS_BETTER = {"overdue_open", "mean_hours_to_close"}
-#: Counts whose rise is neither good nor bad.
-NEUTRAL = {"accepted"}
-
-
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def format_kpi(key: str, kpi: dict) -> str:
-    """A KPI value as the card shows it: shares as percentages, counts with separators."""
-    value = kpi["value"]
-    if value is None:
-        return "—"
-    unit = KPI_LABELS[key][1]
-    if unit == "%":
-        return f"{value * 100:.1f}"
-    if unit == "小时":
-        return f"{value:.1f}"
-    return f"{value:,}"
-
-
-def kpi_delta(key: str, now: dict, before: dict) -> tuple[str, str]:
-    """(text, css class) comparing with the previous window of equal length."""
-    a, b = now["value"], before["value"]
-    if a is None or b is None:
-        return "较上期 —", ""
-    unit = KPI_LABELS[key][1]
-    diff = a - b
-    if unit == "%":
-        text = f"{abs(diff) * 100:.1f} 个百分点"
-    elif b:
-        text = f"{abs(diff) / b * 100:.1f}%"
-    else:
-        text = f"{abs(diff):,.1f}" if isinstance(diff, float) else f"{abs(diff):,}"
-    if abs(diff) < 1e-9:
-        return "较上期 持平", "flat"
-    arrow = "↑" if diff > 0 else "↓"
-    if key in NEUTRAL:
-        return f"较上期 {arrow} {text}", "up" if diff > 0 else "down"
-    good = (diff > 0) != (key in LOWER_IS_BETTER)
-    return f"较上期 {arrow} {text}", ("up" if diff > 0 else "down") + ("-good" if good else "-bad")
 
 
 def kpi_cards(summary: dict) -> list:
     cards = []
     for key in KPI_LABELS:
         delta, trend = kpi_delta(key, summary["kpis"][key], summary["previous"][key])
-        cards.append(layout.kpi_card(key, format_kpi(key, summary["kpis"][key]), delta, trend))
+        cards.append(page.kpi_card(key, format_kpi(key, summary["kpis"][key]), delta, trend))
     return cards
 
 
@@ -153,16 +111,12 @@ def funnel(status_counts: dict[str, int]) -> dict:
     }
 
 
-def category_labels() -> dict[str, str]:
-    return {code: c.label for code, c in CATEGORY_BY_CODE.items()}
-
-
 def panel_figures(panels: dict) -> dict[str, dict]:
     return {
         "trend": trend_figure(panels["trend"]),
         "kind": donut(panels["kind"], KINDS),
         "source": bars(panels["source"], SOURCES, height=200),
-        "category": bars(panels["category"], category_labels()),
+        "category": bars(panels["category"], CATEGORY_LABELS),
         "funnel": funnel(panels["status"]),
         "level": donut(panels["level"], HANDLING_LEVELS),
     }
@@ -171,7 +125,7 @@ def panel_figures(panels: dict) -> dict[str, dict]:
 def ranking_table(rows: list[dict], href: callable) -> html.Div:
     """Child units, worst closure first; each name links one level down."""
     if not rows:
-        return layout.empty_state("当前层级没有下级单位")
+        return page.empty_state("当前层级没有下级单位")
 
     header = html.Tr([html.Th(h) for h in ("单位", "受理", "办结率", "按期率", "满意率", "超期")])
     body = [
@@ -180,7 +134,7 @@ def ranking_table(rows: list[dict], href: callable) -> html.Div:
             children=[
                 html.Td(dcc.Link(r["name"], href=href(r["level"], r["code"]), className="rank-link")),
                 html.Td(f"{r['accepted']:,}"),
-                html.Td(percent(r["closure_rate"]), className="bad" if (r["closure_rate"] or 1) < 0.9 else ""),
+                html.Td(percent(r["closure_rate"]), className="bad" if low_closure_rate(r["closure_rate"]) else ""),
                 html.Td(percent(r["on_time_rate"])),
                 html.Td(percent(r["satisfaction_rate"])),
                 html.Td(f"{r['overdue_open']:,}", className="bad" if r["overdue_open"] else ""),

@@ -12,43 +12,47 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from dashboard import settings, simulator
-from dashboard.ingest_api import env_keys, replay
+from dashboard.config import Config, load, markdown_table
+from dashboard.ingest.keys import env_keys
+from dashboard.ingest.replay import replay
+from dashboard.tools import simulator
 from geo import seeding
 from geo.domain import LOCAL_TZ
+from geo.scope import DISTRICT
 from geo.store.errors import StoreError
 from geo.store.store import Store
 
 
-def parser(config: settings.Config) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python app.py", description="智治大脑 · 崂山区社会治理指挥中心")
+def parser(config: Config) -> argparse.ArgumentParser:
+    # Declared once; accepted before or after the command word. SUPPRESS keeps a command's parser from
+    # overwriting a value given before the command with its own default.
+    store_flag = argparse.ArgumentParser(add_help=False)
+    store_flag.add_argument("--database-url", default=argparse.SUPPRESS, help="存储 URL（默认读取 DATABASE_URL）")
+    p = argparse.ArgumentParser(prog="python app.py", description="智治大脑 · 崂山区社会治理指挥中心",
+                                parents=[store_flag])
+    p.set_defaults(database_url=config.database_url)
     p.add_argument("--host", default=config.host, help=f"监听地址（默认 {config.host}）")
     p.add_argument("--port", type=_port, default=config.port, help=f"端口（默认 {config.port}）")
-    p.add_argument("--database-url", default=config.database_url, help="存储 URL（默认读取 DATABASE_URL）")
     p.add_argument("--debug", action="store_true", help="Dash 调试模式")
     sub = p.add_subparsers(dest="command")
-    s = sub.add_parser("seed", help="生成演示数据")
+    s = sub.add_parser("seed", help="生成演示数据", parents=[store_flag])
     s.add_argument("--appeals", type=int, help="诉求条数（默认每天约 180 条）")
     s.add_argument("--days", type=int, help="历史天数（默认自 2022-10-20 上线起）")
     s.add_argument(
         "--end", type=_aware_datetime, help="“现在”，ISO 时间含时区；固定它可在两种后端得到相同数据"
     )
     s.add_argument("--seed", type=int, default=config.demo_seed, help="随机种子")
-    s.add_argument("--database-url", default=config.database_url, help="存储 URL")
     s.add_argument("--reset", action="store_true", help="先删除现有全部数据")
-    m = sub.add_parser("migrate", help="把数据库结构升级到最新版本（保留数据）")
-    m.add_argument("--database-url", default=config.database_url)
+    sub.add_parser("migrate", help="把数据库结构升级到最新版本（保留数据）", parents=[store_flag])
     sub.add_parser("settings", help="列出全部设置（Markdown 表格）")
-    k = sub.add_parser("api-key", help="管理摄入接口的 API 密钥（库内只存哈希）")
-    k.add_argument("--database-url", default=config.database_url)
+    k = sub.add_parser("api-key", help="管理摄入接口的 API 密钥（库内只存哈希）", parents=[store_flag])
     ks = k.add_subparsers(dest="action", required=True)
     create = ks.add_parser("create", help="新建密钥并显示一次")
     create.add_argument("name", help="写入方名称，如 hotline")
     create.add_argument("--admin", action="store_true", help="管理员密钥：还可查看、重放死信（含原始个人信息）")
     ks.add_parser("list", help="列出密钥（不含密钥本身）")
     ks.add_parser("revoke", help="吊销密钥").add_argument("name")
-    d = sub.add_parser("dead-letters", help="列出被拒收的载荷（死信），或重放其中一条")
-    d.add_argument("--database-url", default=config.database_url)
+    d = sub.add_parser("dead-letters", help="列出被拒收的载荷（死信），或重放其中一条", parents=[store_flag])
     d.add_argument("--all", action="store_true", help="也列出已重放的")
     d.add_argument("--limit", type=_positive_int, default=50, help="最多列出几条（默认 50）")
     d.add_argument("--replay", type=_positive_int, metavar="ID", help="按原接口重新处理这条死信")
@@ -111,15 +115,15 @@ def _aware_datetime(raw: str) -> datetime:
     return value
 
 
-def main(argv: list[str] | None, build_app: Callable[[settings.Config], object]) -> int:
+def main(argv: list[str] | None, build_app: Callable[[Config], object]) -> int:
     try:
-        config = settings.load()
+        config = load()
     except ValueError as exc:
         return _fail(str(exc))
     args = parser(config).parse_args(argv)
     try:
         if args.command == "settings":
-            print(settings.markdown_table())
+            print(markdown_table())
             return 0
         if args.command == "simulate":
             return simulate(args, config)
@@ -169,7 +173,7 @@ PAYLOAD_PREVIEW = 120
 def dead_letters(args, store: Store) -> int:
     """Lists pending dead letters (all with --all), or replays one through its endpoint's own code path."""
     if args.replay is not None:
-        result, status = replay(store, store.dead_letter(args.replay), "cli")
+        result, status = replay(store, store.dead_letter(args.replay), "cli", DISTRICT)
         if status != 200:
             detail = result.get("error") or result.get("result")
             return _fail(f"死信 {args.replay} 未能重放：{detail}")
@@ -198,7 +202,7 @@ def _local(value) -> str:
     return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def simulate(args, config: settings.Config) -> int:
+def simulate(args, config: Config) -> int:
     """Traffic through the HTTP API only; the key defaults to the first of INGEST_API_KEYS."""
     key = args.api_key or next(iter(env_keys(config.ingest_api_keys)), None)
     if not key:
@@ -214,13 +218,13 @@ def simulate(args, config: settings.Config) -> int:
     return 0
 
 
-def serve(args, config: settings.Config, store: Store, build_app) -> int:
+def serve(args, config: Config, store: Store, build_app) -> int:
     store.migrate()
     if store.is_empty():
         print("首次运行：正在生成演示数据（约半分钟）…")
         seeding.seed(store, appeals=config.demo_appeals, seed=config.demo_seed)
     store.dispose()
-    app = build_app(settings.Config(**{**config.__dict__, "database_url": args.database_url}))
+    app = build_app(Config(**{**config.__dict__, "database_url": args.database_url}))
     print(f"智治大脑已启动：http://{args.host}:{args.port}/")
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0

@@ -23,7 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.store.errors import NotFound, StoreError
+from dashboard.errors import HttpError, is_expected, status_of
+from geo.store.errors import NotFound
 
 LOG = logging.getLogger(__name__)
 #: A running job updates its status at least this often; silence longer than this means it died.
@@ -38,12 +39,6 @@ JOB_ID = re.compile(r"[0-9a-f]{32}")
 Progress = Callable[[float, str], None]
 #: Writes the export to the given path, reporting progress.
 Work = Callable[[Path, Progress], None]
-
-
-class Busy(StoreError):
-    """Too many exports waiting in this process (HTTP 503, retry later)."""
-
-    http_status = 503
 
 
 @dataclass(frozen=True)
@@ -63,9 +58,9 @@ class Jobs:
         self._slots = threading.BoundedSemaphore(max_pending)
 
     def start(self, spec: JobSpec, work: Work) -> dict:
-        """Queues ``work``; returns the new job's status. Raises Busy when too many are waiting."""
+        """Queues ``work``; returns the new job's status. Too many waiting is a 503: retry later."""
         if not self._slots.acquire(blocking=False):
-            raise Busy("导出任务较多，请稍后再试")
+            raise HttpError(503, "导出任务较多，请稍后再试")
         try:
             return self._start(spec, work)
         except BaseException:
@@ -124,9 +119,10 @@ class Jobs:
         progress(0.0, "开始导出")
         try:
             work(self.output(job_id), progress)
-        except StoreError as exc:
-            self._update(job_id, state="failed", error=str(exc), http_status=exc.http_status, message="导出失败")
         except Exception as exc:  # noqa: BLE001 - a failed export must say so, not stay "running" forever
+            if is_expected(exc):
+                self._update(job_id, state="failed", error=str(exc), http_status=status_of(exc), message="导出失败")
+                return
             LOG.exception("export job %s failed", job_id)
             self._update(job_id, state="failed", error=f"导出失败（{type(exc).__name__}），请稍后重试",
                          http_status=500, message="导出失败")

@@ -1,13 +1,13 @@
-"""Open311 GeoReport v2 at ``/open311/v2/``: the civic-issue standard of FixMyStreet, SeeClickFix and 311 systems.
+"""Open311 GeoReport v2 as our domain sees it: services, service requests, and a POST becoming an appeal.
 
 Spec: http://wiki.open311.org/GeoReport_v2. Our appeal categories are the
 services. A POSTed service request becomes an appeal through the native ingest
-path (:func:`dashboard.ingest_api.ingest_appeals`), so it gets the same keys,
+path (:func:`dashboard.ingest.writes.ingest_appeals`), so it gets the same
 validation, grid placement and idempotency; a refused one is kept as a dead
 letter (endpoint ``open311/requests``) in the shape the client sent it, so it
 can be replayed. Answers never carry the reporter's name, phone or e-mail (the
-e-mail is not even stored). Only the JSON format is served, and every error is
-the spec's ``[{"code", "description"}]`` with the HTTP status as the code.
+e-mail is not even stored). The routes and the spec's error format are in
+:mod:`dashboard.http.open311`.
 """
 
 from __future__ import annotations
@@ -16,17 +16,12 @@ import hashlib
 import json
 import re
 import uuid
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from flask import Blueprint, jsonify, request
 from pydantic import ValidationError
-from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 
-from dashboard.api import get_store, single_values, viewer_scope
-from dashboard.ingest_api import Unauthorized, WrongKey, authenticate, ingest_appeals
+from dashboard.ingest.writes import ingest_appeals
 from geo.domain import (
-    CATEGORIES,
     CATEGORY_BY_CODE,
     DISTRICT_CODE,
     DISTRICT_NAME,
@@ -39,11 +34,9 @@ from geo.domain import (
 )
 from geo.ingest import AppealIn, reasons
 from geo.privacy import redact_text
-from geo.scope import InvalidQuery, check_date_range
-from geo.store.errors import NotFound, StoreError
+from geo.scope import InvalidQuery, check_date_range, parse_codes
 from geo.store.store import Store
 
-PREFIX = "/open311/v2"
 #: The ``jurisdiction_id`` we answer to (optional in requests: this endpoint serves one jurisdiction).
 JURISDICTION_ID = DISTRICT_CODE
 #: The existing source whose channel is closest: citizens reporting online themselves. A source code of its
@@ -55,8 +48,6 @@ ENDPOINT = "open311/requests"
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 TITLE_CHARS = 30
-#: An api_key inside a raw body we could not parse (JSON or form style), to blank it before filing.
-API_KEY_IN_TEXT = re.compile(r"""((?:"api_key"\s*:\s*"|api_key=))[^"&]*""")
 #: What a POST may carry: the spec's fields, ``api_key`` and our optional ``idempotency_key``.
 POST_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
                "email", "device_id", "account_id", "first_name", "last_name", "phone", "description",
@@ -65,8 +56,6 @@ POST_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "add
 CLIENT_FIELDS = {"lon": "long", "lat": "lat", "category": "service_code", "kind": "service_code",
                  "title": "description", "reporter_name": "first_name/last_name", "reporter_phone": "phone",
                  "source_ref": "idempotency_key", "payload": "lat/long"}
-
-blueprint = Blueprint("open311", __name__)
 
 
 # -- pure mappings ---------------------------------------------------------------------------
@@ -198,8 +187,9 @@ def problems(params: dict) -> list[str]:
             out.append(f"{field}: 应为字符串")
     if out:
         return out
-    if not _blank(params.get("jurisdiction_id")) and params["jurisdiction_id"].strip() != JURISDICTION_ID:
-        out.append(f"jurisdiction_id: 未知的辖区 {params['jurisdiction_id']!r}，本接口只服务 {JURISDICTION_ID}（{DISTRICT_NAME}）")
+    jurisdiction = jurisdiction_problem(params.get("jurisdiction_id"))
+    if jurisdiction:
+        out.append(f"jurisdiction_id: {jurisdiction}")
     code = _text(params, "service_code")
     if not code:
         out.append("service_code: 缺少必填字段")
@@ -264,23 +254,23 @@ def parse_ids(raw: str) -> list[int]:
     return [int(x) for x in ids]
 
 
-def _codes(raw: str | None, vocabulary, name: str) -> tuple[str, ...]:
-    codes = tuple(sorted({c.strip() for c in (raw or "").split(",") if c.strip()}))
-    unknown = [c for c in codes if c not in vocabulary]
-    if unknown:
-        raise InvalidQuery(f"参数 {name} 含未知取值：{', '.join(unknown)}")
-    return codes
+def jurisdiction_problem(raw) -> str | None:
+    """Why a ``jurisdiction_id`` is refused, or None: it is optional, and if given it must be ours."""
+    value = raw.strip() if isinstance(raw, str) else ""
+    if value and value != JURISDICTION_ID:
+        return f"未知的辖区 {value!r}，本接口只服务 {JURISDICTION_ID}（{DISTRICT_NAME}）"
+    return None
 
 
 def statuses_for(raw: str | None) -> tuple[str, ...]:
     """The ``status`` filter (open, closed, comma-separated) as our status codes; empty means all."""
-    wanted = _codes(raw, ("open", "closed"), "status")
+    wanted = parse_codes(raw, ("open", "closed"), "status")
     if len(wanted) != 1:
         return ()
     return ("closed",) if wanted == ("closed",) else tuple(s for s in STATUSES if s != "closed")
 
 
-# -- POST: one request → one appeal ----------------------------------------------------------
+# -- POST: one request → one appeal ---------------------------------------------------------
 
 
 def submit(store: Store, params: dict, key_name: str | None) -> tuple[dict | None, list[str]]:
@@ -298,159 +288,3 @@ def submit(store: Store, params: dict, key_name: str | None) -> tuple[dict | Non
                                 key_name)
         return None, errors
     return ingest_appeals(store, [appeal], key_name, ENDPOINT)[0], []
-
-
-def replay(store: Store, letter: dict, key_name: str | None) -> tuple[dict, bool]:
-    """Runs a dead-lettered Open311 POST again, as its original sender (so its idempotency key still holds)."""
-    params = json.loads(letter["payload"])
-    if not isinstance(params, dict):
-        return {"status": "rejected", "errors": ["死信不是 JSON 对象，无法重放；请让来源重新发送"]}, False
-    result, errors = submit(store, params, letter["key_name"] or key_name)
-    if result is None:
-        return {"status": "rejected", "errors": errors}, False
-    return result, result["status"] != "rejected"
-
-
-def _post_params() -> tuple[dict | None, str]:
-    """(the parameters, the raw body): a JSON object or a form; None if a JSON body is not an object."""
-    if request.is_json:
-        raw = request.get_data(as_text=True)
-        try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None, raw
-        return (body if isinstance(body, dict) else None), raw
-    params = {k: v[0] if len(v) == 1 else v for k, v in request.form.lists()}
-    return params, ""
-
-
-# -- routes ----------------------------------------------------------------------------------
-
-
-def errors_response(status: int, descriptions: list[str]):
-    """The spec's error answer: an array of {code, description}."""
-    response = jsonify([{"code": status, "description": d} for d in descriptions])
-    response.status_code = status
-    if status == 503:
-        response.headers["Retry-After"] = "5"
-    return response
-
-
-def _json_only(fmt: str) -> None:
-    if fmt != "json":
-        raise InvalidQuery(f"不支持的格式 .{fmt}：本接口只提供 JSON（请改用 .json）")
-
-
-def _query_args() -> dict[str, str]:
-    """Query parameters, each once, except the list filters the spec lets repeat (status=open&status=closed)."""
-    repeatable = ("service_request_id", "service_code", "status")
-    args = single_values(MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in repeatable]))
-    args.update({k: ",".join(request.args.getlist(k)) for k in repeatable if k in request.args})
-    return args
-
-
-def _check_jurisdiction(args: dict) -> None:
-    jurisdiction = (args.get("jurisdiction_id") or "").strip()
-    if jurisdiction and jurisdiction != JURISDICTION_ID:
-        raise InvalidQuery(f"未知的辖区 jurisdiction_id={jurisdiction!r}，本接口只服务 {JURISDICTION_ID}（{DISTRICT_NAME}）")
-
-
-@blueprint.get(f"{PREFIX}/services.<fmt>")
-def services(fmt: str):
-    """GET Service List: every category, grouped by kind."""
-    _json_only(fmt)
-    _check_jurisdiction(single_values(request.args))
-    return jsonify([service(c) for c in CATEGORIES])
-
-
-@blueprint.get(f"{PREFIX}/services/<code>.<fmt>")
-def service_definition(code: str, fmt: str):
-    """GET Service Definition: our services take no extra attributes."""
-    _json_only(fmt)
-    _check_jurisdiction(single_values(request.args))
-    if code not in CATEGORY_BY_CODE:
-        raise NotFound(f"未知的服务：{code}")
-    return jsonify({"service_code": code, "attributes": []})
-
-
-@blueprint.post(f"{PREFIX}/requests.<fmt>")
-def create_request(fmt: str):
-    """POST Service Request (form or JSON); 201 created, 200 for a retry with the same idempotency key."""
-    _json_only(fmt)
-    params, raw = _post_params()
-    key = (params or {}).get("api_key")
-    try:
-        key_name = authenticate(key if isinstance(key, str) and key else request.headers.get("X-API-Key"))
-    except Unauthorized as exc:  # the spec answers a missing api_key with 403, like a wrong one
-        raise WrongKey(str(exc)) from None
-    store = get_store()
-    if params is None:
-        scrubbed = API_KEY_IN_TEXT.sub(r"\1***", raw[:100_000])  # the secret never reaches a dead letter
-        store.file_dead_letters(ENDPOINT, [(scrubbed, ["payload: 不是有效的 JSON 对象"])], key_name)
-        return errors_response(400, ["请求体不是有效的 JSON 对象（已存入死信）"])
-    params = {k: v for k, v in params.items() if k != "api_key"}  # the secret never reaches a dead letter
-    header_key = request.headers.get("Idempotency-Key")
-    if header_key is not None:
-        params.setdefault("idempotency_key", header_key)
-        if params["idempotency_key"] != header_key:
-            return errors_response(400, ["idempotency_key 与请求头 Idempotency-Key 不一致"])
-    result, errors = submit(store, params, key_name)
-    if result is None:
-        return errors_response(400, errors)
-    answer = [{"service_request_id": str(result["id"]), "service_notice": notice(params["service_code"].strip()),
-               "account_id": None}]
-    return jsonify(answer), 201 if result["status"] == "created" else 200
-
-
-@blueprint.get(f"{PREFIX}/requests.<fmt>")
-def list_requests(fmt: str):
-    """GET Service Requests: by ids (which override every other filter), or by code, time and status."""
-    _json_only(fmt)
-    args = _query_args()
-    _check_jurisdiction(args)
-    store, viewer = get_store(), viewer_scope()
-    if args.get("service_request_id"):
-        rows = store.find_appeals(ids=parse_ids(args["service_request_id"]), limit=MAX_REQUESTS, viewer=viewer)
-    else:
-        start = parse_time(args["start_date"], "start_date") if args.get("start_date") else None
-        end = parse_time(args["end_date"], "end_date", end=True) if args.get("end_date") else None
-        start, end = request_window(start, end, datetime.now(UTC))
-        categories = _codes(args.get("service_code"), CATEGORY_BY_CODE, "service_code")
-        rows = store.find_appeals(start=start, end=end, categories=categories,
-                                  statuses=statuses_for(args.get("status")), limit=MAX_REQUESTS, viewer=viewer)
-    return jsonify([service_request(r) for r in rows])
-
-
-@blueprint.get(f"{PREFIX}/requests/<request_id>.<fmt>")
-def get_request(request_id: str, fmt: str):
-    """GET Service Request: a one-element array, per the spec; 404 for an unknown id."""
-    _json_only(fmt)
-    _check_jurisdiction(single_values(request.args))
-    rows = []
-    if re.fullmatch(r"[0-9]{1,18}", request_id):
-        rows = get_store().find_appeals(ids=[int(request_id)], limit=1, viewer=viewer_scope())
-    if not rows:
-        raise NotFound(f"未找到服务请求：{request_id}")
-    return jsonify([service_request(rows[0])])
-
-
-@blueprint.route(f"{PREFIX}/<path:_unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-def unknown(_unknown: str):
-    """Unknown Open311 paths (and methods) answer the spec's JSON error, not the dashboard's HTML."""
-    return errors_response(404, [f"未知的接口：{request.method} {request.path}"])
-
-
-@blueprint.errorhandler(InvalidQuery)
-def _invalid(exc: InvalidQuery):
-    return errors_response(400, [str(exc)])
-
-
-@blueprint.errorhandler(StoreError)
-def _store_error(exc: StoreError):
-    """Bad keys (401/403), unknown ids (404) and outages (503, with Retry-After) in the spec's format."""
-    return errors_response(exc.http_status, [str(exc)])
-
-
-@blueprint.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
-    return errors_response(exc.code or 500, [exc.description or exc.name])

@@ -14,16 +14,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.store.errors import StoreError
+from dashboard.errors import HttpError
 
 #: Families tried in order; Simplified Chinese faces first, so 的/直/骨 take mainland shapes.
 PREFERRED_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Noto Sans CJK")
-
-
-class FontMissing(StoreError):
-    """No Chinese font on the server (HTTP 503): the export would be unreadable."""
-
-    http_status = 503
 
 
 @dataclass(frozen=True)
@@ -43,15 +37,15 @@ def parse_face(spec: str) -> FontFace:
     """``/path/font.ttc#2`` → the third face of the collection; a plain path is face 0."""
     path, _, index = spec.partition("#")
     if not Path(path).is_file():
-        raise FontMissing(f"设置 BRIEFING_FONT 指向的字体文件不存在：{path}")
+        raise HttpError(503, f"设置 BRIEFING_FONT 指向的字体文件不存在：{path}")
     if index and not index.isdigit():
-        raise FontMissing(f"设置 BRIEFING_FONT 的字体序号应为整数：{spec}")
+        raise HttpError(503, f"设置 BRIEFING_FONT 的字体序号应为整数：{spec}")
     return FontFace(path, int(index or 0))
 
 
 @functools.cache
 def find_cjk_fonts(configured: str = "") -> CjkFonts:
-    """The configured font, else the best fontconfig match; raises FontMissing if there is none."""
+    """The configured font, else the best fontconfig match; raises a 503 HttpError if there is none."""
     if configured:
         regular, _, bold = configured.partition(",")
         face = parse_face(regular.strip())
@@ -64,7 +58,7 @@ def find_cjk_fonts(configured: str = "") -> CjkFonts:
             return CjkFonts(regular, matches.get("Bold", regular))
     if faces:
         return CjkFonts(faces[0][2], faces[0][2])
-    raise FontMissing(
+    raise HttpError(503,
         "服务器未安装中文字体，无法生成 PDF/PNG 导出。请安装 fonts-noto-cjk（apt install fonts-noto-cjk），"
         "或用设置 BRIEFING_FONT 指定字体文件。"
     )

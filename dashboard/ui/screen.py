@@ -11,16 +11,17 @@ from __future__ import annotations
 import dash_leaflet as dl
 from dash import dcc, html
 
-from dashboard import ids
-from dashboard.layout import EMPTY_PNG, LAOSHAN_CENTER, LIVE_POLL_MS
-from dashboard.screen import DEFAULT_REFRESH, RANKING_ROWS, TICKER_ROWS
+from dashboard.ui import ids
+from dashboard.ui.figures import trend_figure
+from dashboard.ui.page import EMPTY_PNG, LAOSHAN_CENTER, LIVE_POLL_MS, OSM_CREDIT
+from dashboard.view.screen import DEFAULT_REFRESH, RANKING_ROWS, TICKER_ROWS
+from dashboard.view.text import low_closure_rate, percent
 from geo.domain import DISTRICT_CODE, WORKER_TYPES
 from geo.kpis import KPI_LABELS
 from layers import workers
 from layers.basemap import base_layers, providers
 from layers.heat import BOUNDS as HEAT_BOUNDS
 
-CREDIT = "地图边界 © OpenStreetMap contributors（ODbL）"
 RANKING_COLUMNS = ("单位", "受理", "办结率", "满意率", "超期")
 STREETS_URL = f"/api/geo/street.geojson?parent={DISTRICT_CODE}"
 COMMUNITIES_URL = f"/api/geo/community.geojson?parent={DISTRICT_CODE}"
@@ -161,7 +162,7 @@ def map_panel() -> html.Section:
                 ],
             ),
             map_legend(),
-            html.Div(CREDIT, className="screen-credit"),
+            html.Div(OSM_CREDIT, className="screen-credit"),
         ],
     )
 
@@ -187,16 +188,12 @@ def ranking_body(rows: list[dict]) -> list[html.Div]:
     body = []
     for i in range(RANKING_ROWS):
         r = rows[i] if i < len(rows) else None
-        cells = ([f"{i + 1}. {r['name']}", f"{r['accepted']:,}", _percent(r["closure_rate"]),
-                  _percent(r["satisfaction_rate"]), f"{r['overdue_open']:,}"] if r else [""] * 5)
-        bad = bool(r) and (r["closure_rate"] or 1) < 0.9
+        cells = ([f"{i + 1}. {r['name']}", f"{r['accepted']:,}", percent(r["closure_rate"]),
+                  percent(r["satisfaction_rate"]), f"{r['overdue_open']:,}"] if r else [""] * 5)
+        bad = bool(r) and low_closure_rate(r["closure_rate"])
         body.append(html.Div([html.Span(c, className="bad" if bad and j == 2 else None) for j, c in enumerate(cells)],
                              className="screen-rank-row"))
     return [head, *body]
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
 
 
 def ticker_panel() -> html.Section:
@@ -216,3 +213,30 @@ def ticker_body(rows: list[dict]) -> list[html.Li]:
             html.Div(r["title"], className="screen-ticker-title"),
         ]))
     return items
+
+
+DARK_INK = "#dce6f5"
+DARK_GRID = "rgba(140, 170, 210, 0.18)"
+TREND_COLORS = ["#39a0ff", "#36d399"]
+
+
+def dark_trend(trend: list[dict], font_px: int) -> dict:
+    """The main page's trend figure restyled for a dark wall: light ink, faint grid, text sized to the screen,
+    and no fixed height (the panel sizes it). Still a plain dict."""
+    figure = trend_figure(trend)
+    layout = {k: v for k, v in figure["layout"].items() if k != "height"}
+    layout.update(
+        autosize=True,
+        font={**layout["font"], "size": font_px, "color": DARK_INK},
+        margin={"l": font_px // 2, "r": font_px, "t": font_px * 2, "b": font_px // 2},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom", "font": {"size": font_px}},
+        colorway=TREND_COLORS,
+    )
+    for axis in ("xaxis", "yaxis"):
+        if axis in layout:
+            layout[axis] = {**layout[axis], "automargin": True, "gridcolor": DARK_GRID, "zerolinecolor": DARK_GRID,
+                            "linecolor": DARK_GRID, "tickfont": {"size": font_px}}
+    for note in layout.get("annotations", []):
+        note["font"] = {**note.get("font", {}), "size": font_px, "color": DARK_INK}
+    data = [{**trace, "line": {**trace.get("line", {}), "width": max(2, font_px // 6)}} for trace in figure["data"]]
+    return {"data": data, "layout": layout}

@@ -14,14 +14,8 @@ from urllib.parse import parse_qs, urlencode
 
 from geo.domain import PROFESSIONAL_TYPES
 from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
+from layers.choropleth import METRICS
 
-#: Grid choropleth metrics: code → (label, unit).
-METRICS: dict[str, tuple[str, str]] = {
-    "density": ("诉求密度", "件/km²"),
-    "closure_rate": ("办结率", "%"),
-    "overdue": ("超期未办结", "件"),
-    "satisfaction": ("满意率", "%"),
-}
 #: Toggleable overlays.
 LAYERS: dict[str, str] = {
     "grids": "网格",
@@ -95,9 +89,3 @@ class ViewState:
 
     def with_scope(self, scope: Scope) -> ViewState:
         return replace(self, scope=scope)
-
-
-def window_text(state: ViewState) -> str:
-    """The window as people say it: both ends inclusive."""
-    last = max(state.window.end - timedelta(days=1), state.window.start)
-    return f"{state.window.start.isoformat()} 至 {last.isoformat()}"

@@ -13,12 +13,14 @@ from datetime import datetime
 
 import shapely
 
-from dashboard import views
-from dashboard.state import LAYERS, METRICS, ViewState
+from dashboard.view import data as views
+from dashboard.view.state import LAYERS, ViewState
+from dashboard.view.text import minute_text
 from geo import reference
-from geo.domain import CATEGORY_BY_CODE, KINDS, LEVEL_LABELS, SOURCES, STATUSES
+from geo.domain import CATEGORY_LABELS, KINDS, LEVEL_LABELS, SOURCES, STATUSES
 from geo.scope import Scope
 from geo.store.store import Store
+from layers.choropleth import METRICS
 from layers.map_image import MapScene
 
 #: Rows of the overdue list in a briefing; the total is always printed.
@@ -50,12 +52,12 @@ class Briefing:
 
     @property
     def as_of_text(self) -> str:
-        return self.head["as_of"][:16].replace("T", " ")
+        return minute_text(self.head["as_of"])
 
     @property
     def top_categories(self) -> list[tuple[str, int]]:
         ranked = sorted(self.panels["category"].items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CATEGORIES]
-        return [(CATEGORY_BY_CODE[code].label, n) for code, n in ranked]
+        return [(CATEGORY_LABELS[code], n) for code, n in ranked]
 
 
 def filters_text(state: ViewState) -> str:
@@ -63,7 +65,7 @@ def filters_text(state: ViewState) -> str:
     parts = []
     for name, label, vocabulary in (
         ("kind", "类型", KINDS),
-        ("category", "类别", {c: v.label for c, v in CATEGORY_BY_CODE.items()}),
+        ("category", "类别", CATEGORY_LABELS),
         ("source", "来源", SOURCES),
         ("status", "状态", STATUSES),
     ):

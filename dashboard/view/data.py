@@ -1,4 +1,4 @@
-"""What each dashboard view shows, computed from the store and cached.
+"""What each view shows, computed from the store and cached: the same data for the page, the wall and the exports.
 
 Callbacks stay thin: they turn the URL into a :class:`ViewState`, ask here
 for plain data, and hand it to pure render functions. The cache lives on the
@@ -8,23 +8,20 @@ keys include the store's data version, so a write makes old answers unreachable.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import datetime
 
-from dash.exceptions import PreventUpdate
 from flask_caching import Cache
 
-from dashboard.state import ViewState
+from dashboard.view.state import ViewState
+from geo import clock
 from geo import kpis as kpi_math
 from geo.domain import CATEGORY_BY_CODE, LEVELS, LOCAL_TZ
 from geo.privacy import redact_text
-from geo.scope import InvalidQuery, Scope
-from geo.scope import local_today as today
-from geo.store.errors import Forbidden, NotFound, StoreNotReady, StoreUnavailable
+from geo.scope import Scope
 from geo.store.store import Store
 from layers import choropleth
 from layers import heat as heat_layer
@@ -36,11 +33,6 @@ def gather(*calls: Callable[[], object]) -> list:
     """Runs independent store reads at once: a view's latency is its slowest query, not their sum."""
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return [f.result() for f in [pool.submit(call) for call in calls]]
-
-
-def now() -> datetime:
-    """As-of time of a view: to the minute, so identical views within a minute share a cache entry."""
-    return datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 def cached(cache: Cache | None, store: Store, name: str, parts: tuple, compute: Callable[[], object]):
@@ -184,41 +176,12 @@ def child_level(scope: Scope) -> str:
     return LEVELS[min(LEVELS.index(scope.level) + 1, len(LEVELS) - 1)]
 
 
-def keep_on_outage(callback: Callable) -> Callable:
-    """A callback that leaves its outputs as they are while the database is away.
-
-    The page then keeps showing its last data; the live poll shows the outage
-    banner and triggers a catch-up when the database is back.
-    """
-
-    @functools.wraps(callback)
-    def wrapper(*args, **kwargs):
-        try:
-            return callback(*args, **kwargs)
-        except (StoreUnavailable, StoreNotReady):
-            raise PreventUpdate from None
-
-    return wrapper
-
-
 def parse_view(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ViewState:
     """The state of a URL; with a store, its unit must exist and be visible (else NotFound/Forbidden)."""
-    state = ViewState.from_search(search, today())
+    state = ViewState.from_search(search, clock.local_today())
     if store is not None:
         store.resolve(state.scope, viewer or Scope("district", state.scope.code[:6]))
     return state
-
-
-def view_state(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ViewState:
-    """:func:`parse_view` for callbacks that only follow the URL.
-
-    A bad URL is the navigation callback's to report (it resets the view);
-    the followers just keep what they show.
-    """
-    try:
-        return parse_view(search, store, viewer)
-    except (InvalidQuery, NotFound, Forbidden):
-        raise PreventUpdate from None
 
 
 def grid_view(store: Store, state: ViewState, viewer: Scope, limit: int = 1000) -> dict:

@@ -6,10 +6,9 @@ import io
 
 from PIL import Image, ImageDraw, ImageFont
 
-from dashboard.briefing import Briefing, Progress, filters_text, layers_text, no_progress
-from dashboard.figures import format_kpi, kpi_delta
-from dashboard.fonts import CjkFonts
-from dashboard.state import window_text
+from dashboard.exports.briefing import Briefing, Progress, filters_text, layers_text, no_progress
+from dashboard.exports.fonts import CjkFonts
+from dashboard.view.text import format_kpi, kpi_delta, window_text
 from geo.kpis import KPI_LABELS
 from layers import map_image
 
@@ -34,7 +33,7 @@ def render(briefing: Briefing, fonts: CjkFonts, scale: int = 1, progress: Progre
     head = briefing.head
     draw.rectangle([0, 0, WIDTH * s, 108 * s], fill=ACCENT)
     draw.text((40 * s, 22 * s), f"{head['name']} · 诉求态势", font=font(40, True), fill="white")
-    subtitle = (f"统计时段 {window_text(briefing.state)}　数据截至 {briefing.as_of_text}　"
+    subtitle = (f"统计时段 {window_text(briefing.state.window)}　数据截至 {briefing.as_of_text}　"
                 f"筛选：{filters_text(briefing.state)}")
     draw.text((40 * s, 74 * s), subtitle, font=font(20), fill="#dbe6f7")
     draw.text((WIDTH * s - 40 * s, 40 * s), "智治大脑", font=font(28, True), fill="white", anchor="ra")

@@ -1,0 +1,85 @@
+"""The JSON API on the dashboard's Flask server: /api/kpis, appeals, workers, boundaries and /healthz.
+
+Handlers only parse parameters and call the store; every bad input becomes a
+JSON ``{"error": ...}`` with a 4xx status, an outage a 503 (:mod:`dashboard.errors`).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from dashboard.http.params import (
+    as_of_arg,
+    crs_arg,
+    geojson_response,
+    int_arg,
+    scope_arg,
+    single_values,
+    window_arg,
+)
+from dashboard.services import get_store, viewer_scope
+from geo.scope import Filters, InvalidQuery, Scope
+
+MAX_PAGE = 1000
+GEO_LEVELS = ("district", "street", "community", "grid", "professional")
+
+blueprint = Blueprint("api", __name__)
+
+
+@blueprint.get("/api/kpis")
+def kpis():
+    """KPIs of a scope and window (see README: KPIs)."""
+    args = single_values(request.args)
+    doc = get_store().kpis(scope_arg(args), window_arg(args), as_of=as_of_arg(args), filters=Filters.parse(args),
+                           viewer=viewer_scope())
+    return jsonify(doc)
+
+
+@blueprint.get("/api/appeals")
+def appeals():
+    """The appeals /api/kpis counts, paged, personal data masked."""
+    args = single_values(request.args)
+    doc = get_store().appeals(
+        scope_arg(args),
+        window_arg(args),
+        limit=int_arg(args, "limit", 100, 1, MAX_PAGE),
+        offset=int_arg(args, "offset", 0, 0, 10**9),
+        filters=Filters.parse(args),
+        viewer=viewer_scope(),
+    )
+    return jsonify(doc)
+
+
+@blueprint.get("/api/workers")
+def workers():
+    """Workers of a scope with their last position, names masked."""
+    return jsonify(get_store().workers(scope_arg(single_values(request.args)), viewer=viewer_scope()))
+
+
+@blueprint.get("/api/geo/<level>.geojson")
+def boundaries(level: str):
+    """Boundaries of one level as GeoJSON (optionally only inside ``parent``, or in GCJ-02), cacheable by ETag."""
+    if level not in GEO_LEVELS:
+        raise InvalidQuery(f"未知的边界层级 {level!r}，应为 {', '.join(GEO_LEVELS)} 之一")
+    args = single_values(request.args)
+    viewer = viewer_scope()
+    parent = args.get("parent")
+    if parent:
+        within = Scope.from_code(parent)
+        get_store().resolve(within, viewer)
+        viewer = within
+    return geojson_response(get_store().boundaries(level, viewer), crs_arg(args))
+
+
+@blueprint.get("/healthz")
+def healthz():
+    """Backend, reachability and schema; 503 unless the store can serve."""
+    report = get_store().health()
+    ok = report["database"] == "reachable" and report.get("schema") == "current" and "error" not in report
+    return jsonify({"status": "ok" if ok else "error", **report}), 200 if ok else 503
+
+
+@blueprint.route("/api/<path:_unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def unknown_api(_unknown: str):
+    """Unknown API paths answer JSON 404, not the dashboard's HTML."""
+    return jsonify({"error": f"未知的接口：{request.path}"}), 404

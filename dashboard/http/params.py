@@ -1,0 +1,88 @@
+"""Reading requests and shaping responses, shared by every route: query parameters, numbers, times, GeoJSON."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import datetime
+
+from flask import Response, request
+
+from geo.clock import local_today
+from geo.crs import geojson_to_gcj02
+from geo.scope import InvalidQuery, Scope, Window, check_date_range
+
+
+def single_values(args) -> dict[str, str]:
+    """Query parameters, each at most once: a repeated one is ambiguous, so it is refused."""
+    repeated = sorted(k for k in args if len(args.getlist(k)) > 1)
+    if repeated:
+        raise InvalidQuery(f"参数重复：{', '.join(repeated)}")
+    return args.to_dict()
+
+
+def query_text() -> str:
+    """The raw query string as text (exports and images take the dashboard URL's query verbatim)."""
+    try:
+        return request.query_string.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidQuery("查询参数不是有效的 UTF-8") from None
+
+
+def scope_arg(args) -> Scope:
+    return Scope.parse(args.get("scope"), args.get("id"))
+
+
+def window_arg(args) -> Window:
+    return Window.parse(args.get("from"), args.get("to"), local_today())
+
+
+def int_arg(args, name: str, default: int, low: int, high: int) -> int:
+    """A whole number within [low, high]; absent or empty gives the default."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not re.fullmatch(r"-?[0-9]{1,12}", raw):
+        raise InvalidQuery(f"参数 {name}={raw!r} 应为整数")
+    value = int(raw)
+    if not low <= value <= high:
+        raise InvalidQuery(f"参数 {name}={value} 超出范围 [{low}, {high}]")
+    return value
+
+
+def as_of_arg(args) -> datetime | None:
+    """``as_of``: an ISO time with its offset (a naive one would be ambiguous); absent means now."""
+    raw = args.get("as_of")
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidQuery(f"参数 as_of={raw!r} 不是有效的 ISO 8601 时间") from None
+    if value.tzinfo is None:
+        raise InvalidQuery("参数 as_of 必须带时区，例如 2026-11-27T12:00:00+08:00")
+    check_date_range(value.date(), "as_of")
+    return value
+
+
+def crs_arg(args) -> str:
+    crs = args.get("crs") or "wgs84"
+    if crs not in ("wgs84", "gcj02"):
+        raise InvalidQuery(f"参数 crs={crs!r} 应为 wgs84 或 gcj02")
+    return crs
+
+
+def geojson_response(collection: dict, crs: str = "wgs84", max_age: int = 300) -> Response:
+    """GeoJSON (moved to GCJ-02 on request) with an ETag, so browsers reuse big geometry."""
+    if crs == "gcj02":
+        collection = geojson_to_gcj02(collection)
+    body = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+    etag = hashlib.sha256(body.encode()).hexdigest()[:32]
+    if request.if_none_match.contains(etag):
+        return Response(status=304)
+    response = Response(body, mimetype="application/geo+json")
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    return response

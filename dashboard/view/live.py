@@ -1,0 +1,128 @@
+"""The live poll, shared by the dashboard and the big screen: what changed, is the store there, must the panels catch up.
+
+Every few seconds the browser asks one cheap question (the store's data and
+position versions). :func:`poll` turns the answer and what the browser
+remembers from the last poll into a plain decision: re-read the ticker, patch
+moved workers, re-run the panels, or show the outage banner. Moved workers are
+sent as a small Patch of their coordinates, never the whole layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from dash import Patch, no_update
+
+from dashboard.view.guards import OUTAGE
+from geo.crs import wgs84_to_gcj02
+from geo.scope import Scope
+from geo.store.store import Store
+from layers import workers
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed since the browser's last poll."""
+
+    #: New appeals or workflow events, or a different view (``key``) than last time.
+    data: bool
+    #: New worker positions.
+    positions: bool
+
+
+@dataclass(frozen=True)
+class Poll:
+    """One poll's outcome; ``memory`` goes back to the browser for the next one."""
+
+    memory: dict
+    ok: bool
+    #: Re-run the panels: new data since the last poll, or the store is back after an outage.
+    catch_up: bool
+    #: The store answers again after an outage.
+    recovered: bool
+    #: HH:MM:SS of the last poll that reached the store, or None.
+    updated: str | None
+    #: What ``read`` returned (None during an outage).
+    payload: Any = None
+
+
+def poll(last, versions: Callable[[], dict], read: Callable[[Changes], Any], now: datetime, key: str = "") -> Poll:
+    """One live poll: ``versions()`` asks the store what changed, ``read(changes)`` fetches what must be sent.
+
+    Either may fail with an outage; the poll then keeps the browser's memory,
+    marked not ok, so the next good poll recovers and catches up. ``key``
+    names the view (a new view counts as changed data, for the ticker).
+    """
+    last = last if isinstance(last, dict) else {}
+    try:
+        current = versions()
+        changes = Changes(data=current["data"] != last.get("data") or key != last.get("key"),
+                          positions=current["positions"] != last.get("positions"))
+        payload = read(changes)
+    except OUTAGE:
+        updated = last.get("updated")
+        return Poll({**last, "ok": False}, ok=False, catch_up=False, recovered=False,
+                    updated=updated if isinstance(updated, str) else None)
+    recovered = last.get("ok") is False
+    # Never on the first poll: the panels have just run.
+    catch_up = bool(last) and (current["data"] != last.get("data") or recovered)
+    updated = now.strftime("%H:%M:%S")
+    return Poll({**current, "ok": True, "updated": updated, "key": key}, ok=True, catch_up=catch_up,
+                recovered=recovered, updated=updated, payload=payload)
+
+
+def outage_banner(last_ok) -> str:
+    if isinstance(last_ok, str) and len(last_ok) >= 5:
+        return f"数据连接中断，显示 {last_ok[:5]} 的数据"
+    return "数据连接中断，正在重试…"
+
+
+def counter(value) -> int:
+    """An Interval's n_intervals from the browser, as a sane integer."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def checked_index(index) -> dict | None:
+    """The worker index as the browser sent it back, or None (forcing a full reload) if it is not one of ours."""
+    if not isinstance(index, dict):
+        return None
+    ids_ok = isinstance(index.get("ids"), list) and all(isinstance(i, str) for i in index["ids"])
+    if not (isinstance(index.get("scope"), str) and ids_ok and index.get("crs") in ("wgs84", "gcj02")):
+        return None
+    since = index.get("since")
+    if since is not None:
+        try:
+            if not isinstance(since, str) or datetime.fromisoformat(since).tzinfo is None:
+                return None
+        except ValueError:
+            return None
+    return index
+
+
+def worker_index(scope: Scope, items: list[dict], crs: str = "wgs84") -> dict:
+    """What the browser keeps next to a full worker layer, so later polls can patch it."""
+    return {"scope": scope.code, "ids": workers.placed_ids(items), "crs": crs,
+            "since": max((w["at"] for w in items if w["at"]), default=None)}
+
+
+def worker_patch(store: Store, scope: Scope, index, viewer: Scope, names: bool = True):
+    """(Patch of moved workers or no_update, new index) since the index's ``since``."""
+    index = checked_index(index)
+    if not index or index.get("scope") != scope.code or not index.get("ids"):
+        return no_update, no_update
+    since = datetime.fromisoformat(index["since"]) if index.get("since") else None
+    rows = store.positions_since(scope, since, viewer)
+    if not rows:
+        return no_update, no_update
+    if index.get("crs") == "gcj02":
+        for row in rows:
+            lon, lat = wgs84_to_gcj02(row["lon"], row["lat"])
+            row["lon"], row["lat"] = float(lon), float(lat)
+    patch = Patch()
+    if not workers.position_patch(patch, index["ids"], rows, names):
+        return no_update, no_update
+    newest = max(row["at"] for row in rows).astimezone(UTC).isoformat()
+    return patch, {**index, "since": newest}
