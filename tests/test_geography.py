@@ -1,4 +1,4 @@
-"""Checks the committed geography in geo/data (rebuilt with ``python -m geo.geography``)."""
+"""Checks the committed geography in geo/data (rebuilt with ``python -m geo.build``)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Builds the synthetic grid geography of 崂山区: district → street → community → grid.
 
-Run ``python -m geo.geography [--seed 20221020]``. It reads the shared reference data
+Run ``python -m geo.build [--seed 20221020]``. It reads the shared reference data
 (``shared/data/geo``) and writes the GeoJSON files under ``geo/data/`` that the app loads.
 The same seed gives byte-identical files.
 
@@ -63,8 +63,8 @@ DECIMALS = 6
 PRECISION = 10.0**-DECIMALS
 #: Metric CRS for distances, k-means and areas: UTM 51N covers 120°E–126°E.
 METRIC_CRS = "EPSG:32651"
-DEFAULT_SOURCE = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo"
-DEFAULT_OUT = Path(__file__).resolve().parent / "data"
+DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "geo"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data"
 ATTRIBUTION = (
     "Street outlines © OpenStreetMap contributors (ODbL). Community shapes, grids and all figures "
     "are synthetic."
@@ -996,7 +996,7 @@ def _report(summary: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """CLI: ``python -m geo.geography [--seed N] [--source DIR] [--out DIR]``."""
+    """CLI: ``python -m geo.build [--seed N] [--source DIR] [--out DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE, help="shared/data/geo")
