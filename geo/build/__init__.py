@@ -13,7 +13,10 @@ What is real and what is made up:
 * Community (社区) names and 12-digit codes are real (NBS 2021). No public source gives
   where they are, so community SHAPES AND PLACEMENT ARE SYNTHETIC. Each street is cut into
   as many cells as it has communities, and the names go to the cells in code order, from
-  west to east.
+  west to east. The list is committed as ``nbs_communities_2021.csv`` (a verbatim copy of
+  ``shared/data/geo/laoshan_communities.csv``): NBS 2021 统计用区划代码, via the GitHub repo
+  liyanjie2048/AdministrativeDivisionCn, file ``json/2021/345/345-3702.json`` at commit
+  74875658fe652df5738bfb015b390b2857de65e3 (shared README, section 5).
 * The 863 basic grids (网格) are synthetic; 863 is the published count. Every figure on
   them (households, population, buildings, key population, ...) is synthetic too.
 * The professional grids (专业网格) are synthetic unions of basic grids. Each stays inside

@@ -33,7 +33,7 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = DEFAULT_OUT, seed: int = DE
     proj = Projection.create()
     streets = load_streets(source, proj)
     neighbours = load_neighbours(source)
-    rows = load_communities(source)
+    rows = load_communities()
     land = shapely.union_all([s.geom for s in streets])
     density = Density.create(land, coastline(land, [g for _, g in neighbours]), proj, seed)
 

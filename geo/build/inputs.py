@@ -1,4 +1,8 @@
-"""What the builder reads: the OSM street outlines and neighbouring districts, and the community list."""
+"""What the builder reads: OSM outlines from the shared folder (``--source``), communities from the repo.
+
+The NBS community list is committed next to this module, so the builder and the tests
+read the same 167 names and codes whether or not the shared folder is there.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from geo.build.helpers import Projection
 from geo.domain import DISTRICT_NAME, STREETS
 
 DEFAULT_SOURCE = Path(__file__).resolve().parents[3] / "shared" / "data" / "geo"
+#: The NBS 2021 community list (names and 12-digit codes), the builder's own committed input.
+NBS_COMMUNITIES = Path(__file__).resolve().parent / "nbs_communities_2021.csv"
 
 #: OSM street outlines carry a few slivers of tens of m²; parts below this are dropped.
 MIN_PART_M2 = 1_000.0
@@ -61,10 +67,10 @@ def load_neighbours(source: Path) -> list[tuple[str, shapely.Geometry]]:
     return sorted(out, key=lambda item: item[0])
 
 
-def load_communities(source: Path) -> dict[str, list[tuple[str, str]]]:
+def load_communities(path: Path = NBS_COMMUNITIES) -> dict[str, list[tuple[str, str]]]:
     """(code, name) of each street's communities, in code order."""
     out: dict[str, list[tuple[str, str]]] = {code: [] for code in sorted(STREETS)}
-    with (source / "laoshan_communities.csv").open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             if not row["community_code"].startswith(row["street_code"]):
                 raise ValueError(f"community {row['community_code']} is not under {row['street_code']}")
