@@ -1,6 +1,6 @@
 """The committed reference geography (``geo/data``), read into frames for the store.
 
-The files are made by ``python -m geo.geography`` from OpenStreetMap
+The files are made by ``python -m geo.build`` from OpenStreetMap
 boundaries (© OpenStreetMap contributors, ODbL) and the NBS community list.
 """
 

@@ -1,4 +1,4 @@
-"""Checks the committed geography in geo/data (rebuilt with ``python -m geo.geography``)."""
+"""Checks the committed geography in geo/data (rebuilt with ``python -m geo.build``)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+from geo.build.inputs import NBS_COMMUNITIES
 from geo.domain import DISTRICT_CODE, DISTRICT_NAME, KEY_POPULATION_TYPES, PROFESSIONAL_TYPES, STREETS
 
 DATA = Path(__file__).resolve().parents[1] / "geo" / "data"
-COMMUNITY_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo" / "laoshan_communities.csv"
 FILES = (
     "district.geojson",
     "streets.geojson",
@@ -24,7 +24,7 @@ FILES = (
     "professional_grids.geojson",
     "neighbours.geojson",
 )
-#: NBS 2021 communities per street (shared README).
+#: NBS 2021 communities per street (geo/build/nbs_communities_2021.csv).
 COMMUNITIES_PER_STREET = {"370212001": 22, "370212002": 43, "370212003": 34, "370212004": 36, "370212005": 32}
 URBAN = ("370212001", "370212005")
 #: Tiling tolerance, relative to the parent's area.
@@ -105,12 +105,9 @@ def test_communities_are_the_167_real_ones():
     assert all(len(c) == 12 and c.isdigit() for c in codes)
     counts = {s: sum(p["parent_code"] == s for p in props) for s in STREETS}
     assert counts == COMMUNITIES_PER_STREET
-    if COMMUNITY_CSV.exists():
-        with COMMUNITY_CSV.open(encoding="utf-8", newline="") as fh:
-            expected = {
-                (r["community_code"], r["community_name"], r["street_code"]) for r in csv.DictReader(fh)
-            }
-        assert {(p["code"], p["name"], p["parent_code"]) for p in props} == expected
+    with NBS_COMMUNITIES.open(encoding="utf-8", newline="") as fh:
+        expected = {(r["community_code"], r["community_name"], r["street_code"]) for r in csv.DictReader(fh)}
+    assert {(p["code"], p["name"], p["parent_code"]) for p in props} == expected
 
 
 def test_exactly_863_grids_with_sequential_codes():
