@@ -29,6 +29,7 @@ from dashboard.simulator import (
     load_grids,
 )
 from geo import demo, workflow
+from geo.demo import tables
 from geo.domain import CATEGORY_BY_CODE, LOCAL_TZ
 from geo.ingest import AppealIn, EventIn, PositionIn
 from geo.store import schema as t
@@ -117,7 +118,7 @@ def test_pings_validate_and_walk_the_home_grid(grids):
     for ping, worker in zip(pings, workers, strict=True):
         PositionIn.model_validate(ping)
         assert ping["worker_id"] == worker["id"] and ping["at"] == later.astimezone(UTC).isoformat()
-        near = shapely.buffer(homes[worker["grid_code"]], demo._NEAR_GRID_DEG * 1.01)
+        near = shapely.buffer(homes[worker["grid_code"]], tables.NEAR_GRID_DEG * 1.01)
         assert shapely.contains_xy(near, ping["lon"], ping["lat"])
     moved = sum((a["lon"], a["lat"]) != (b["lon"], b["lat"]) for a, b in zip(first, pings, strict=True))
     assert moved > len(workers) / 2

@@ -38,6 +38,7 @@ import shapely
 import shapely.geometry
 
 from geo import demo, reference
+from geo.demo import positions, sampling, tables
 from geo.domain import LOCAL_TZ
 from geo.ingest import MAX_BATCH
 
@@ -169,10 +170,10 @@ class Patrol:
         home = [geoms.get(w["grid_code"]) for w in workers]
         fallback = shapely.union_all(list(geoms.values()))
         home = np.array([g if g is not None else fallback for g in home], dtype=object)
-        self.near = shapely.buffer(home, demo._NEAR_GRID_DEG)
+        self.near = shapely.buffer(home, tables.NEAR_GRID_DEG)
         shapely.prepare(self.near)
         self.window = np.array([w.get("type") == "window" for w in workers], dtype=bool)
-        x, y = demo._sample_in_polygons(home, shapely.bounds(home), np.arange(n), self.np_rng)
+        x, y = sampling.sample_in_polygons(home, shapely.bounds(home), np.arange(n), self.np_rng)
         last_x = np.array([w.get("lon") if w.get("lon") is not None else np.nan for w in workers], dtype=float)
         last_y = np.array([w.get("lat") if w.get("lat") is not None else np.nan for w in workers], dtype=float)
         known = np.isfinite(last_x) & np.isfinite(last_y)
@@ -187,7 +188,7 @@ class Patrol:
     def _fresh_status(self, now: datetime) -> np.ndarray:
         local = now.astimezone(LOCAL_TZ)
         hour = np.full(len(self.ids), local.hour + local.minute / 60)
-        return demo._choose(demo._status_probs(hour, self.window), self.np_rng.random(len(self.ids)))
+        return sampling.choose(positions.status_probs(hour, self.window), self.np_rng.random(len(self.ids)))
 
     def tick(self, now: datetime) -> list[dict]:
         """Moves everyone by the time since the last tick; one ping per worker, as PositionIn payloads."""
@@ -196,9 +197,9 @@ class Patrol:
         self.last = now
         if dt > 0 and n:
             rng = self.np_rng
-            keep = rng.random(n) < demo._STATUS_KEEP ** (dt / 600)  # the demo keeps 75% per 10 minutes
+            keep = rng.random(n) < tables.STATUS_KEEP ** (dt / 600)  # the demo keeps 75% per 10 minutes
             self.status = np.where(keep, self.status, self._fresh_status(now))
-            dist = np.array(demo._SPEED_M_PER_MIN)[self.status] * dt / 60 * rng.uniform(0.5, 1.5, n)
+            dist = np.array(tables.SPEED_M_PER_MIN)[self.status] * dt / 60 * rng.uniform(0.5, 1.5, n)
             self.heading = self.heading + rng.normal(0, 0.6 * math.sqrt(min(dt / 600, 1.0)), n)
             moved = np.zeros(n, dtype=bool)
             lon_m = 111_320.0 * np.cos(np.radians(self.y))
@@ -212,7 +213,7 @@ class Patrol:
                 self.heading = np.where(moved, self.heading, self.heading + np.pi + rng.normal(0, 0.5, n))
                 dist = np.where(moved, dist, dist / 2)
         at = _iso(now)
-        codes = demo._WORKER_STATUS_CODES
+        codes = tables.WORKER_STATUS_CODES
         return [{"worker_id": wid, "at": at, "lon": round(float(x), 6), "lat": round(float(y), 6),
                  "status": codes[s]} for wid, x, y, s in zip(self.ids, self.x, self.y, self.status, strict=True)]
 
