@@ -5,9 +5,14 @@ PostGIS database; tests that only read share those. Tests that write get a
 copy (a file copy, or ``CREATE DATABASE … TEMPLATE``), so they never see each
 other's rows.
 
+Every test that needs the app builds it with :func:`make_app` (or takes
+:func:`app_client`), so its runtime files land in the test's own temporary
+folder, never in the checkout.
+
 PostGIS tests skip when no PostgreSQL with PostGIS answers at
-``TEST_POSTGRES_URL`` — except when ``REQUIRE_POSTGIS=1`` or ``CI`` is set,
-where that is a failure (CI must never skip them).
+``TEST_POSTGRES_URL`` — except when ``STRICT_TESTS=1`` or ``CI`` is set: then
+that is a failure, and so is any other skipped test (CI must never pass by
+skipping).
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ import shutil
 import sqlite3
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from app import create_app
+from dashboard import config, services
 from geo import seeding
 from geo.domain import LOCAL_TZ
 from geo.store.store import Store
@@ -28,10 +36,10 @@ from geo.store.store import Store
 # dash_duo drives the system Chromium; never a downloaded browser.
 os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 
-TEST_POSTGRES_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-REQUIRE_POSTGIS = bool(os.environ.get("REQUIRE_POSTGIS") or os.environ.get("CI"))
+TEST_POSTGRES_URL = config.get("TEST_POSTGRES_URL")
+STRICT = config.strict_tests()
+#: Runtime files the app writes by default; tests must never leave them in the checkout.
+CHECKOUT_INSTANCE = Path(__file__).resolve().parents[1] / "instance"
 
 #: The fixed "now" of the test data, so every run and both backends agree.
 SEED_END = datetime(2026, 11, 20, 12, 0, tzinfo=LOCAL_TZ)
@@ -94,16 +102,43 @@ def postgres() -> PostgresServer:
                 "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
             ).first()
     except sa.exc.OperationalError as exc:
-        _missing(f"PostgreSQL unreachable at {TEST_POSTGRES_URL}: {exc.orig}")
+        missing_service(f"PostgreSQL unreachable at {TEST_POSTGRES_URL}: {exc.orig}")
     if not available:
-        _missing("the PostGIS extension is not installed on the test PostgreSQL server")
+        missing_service("the PostGIS extension is not installed on the test PostgreSQL server")
     return server
 
 
-def _missing(reason: str):
-    if REQUIRE_POSTGIS:
-        pytest.fail(f"PostGIS is required here (CI/REQUIRE_POSTGIS) but {reason}", pytrace=False)
+def missing_service(reason: str):
+    """A service a test needs is not there: skip locally, fail under CI/STRICT_TESTS."""
+    if STRICT:
+        pytest.fail(f"PostGIS is required here (CI/STRICT_TESTS) but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+# -- strictness: no skips in CI, no files in the checkout --------------------------------
+
+_INSTANCE_EXISTED = pytest.StashKey[bool]()
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_INSTANCE_EXISTED] = CHECKOUT_INSTANCE.exists()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    problems = []
+    if STRICT and skipped:
+        problems.append(f"{len(skipped)} test(s) skipped under CI/STRICT_TESTS: a skip is a hole, fix its cause")
+    if not session.config.stash.get(_INSTANCE_EXISTED, True) and CHECKOUT_INSTANCE.exists():
+        problems.append(f"tests wrote into the checkout: {CHECKOUT_INSTANCE} (build apps with make_app)")
+    if problems:
+        if reporter:
+            for problem in problems:
+                reporter.write_line(f"ERROR: {problem}", red=True, bold=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
 
 
 # -- seeded stores -----------------------------------------------------------------
@@ -197,5 +232,33 @@ def both_stores(request) -> tuple[Store, Store]:
     pg.dispose()
 
 
-# Imported last: it uses SEED_END and _missing from above. Tests that stop the database use it.
+# -- the app ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    """Builds the real app on a store URL, its runtime files under the test's tmp_path; more settings by name.
+
+    ``make_app(store.url, INGEST_API_KEYS="t:key")``. Each app's store is closed at teardown.
+    """
+    apps = []
+
+    def make(database_url: str, **settings: str):
+        environ = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / f"app-{len(apps)}"), **settings}
+        app = create_app(config.load(environ))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.server.extensions[services.STORE_KEY].dispose()
+
+
+@pytest.fixture
+def app_client(make_app, seeded_store):
+    """A test client of the app on the shared seeded store of each backend (read only)."""
+    return make_app(seeded_store.url).server.test_client()
+
+
+# Imported last: it uses SEED_END and missing_service from above. Tests that stop the database use it.
 from tests.throwaway_postgres import pg_cluster  # noqa: E402, F401

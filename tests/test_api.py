@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app import create_app
-from dashboard import settings
+from dashboard import services
 from geo.domain import KEY_POPULATION_TYPES
 from tests.conftest import SEED_END
 
@@ -25,9 +24,8 @@ AS_OF = "as_of=" + SEED_END.isoformat().replace("+", "%2B")
 
 
 @pytest.fixture
-def client(seeded_store):
-    app = create_app(settings.load({"DATABASE_URL": seeded_store.url}))
-    return app.server.test_client()
+def client(app_client):
+    return app_client
 
 
 def test_kpis_document(client):
@@ -152,8 +150,8 @@ def test_bad_input_gets_a_clear_4xx(client, url, status, words):
     assert words in r.get_json()["error"]
 
 
-def test_unreachable_database_is_503_not_500():
-    app = create_app(settings.load({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nothing"}))
+def test_unreachable_database_is_503_not_500(make_app):
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
     client = app.server.test_client()
     r = client.get("/api/kpis")
     assert r.status_code == 503 and "数据库无法访问" in r.get_json()["error"]
@@ -162,8 +160,8 @@ def test_unreachable_database_is_503_not_500():
     assert health.status_code == 503 and health.get_json()["database"] == "unreachable"
 
 
-def test_unmigrated_store_is_503_with_a_way_out(tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{tmp_path / 'blank.sqlite3'}"}))
+def test_unmigrated_store_is_503_with_a_way_out(make_app, tmp_path):
+    app = make_app(f"sqlite:///{tmp_path / 'blank.sqlite3'}")
     client = app.server.test_client()
     r = client.get("/api/kpis")
     assert r.status_code == 503 and "python app.py migrate" in r.get_json()["error"]
@@ -171,16 +169,16 @@ def test_unmigrated_store_is_503_with_a_way_out(tmp_path):
 
 
 @pytest.mark.postgis
-def test_postgres_without_postgis_over_http(postgres):
+def test_postgres_without_postgis_over_http(postgres, make_app):
     name = postgres.create(postgis=False)
     try:
-        app = create_app(settings.load({"DATABASE_URL": postgres.url(name)}))
+        app = make_app(postgres.url(name))
         client = app.server.test_client()
         r = client.get("/api/kpis")
         assert r.status_code == 503 and "migrate" in r.get_json()["error"]
         health = client.get("/healthz")
         assert health.status_code == 503 and "CREATE EXTENSION postgis" in health.get_json()["error"]
-        app.server.extensions["zhizhi.store"].dispose()
+        app.server.extensions[services.STORE_KEY].dispose()
     finally:
         postgres.drop(name)
 

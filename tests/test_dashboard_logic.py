@@ -10,12 +10,14 @@ import pytest
 import shapely
 from PIL import Image
 
-from callbacks.map import heat_bounds, layer_urls
+from callbacks.map import heat_bounds
 from callbacks.navigation import controls_from_state, drill_target, preset_of, state_from_controls
 from callbacks.panels import crumbs, scope_href
-from dashboard import figures, ids
-from dashboard.state import ViewState, preset_window
-from dashboard.views import cached
+from dashboard.ui import figures, ids
+from dashboard.view.data import cached
+from dashboard.view.mapview import layer_urls
+from dashboard.view.state import ViewState, preset_window
+from dashboard.view.text import kpi_delta
 from geo.scope import Filters, InvalidQuery, Scope, Window
 from layers import choropleth, heat
 from layers import workers as worker_layer
@@ -140,11 +142,11 @@ def test_heat_image_is_bounded_smooth_and_clipped_to_land():
 
 
 def test_kpi_deltas_know_good_from_bad():
-    assert figures.kpi_delta("closure_rate", {"value": 0.95}, {"value": 0.90}) == ("较上期 ↑ 5.0 个百分点", "up-good")
-    assert figures.kpi_delta("overdue_open", {"value": 12}, {"value": 10}) == ("较上期 ↑ 20.0%", "up-bad")
-    assert figures.kpi_delta("mean_hours_to_close", {"value": 30.0}, {"value": 40.0})[1] == "down-good"
-    assert figures.kpi_delta("accepted", {"value": 5}, {"value": 5}) == ("较上期 持平", "flat")
-    assert figures.kpi_delta("accepted", {"value": 5}, {"value": None}) == ("较上期 —", "")
+    assert kpi_delta("closure_rate", {"value": 0.95}, {"value": 0.90}) == ("较上期 ↑ 5.0 个百分点", "up-good")
+    assert kpi_delta("overdue_open", {"value": 12}, {"value": 10}) == ("较上期 ↑ 20.0%", "up-bad")
+    assert kpi_delta("mean_hours_to_close", {"value": 30.0}, {"value": 40.0})[1] == "down-good"
+    assert kpi_delta("accepted", {"value": 5}, {"value": 5}) == ("较上期 持平", "flat")
+    assert kpi_delta("accepted", {"value": 5}, {"value": None}) == ("较上期 —", "")
 
 
 def test_empty_results_render_an_empty_state():
@@ -240,7 +242,7 @@ def test_forged_clicks_are_ignored(click):
 
 def test_appeal_rows_send_only_the_shown_columns():
     from callbacks.grid import appeal_rows
-    from dashboard.layout import APPEAL_COLUMNS
+    from dashboard.ui.page import APPEAL_COLUMNS
 
     item = {"id": 7, "title": "噪音", "reporter_name": "张*", "reporter_phone": "138****5678",
             "accepted_at": "2026-11-20T09:30:00+08:00", "category": "noise", "status": "closed", "level": "street",
@@ -252,7 +254,7 @@ def test_appeal_rows_send_only_the_shown_columns():
 
 
 def test_small_units_scale_heat_like_their_street():
-    from dashboard.views import heat_reference
+    from dashboard.view.data import heat_reference
 
     grid = ViewState.from_search("?scope=grid&id=370212005001001", TODAY)
     assert heat_reference(grid).scope == Scope("street", "370212005")

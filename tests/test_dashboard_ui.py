@@ -11,9 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app import create_app
-from dashboard import settings
-from dashboard.figures import format_kpi
+from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
 
 pytestmark = pytest.mark.browser
@@ -26,8 +24,8 @@ CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
 
 
 @pytest.fixture
-def dashboard(dash_duo, seeded_sqlite_path, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
+def dashboard(dash_duo, seeded_sqlite_path, make_app):
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
     dash_duo.start_server(app)
     dash_duo.driver.set_window_size(1600, 1000)
     return dash_duo
@@ -142,15 +140,13 @@ def test_a_forged_link_gets_a_message_not_a_crash(dashboard, query):
     assert "scope" not in search_params(dashboard)
 
 
-def test_unreachable_tiles_leave_a_working_map(dash_duo, seeded_sqlite_path, tmp_path):
+def test_unreachable_tiles_leave_a_working_map(dash_duo, seeded_sqlite_path, make_app):
     """A tile server that refuses connections: the vector base, layers and panels still work."""
-    config = settings.load({
-        "DATABASE_URL": f"sqlite:///{seeded_sqlite_path}",
-        "DATA_DIR": str(tmp_path),
-        "TILE_PROVIDERS": "custom,vector-light",
-        "TILE_URL": "http://127.0.0.1:9/{z}/{x}/{y}.png",  # port 9 (discard): nothing listens
-    })
-    dash_duo.start_server(create_app(config))
+    dash_duo.start_server(make_app(
+        f"sqlite:///{seeded_sqlite_path}",
+        TILE_PROVIDERS="custom,vector-light",
+        TILE_URL="http://127.0.0.1:9/{z}/{x}/{y}.png",  # port 9 (discard): nothing listens
+    ))
     dash_duo.driver.set_window_size(1600, 1000)
     dash_duo.driver.get(f"{dash_duo.server_url}/?{WINDOW}")
     assert_cards_match(dash_duo, WINDOW)

@@ -9,8 +9,6 @@ import urllib.request
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app import create_app
-from dashboard import settings
 from geo.kpis import KPI_LABELS
 
 pytestmark = pytest.mark.browser
@@ -22,8 +20,8 @@ CARDS = [key for key in KPI_LABELS if key not in CLOCK_DEPENDENT]
 
 
 @pytest.fixture
-def dashboard(dash_duo, seeded_sqlite_path, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
+def dashboard(dash_duo, seeded_sqlite_path, make_app):
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
     dash_duo.start_server(app)
     dash_duo.driver.set_window_size(1600, 1000)
     return dash_duo

@@ -13,9 +13,7 @@ import pytest
 from fontTools.cffLib import CFFFontSet
 from PIL import Image
 
-from app import create_app
-from dashboard import settings
-from dashboard.figures import format_kpi
+from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
 
 QUERY = "scope=street&id=370212001&from=2026-10-01&to=2026-11-21"
@@ -23,9 +21,8 @@ AS_OF_FREE = ("accepted", "closed", "closure_rate", "response_rate", "resolution
 
 
 @pytest.fixture
-def client(seeded_store, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": seeded_store.url, "DATA_DIR": str(tmp_path)}))
-    return app.server.test_client()
+def client(app_client):
+    return app_client
 
 
 def fetch(client, url: str):
@@ -176,9 +173,8 @@ def test_pdf_png_bad_input(client, url, status):
     assert r.status_code == status and r.get_json()["error"]
 
 
-def test_missing_chinese_font_is_a_clear_503(seeded_store, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": seeded_store.url, "DATA_DIR": str(tmp_path),
-                                    "BRIEFING_FONT": str(tmp_path / "none.ttf")}))
+def test_missing_chinese_font_is_a_clear_503(seeded_store, make_app, tmp_path):
+    app = make_app(seeded_store.url, BRIEFING_FONT=str(tmp_path / "none.ttf"))
     r = app.server.test_client().get(f"/export/briefing.pdf?{QUERY}")
     assert r.status_code == 503 and "字体" in r.get_json()["error"]
 
@@ -186,9 +182,8 @@ def test_missing_chinese_font_is_a_clear_503(seeded_store, tmp_path):
 # -- background jobs ----------------------------------------------------------------------
 
 
-def test_slow_export_becomes_a_job_with_progress(seeded_store, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": seeded_store.url, "DATA_DIR": str(tmp_path),
-                                    "EXPORT_WAIT_SECONDS": "0"}))
+def test_slow_export_becomes_a_job_with_progress(seeded_store, make_app):
+    app = make_app(seeded_store.url, EXPORT_WAIT_SECONDS="0")
     client = app.server.test_client()
     r = client.get(f"/export/appeals.xlsx?{QUERY}")
     assert r.status_code == 202
@@ -214,8 +209,8 @@ def test_unknown_or_forged_job_ids_are_404(client, job_id):
     assert client.get(f"/export/jobs/{job_id}/download").status_code == 404
 
 
-
 def test_a_query_that_is_not_utf8_is_a_400(client):
-    assert client.get("/export/briefing.pdf?scope=%FF%FE").status_code in (400, 404)
+    r = client.get("/export/briefing.pdf?scope=%FF%FE")
+    assert r.status_code == 400 and "scope" in r.get_json()["error"]
     r = client.get(b"/export/snapshot.png?scope=\xff".decode("latin-1"))
     assert r.status_code == 400

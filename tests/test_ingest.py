@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 import shapely
 
-from app import create_app
-from dashboard import settings
 from geo import reference
 from geo.crs import wgs84_to_gcj02
 from geo.scope import DISTRICT
@@ -32,9 +30,8 @@ def appeal(ref: str, **changes) -> dict:
 
 
 @pytest.fixture
-def app(writable_store, tmp_path):
-    return create_app(settings.load({"DATABASE_URL": writable_store.url, "DATA_DIR": str(tmp_path),
-                                     "INGEST_API_KEYS": f"tests:{KEY},ops:test-admin-key:admin"}))
+def app(writable_store, make_app):
+    return make_app(writable_store.url, INGEST_API_KEYS=f"tests:{KEY},ops:test-admin-key:admin")
 
 
 @pytest.fixture

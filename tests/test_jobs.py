@@ -9,11 +9,10 @@ import time
 
 import pytest
 
-from app import create_app
-from dashboard import jobs as jobs_module
-from dashboard import settings
-from dashboard.exports import EXPORTS_KEY
-from dashboard.jobs import Jobs, JobSpec
+from dashboard import services
+from dashboard.errors import HttpError
+from dashboard.exports import jobs as jobs_module
+from dashboard.exports.jobs import Jobs, JobSpec
 from geo.store.errors import NotFound, StoreUnavailable
 
 SPEC = JobSpec("xlsx", "诉求数据.xlsx", "application/octet-stream")
@@ -97,17 +96,17 @@ def test_malformed_ids(tmp_path, job_id):
         Jobs(tmp_path).status(job_id)
 
 
-def test_download_before_done_is_409(tmp_path, seeded_sqlite_path):
-    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
+def test_download_before_done_is_409(make_app, seeded_sqlite_path):
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
     gate = threading.Event()
-    job = app.server.extensions[EXPORTS_KEY].jobs.start(SPEC, blocked_work(gate))
+    job = app.server.extensions[services.EXPORTER_KEY].jobs.start(SPEC, blocked_work(gate))
     client = app.server.test_client()
     r = client.get(f"/export/jobs/{job['id']}/download")
     assert r.status_code == 409 and "尚未完成" in r.get_json()["error"]
     doc = client.get(f"/export/jobs/{job['id']}").get_json()
     assert doc["download_url"] is None and "path" not in json.dumps(doc)
     gate.set()
-    app.server.extensions[EXPORTS_KEY].jobs.wait(job["id"], 5)
+    app.server.extensions[services.EXPORTER_KEY].jobs.wait(job["id"], 5)
     assert client.get(f"/export/jobs/{job['id']}/download").data == b"done"
 
 
@@ -117,8 +116,9 @@ def test_a_queued_job_is_not_declared_dead_and_a_full_queue_says_busy(tmp_path, 
     jobs = Jobs(tmp_path, threads=1, max_pending=2)
     running = jobs.start(SPEC, blocked_work(gate))
     queued = jobs.start(SPEC, blocked_work(gate))
-    with pytest.raises(jobs_module.Busy):
+    with pytest.raises(HttpError, match="导出任务较多") as busy:
         jobs.start(SPEC, blocked_work(gate))
+    assert busy.value.status == 503
     later = time.time() + jobs_module.STALE_SECONDS + 60
     monkeypatch.setattr(jobs_module.time, "time", lambda: later)
     assert jobs.status(queued["id"])["state"] == "queued"  # waiting for a thread is not death

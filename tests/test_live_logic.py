@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 
-from callbacks.live import checked_index, counter, outage_banner
-from dashboard import views
+from dashboard.view import data as views
+from dashboard.view.live import checked_index, counter, outage_banner
 from geo.scope import DISTRICT, Scope
 from layers import workers
 

@@ -26,8 +26,7 @@ import requests
 import sqlalchemy as sa
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from app import create_app
-from dashboard import api, settings
+from dashboard import services
 
 pytestmark = [pytest.mark.postgis, pytest.mark.slow]
 
@@ -56,10 +55,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 @pytest.fixture
-def served_app(pg_cluster, tmp_path):
+def served_app(pg_cluster, make_app):
     """The base URL of the app on the throwaway cluster, served by a threaded werkzeug server."""
-    app = create_app(settings.load({"DATABASE_URL": pg_cluster.url("zhizhi"), "DATA_DIR": str(tmp_path),
-                                    "INGEST_API_KEYS": f"t:{KEY}"}))
+    app = make_app(pg_cluster.url("zhizhi"), INGEST_API_KEYS=f"t:{KEY}")
     server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="app-server", daemon=True)
     thread.start()
@@ -68,7 +66,7 @@ def served_app(pg_cluster, tmp_path):
     finally:
         server.shutdown()
         thread.join(10)
-        app.server.extensions[api.STORE_KEY].dispose()
+        app.server.extensions[services.STORE_KEY].dispose()
 
 
 # -- the clients ----------------------------------------------------------------------------

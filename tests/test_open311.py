@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app import create_app
-from dashboard import open311, settings
+from dashboard.ingest import open311
 from geo import domain
 from geo.domain import LOCAL_TZ
-from geo.scope import DISTRICT, InvalidQuery, Window, local_today
+from geo.clock import local_today
+from geo.scope import DISTRICT, InvalidQuery, Window
 
 KEY = "test-key-1"
 HEADERS = {"X-API-Key": KEY}
@@ -33,9 +33,8 @@ def params(**changes) -> dict:
 
 
 @pytest.fixture
-def app(writable_store, tmp_path):
-    return create_app(settings.load({"DATABASE_URL": writable_store.url, "DATA_DIR": str(tmp_path),
-                                     "INGEST_API_KEYS": f"tests:{KEY},ops:test-admin-key:admin"}))
+def app(writable_store, make_app):
+    return make_app(writable_store.url, INGEST_API_KEYS=f"tests:{KEY},ops:test-admin-key:admin")
 
 
 @pytest.fixture
@@ -315,9 +314,8 @@ def test_status_follows_the_native_workflow_to_closed(client):
     assert request_id in {i["service_request_id"] for i in get(client, f"{URL}?status=closed").get_json()}
 
 
-def test_an_outage_is_a_503_in_the_spec_format(tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/nothing",
-                                    "DATA_DIR": str(tmp_path), "INGEST_API_KEYS": f"tests:{KEY},ops:test-admin-key:admin"}))
+def test_an_outage_is_a_503_in_the_spec_format(make_app):
+    app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nothing", INGEST_API_KEYS=f"tests:{KEY}")
     client = app.server.test_client()
     for r in (client.get(URL), client.get("/open311/v2/requests/1.json"), post_form(client, params())):
         assert_spec_error(r, 503, "数据库无法访问")

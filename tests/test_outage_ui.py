@@ -8,14 +8,13 @@ import time
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app import create_app
-from dashboard import api, settings
+from dashboard import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
 
-def test_outage_banner_then_recovery(dash_duo, pg_cluster, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": pg_cluster.url("zhizhi"), "DATA_DIR": str(tmp_path)}))
+def test_outage_banner_then_recovery(dash_duo, pg_cluster, make_app):
+    app = make_app(pg_cluster.url("zhizhi"))
     dash_duo.start_server(app)
     dash_duo.driver.set_window_size(1600, 1000)
     wait = WebDriverWait(dash_duo.driver, 20, poll_frequency=0.2)
@@ -38,4 +37,4 @@ def test_outage_banner_then_recovery(dash_duo, pg_cluster, tmp_path):
     wait.until(lambda _: not dash_duo.find_element("#live-banner").is_displayed())
     assert "更新于" in dash_duo.find_element("#live-indicator").text
     assert dash_duo.find_element("#kpi-accepted .kpi-value").text == shown
-    app.server.extensions[api.STORE_KEY].dispose()
+    app.server.extensions[services.STORE_KEY].dispose()

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
-from dashboard import figures, screen, screen_layout, settings
+from dashboard.ui import figures
+from dashboard.ui import screen as screen_layout
+from dashboard.view import screen
 from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT, Scope
 from geo.store.store import Store
@@ -27,9 +28,8 @@ def store(seeded_sqlite_path):
 
 
 @pytest.fixture
-def client(seeded_sqlite_path, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
-    return app.server.test_client()
+def client(seeded_sqlite_path, make_app):
+    return make_app(f"sqlite:///{seeded_sqlite_path}").server.test_client()
 
 
 # -- the query ------------------------------------------------------------------
@@ -151,28 +151,39 @@ def test_ranking_shows_the_worst_units_and_says_how_many():
     assert screen.ranking_rows([]) == ([], "当前层级没有下级单位")
 
 
-def test_kpi_texts_use_the_main_pages_formatting():
-    kpi = {"value": 0.9234, "numerator": 1, "denominator": 1}
-    before = {"value": 0.9, "numerator": 1, "denominator": 1}
-    summary = {"kpis": dict.fromkeys(KPI_LABELS, kpi), "previous": dict.fromkeys(KPI_LABELS, before)}
-    texts = screen.kpi_texts(summary)
-    assert len(texts) == len(KPI_LABELS)
-    for key, (value, delta, css) in zip(KPI_LABELS, texts, strict=True):
-        assert value == figures.format_kpi(key, kpi)
-        assert delta == figures.kpi_delta(key, kpi, before)[0]
-        assert css.startswith("screen-kpi-delta")
+def test_kpi_texts_read_like_the_main_pages_cards():
+    def kpi(value):
+        return {"value": value, "numerator": 0, "denominator": None}
+
+    now = {"accepted": kpi(1234), "closed": kpi(1100), "closure_rate": kpi(0.9234), "on_time_rate": kpi(0.8),
+           "response_rate": kpi(0.95), "resolution_rate": kpi(None), "satisfaction_rate": kpi(0.9),
+           "overdue_open": kpi(12), "mean_hours_to_close": kpi(30.0)}
+    before = {**now, "accepted": kpi(1000), "closure_rate": kpi(0.9), "on_time_rate": kpi(0.8),
+              "satisfaction_rate": kpi(0.95), "overdue_open": kpi(10), "mean_hours_to_close": kpi(40.0)}
+    texts = dict(zip(KPI_LABELS, screen.kpi_texts({"kpis": now, "previous": before}), strict=True))
+    assert texts == {
+        "accepted": ("1,234", "较上期 ↑ 23.4%", "screen-kpi-delta up"),
+        "closed": ("1,100", "较上期 持平", "screen-kpi-delta flat"),
+        "closure_rate": ("92.3", "较上期 ↑ 2.3 个百分点", "screen-kpi-delta up-good"),
+        "on_time_rate": ("80.0", "较上期 持平", "screen-kpi-delta flat"),
+        "response_rate": ("95.0", "较上期 持平", "screen-kpi-delta flat"),
+        "resolution_rate": ("—", "较上期 —", "screen-kpi-delta"),
+        "satisfaction_rate": ("90.0", "较上期 ↓ 5.0 个百分点", "screen-kpi-delta down-bad"),
+        "overdue_open": ("12", "较上期 ↑ 20.0%", "screen-kpi-delta up-bad"),
+        "mean_hours_to_close": ("30.0", "较上期 ↓ 25.0%", "screen-kpi-delta down-good"),
+    }
 
 
 def test_dark_trend_is_a_plain_dict_sized_by_its_panel():
     days = [{"day": (date(2026, 11, 1) + timedelta(days=i)).isoformat(), "received": 10 + i, "closed": 8 + i}
             for i in range(10)]
-    figure = screen.dark_trend(days, 24)
+    figure = screen_layout.dark_trend(days, 24)
     assert isinstance(figure, dict) and "height" not in figure["layout"]
-    assert figure["layout"]["font"]["size"] == 24 and figure["layout"]["font"]["color"] == screen.DARK_INK
+    assert figure["layout"]["font"]["size"] == 24 and figure["layout"]["font"]["color"] == screen_layout.DARK_INK
     assert [t["type"] for t in figure["data"]] == ["scatter", "scatter"]
     assert figure["data"][0]["y"] == [d["received"] for d in days]
-    empty = screen.dark_trend([], 24)
-    assert empty["data"] == [] and empty["layout"]["annotations"][0]["font"]["color"] == screen.DARK_INK
+    empty = screen_layout.dark_trend([], 24)
+    assert empty["data"] == [] and empty["layout"]["annotations"][0]["font"]["color"] == screen_layout.DARK_INK
 
 
 def test_panels_keep_a_fixed_number_of_rows():
@@ -183,6 +194,18 @@ def test_panels_keep_a_fixed_number_of_rows():
     assert len(body) == screen.RANKING_ROWS + 1
     assert [c.children for c in body[1].children] == ["1. 甲", "1,200", "80.0%", "—", "3"]
     assert len(screen_layout.ticker_body([])) == screen.TICKER_ROWS
+
+
+@pytest.mark.parametrize(("rate", "flagged"), [(0.0, True), (0.5, True), (0.8999, True), (0.9, False), (1.0, False),
+                                               (None, False)])
+def test_low_closure_rates_are_flagged_on_the_wall_and_the_page_alike(rate, flagged):
+    """0% is the lowest rate there is, so it is flagged; no appeals at all (None) is not a rate."""
+    row = {"level": "community", "code": "370212002001", "name": "甲", "accepted": 10 if rate is not None else 0,
+           "closure_rate": rate, "on_time_rate": None, "satisfaction_rate": None, "overdue_open": 0}
+    wall_cell = screen_layout.ranking_body([row])[1].children[2]
+    assert (wall_cell.className == "bad") is flagged
+    page_cell = figures.ranking_table([row], lambda level, code: "/").children.children[1].children[0].children[2]
+    assert (page_cell.className == "bad") is flagged
 
 
 # -- served pages, assets and the redirect ---------------------------------------------

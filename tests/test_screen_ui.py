@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from PIL import Image
 from selenium.webdriver.support.ui import WebDriverWait
 
-from app import create_app
-from dashboard import screen, settings
-from dashboard.figures import format_kpi
+from dashboard.view import screen
+from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT
 from geo.store import schema
@@ -58,8 +57,8 @@ return {width: innerWidth, height: innerHeight,
 
 
 @pytest.fixture
-def wall(dash_duo, seeded_sqlite_path, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}", "DATA_DIR": str(tmp_path)}))
+def wall(dash_duo, seeded_sqlite_path, make_app):
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
     dash_duo.start_server(app)
     return dash_duo
 

@@ -14,16 +14,15 @@ import shapely
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from app import create_app
-from dashboard import cli, settings
-from dashboard.simulator import (
+from dashboard.tools import cli
+from dashboard.tools.simulator import (
     AppealFactory,
+    OpenCase,
     Patrol,
+    PendingAppeal,
     RetryingClient,
     Simulator,
     Stopped,
-    _Case,
-    _Pending,
     event_payload,
     fetch_workers,
     load_grids,
@@ -217,7 +216,7 @@ def test_an_appeal_is_acknowledged_once_though_sent_twice(factory):
     client = RetryingClient("http://x", "k", opener=server, sleep=clock.sleep)
     sim = Simulator(client, factory, None, rate_per_minute=0, clock=clock, sleep=clock.sleep, out=lambda _l: None)
     payload, template = factory.make(MORNING)
-    sim.queue.append(_Pending(payload, template))
+    sim.queue.append(PendingAppeal(payload, template))
     sim.send_appeals()
     assert [json.loads(r.data) for r in server.requests] == [[payload]] * 2
     assert (sim.stats.appeals_sent, sim.stats.appeals_acked, sim.stats.retries) == (1, 1, 1)
@@ -238,7 +237,7 @@ def test_events_follow_acknowledgement_in_order(factory):
     sim = Simulator(client, factory, None, rate_per_minute=0, speedup=1e9, clock=clock, sleep=clock.sleep,
                     out=lambda _l: None)
     payload, template = factory.make(MORNING)
-    sim._schedule(_Case(7, payload["source_ref"], MORNING, template.steps), MORNING)
+    sim._schedule(OpenCase(7, payload["source_ref"], MORNING, template.steps), MORNING)
     for _ in range(len(template.steps)):
         clock.sleep(1)
         sim.send_due_events(clock())
@@ -252,9 +251,8 @@ def test_events_follow_acknowledgement_in_order(factory):
 
 
 @pytest.fixture
-def served(writable_store, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": writable_store.url, "DATA_DIR": str(tmp_path),
-                                    "INGEST_API_KEYS": f"sim:{KEY}"}))
+def served(writable_store, make_app):
+    app = make_app(writable_store.url, INGEST_API_KEYS=f"sim:{KEY}")
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

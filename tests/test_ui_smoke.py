@@ -7,9 +7,7 @@ import urllib.request
 
 import pytest
 
-from app import create_app
-from dashboard import settings
-from dashboard.figures import format_kpi
+from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
 
 pytestmark = pytest.mark.browser
@@ -18,8 +16,8 @@ pytestmark = pytest.mark.browser
 CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
 
 
-def test_kpi_cards_show_the_api_numbers(dash_duo, seeded_sqlite_path, tmp_path):
-    app = create_app(settings.load({"DATABASE_URL": f"sqlite:///{seeded_sqlite_path}"}))
+def test_kpi_cards_show_the_api_numbers(dash_duo, seeded_sqlite_path, make_app, tmp_path):
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
     dash_duo.start_server(app)
     with urllib.request.urlopen(dash_duo.server_url + "/api/kpis") as r:
         api = json.load(r)

@@ -3,7 +3,7 @@
 ``initdb`` in a temp directory, run as the ``postgres`` user when the tests
 run as root, so the shared test server on 5432 is never stopped. It holds a
 small seeded PostGIS store in database ``zhizhi``. Without server binaries or
-PostGIS it skips locally and fails under CI (conftest's ``_missing``).
+PostGIS it skips locally and fails under CI (conftest's ``missing_service``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from geo import seeding
 from geo.store.store import Store
-from tests.conftest import SEED_END, _missing
+from tests.conftest import SEED_END, missing_service
 
 
 def _free_port() -> int:
@@ -121,13 +121,13 @@ def pg_cluster():
     """A started throwaway cluster with a seeded PostGIS store in database ``zhizhi``; always removed."""
     bindir = _bindir()
     if bindir is None:
-        _missing("no PostgreSQL server binaries (initdb, pg_ctl) to start a throwaway cluster")
+        missing_service("no PostgreSQL server binaries (initdb, pg_ctl) to start a throwaway cluster")
     as_user = None
     if os.geteuid() == 0:  # initdb refuses to run as root
         try:
             pwd.getpwnam("postgres")
         except KeyError:
-            _missing("running as root and there is no postgres user to run initdb as")
+            missing_service("running as root and there is no postgres user to run initdb as")
         as_user = "postgres"
     # Under /tmp when the cluster runs as another user: TMPDIR may be a folder only we can enter.
     base = Path(tempfile.mkdtemp(prefix="zz_pg_", dir="/tmp" if as_user and os.path.isdir("/tmp") else None))
@@ -140,7 +140,7 @@ def pg_cluster():
             cluster.initdb()
             cluster.start()
         except (OSError, RuntimeError, subprocess.TimeoutExpired) as exc:
-            _missing(f"cannot start a throwaway PostgreSQL cluster with {bindir}: {exc}")
+            missing_service(f"cannot start a throwaway PostgreSQL cluster with {bindir}: {exc}")
         admin = sa.create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         with admin.connect() as conn:
             conn.exec_driver_sql("CREATE DATABASE zhizhi")
@@ -150,7 +150,7 @@ def pg_cluster():
             with engine.begin() as conn:
                 conn.exec_driver_sql("CREATE EXTENSION postgis")
         except sa.exc.DBAPIError as exc:
-            _missing(f"PostGIS is not available to the throwaway cluster ({bindir}): {exc.orig}")
+            missing_service(f"PostGIS is not available to the throwaway cluster ({bindir}): {exc.orig}")
         finally:
             engine.dispose()
         store = Store(cluster.url("zhizhi"))

@@ -37,7 +37,8 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from geo import demo, reference
+from geo import clock, demo, reference
+from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
 from geo.demo import positions, sampling, tables
 from geo.domain import LOCAL_TZ
 from geo.ingest import MAX_BATCH
@@ -202,10 +203,10 @@ class Patrol:
             dist = np.array(tables.SPEED_M_PER_MIN)[self.status] * dt / 60 * rng.uniform(0.5, 1.5, n)
             self.heading = self.heading + rng.normal(0, 0.6 * math.sqrt(min(dt / 600, 1.0)), n)
             moved = np.zeros(n, dtype=bool)
-            lon_m = 111_320.0 * np.cos(np.radians(self.y))
+            lon_m = 1000 * KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(self.y))
             for _ in range(4):
                 nx = self.x + dist * np.cos(self.heading) / lon_m
-                ny = self.y + dist * np.sin(self.heading) / 110_570.0
+                ny = self.y + dist * np.sin(self.heading) / (1000 * KM_PER_DEG_LAT)
                 ok = ~moved & shapely.contains_xy(self.near, nx, ny)
                 self.x, self.y = np.where(ok, nx, self.x), np.where(ok, ny, self.y)
                 moved |= ok
@@ -354,7 +355,7 @@ def _retry_after_seconds(value: str | None) -> float | None:
     if value.isdigit():
         return float(value)
     try:
-        return max((parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds(), 0.0)
+        return max((parsedate_to_datetime(value) - clock.now()).total_seconds(), 0.0)
     except (TypeError, ValueError):
         return None
 
@@ -370,7 +371,7 @@ def _json(body: bytes):
 
 
 @dataclass
-class _Pending:
+class PendingAppeal:
     """An appeal made but not yet answered for; ``sent`` once it went out at least once."""
 
     payload: dict
@@ -379,7 +380,7 @@ class _Pending:
 
 
 @dataclass
-class _Case:
+class OpenCase:
     """An acknowledged appeal working through its template's steps."""
 
     appeal_id: int
@@ -405,7 +406,7 @@ class Simulator:
 
     def __init__(self, client: RetryingClient, factory: AppealFactory, patrol: Patrol | None, *,
                  rate_per_minute: float, speedup: float = 600.0, ping_every: float = 5.0,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 clock: Callable[[], datetime] = clock.now,
                  sleep: Callable[[float], None] = time.sleep, out: Callable[[str], None] = print,
                  status_every: float = 5.0, tick: float = 0.5, seed: int = 0, grace: float = GRACE_S):
         self.client, self.factory, self.patrol = client, factory, patrol
@@ -416,8 +417,8 @@ class Simulator:
         self.clock, self.sleep, self.out = clock, sleep, out
         self.status_every, self.tick_s, self.grace = status_every, tick, grace
         self.rng = random.Random(seed)
-        self.queue: list[_Pending] = []  # appeals generated, not yet answered for
-        self.due: list[tuple[float, int, _Case]] = []  # (due timestamp, tiebreak, case)
+        self.queue: list[PendingAppeal] = []  # appeals generated, not yet answered for
+        self.due: list[tuple[float, int, OpenCase]] = []  # (due timestamp, tiebreak, case)
         self.order = itertools.count()
         self.stop_at: float | None = None  # after this, give up on what is still unacknowledged
 
@@ -437,7 +438,7 @@ class Simulator:
             while duration is None or (self.clock() - start).total_seconds() < duration:
                 now = self.clock()
                 while next_arrival <= now:
-                    self.queue.append(_Pending(*self.factory.make(next_arrival)))
+                    self.queue.append(PendingAppeal(*self.factory.make(next_arrival)))
                     next_arrival += self._gap()
                 self.send_appeals()
                 self.send_due_events(self.clock())
@@ -486,10 +487,10 @@ class Simulator:
                     continue
                 self.stats.appeals_acked += 1
                 accepted = datetime.fromisoformat(payload["accepted_at"])
-                self._schedule(_Case(result["id"], payload["source_ref"], accepted, pending.template.steps), now)
+                self._schedule(OpenCase(result["id"], payload["source_ref"], accepted, pending.template.steps), now)
             del self.queue[:len(batch)]
 
-    def _schedule(self, case: _Case, after: datetime) -> None:
+    def _schedule(self, case: OpenCase, after: datetime) -> None:
         """Queues the case's next step: its template delay (sped up), but never before ``after``."""
         if case.next_step >= len(case.steps):
             return
@@ -565,7 +566,7 @@ def simulate(url: str, api_key: str, *, rate: float, workers: int, speedup: floa
     give_up = None if duration is None else time.monotonic() + duration + GRACE_S
     client = RetryingClient(url, api_key, should_stop=lambda: give_up is not None and time.monotonic() >= give_up,
                             seed=seed)
-    now = datetime.now(UTC)
+    now = clock.now()
     try:
         check_key(client)
     except Stopped:

@@ -14,7 +14,7 @@ above it:
 - :mod:`~geo.demo.tables`: sub-seed tags, time units, rhythms, workflow odds, worker statuses.
 - :mod:`~geo.demo.text`: surnames, given names, phone prefixes, place words, appeal text.
 - :mod:`~geo.demo.sampling`: seeded streams and draws (indices, categories, durations, points).
-- :mod:`~geo.demo.clock`: aware datetimes in, epoch seconds inside, UTC timestamps out.
+- :mod:`~geo.demo.epoch`: aware datetimes in, epoch seconds inside, UTC timestamps out.
 - :mod:`~geo.demo.grids`: the grids as arrays, hotspot factors and address pools.
 - :mod:`~geo.demo.people`: names, phone numbers and the grid workers.
 - :mod:`~geo.demo.positions`: worker status by hour and the walk inside the home grid.

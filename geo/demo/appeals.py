@@ -17,7 +17,7 @@ import pandas as pd
 
 from geo import domain
 from geo.demo.calendar import Plan, category_factors, heating_season, hour_cdf, plan_days
-from geo.demo.clock import timestamps, to_epoch_s
+from geo.demo.epoch import timestamps, to_epoch_s
 from geo.demo.grids import Addresses, Grids, addresses, grid_factors, place_words, prepare_grids
 from geo.demo.people import names, phones, worker_columns
 from geo.demo.sampling import choose, lognormal, pick, rng_for

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.demo.clock import timestamps, to_epoch_s
+from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+from geo.demo.epoch import timestamps, to_epoch_s
 from geo.demo.grids import prepare_grids
 from geo.demo.sampling import choose, rng_for, sample_in_polygons
 from geo.demo.tables import (
@@ -83,8 +84,8 @@ def generate_positions(
     x, y = sample_in_polygons(g.geoms, g.bounds, home, rng)
     jitter = rng.integers(0, every_minutes * 60, n)
     heading = rng.uniform(0, 2 * np.pi, n)
-    lon_m = 111_320.0 * np.cos(np.radians(36.1))
-    lat_m = 110_570.0
+    lon_m = 1000 * KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(36.1))
+    lat_m = 1000 * KM_PER_DEG_LAT
 
     xs = np.empty((steps, n))
     ys = np.empty((steps, n))
