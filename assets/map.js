@@ -1,5 +1,8 @@
 /* Map styling functions, referenced from Python as {"variable": "zhizhi.map.<name>"}.
-   They read only what the server put in each layer's `hideout`, so restyling never resends geometry. */
+   They read only what the server put in each layer's `hideout`, so restyling never resends geometry.
+   Shapes nobody clicks return `interactive: false` from their style: dash-leaflet's GeoJSON ignores its own
+   `interactive` prop, but Leaflet applies the style's options before it creates each path, so such a path
+   takes no pointer events and shows no hand cursor. */
 window.zhizhi = window.zhizhi || {};
 window.zhizhi.map = (function () {
   function classColor(value, breaks, colors, noData) {
@@ -36,7 +39,9 @@ window.zhizhi.map = (function () {
     unitLabel: function (feature, layer) {
       layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "unit-label" });
     },
-    outlineStyle: function () { return { fill: false, color: "#0b3d91", weight: 3.5, opacity: 1, dashArray: null }; },
+    outlineStyle: function () {
+      return { fill: false, color: "#0b3d91", weight: 3.5, opacity: 1, dashArray: null, interactive: false };
+    },
     professionalFilter: function (feature, context) {
       return feature.properties.type === ((context && context.hideout) || {}).type;
     },
@@ -46,13 +51,13 @@ window.zhizhi.map = (function () {
     professionalStyle: function () { return { fill: false, color: "#6f42c1", weight: 2, dashArray: "6 4", opacity: 0.9 }; },
     neighbourStyle: function (feature, context) {
       return dark(context)
-        ? { fillColor: "#1c2633", fillOpacity: 1, color: "#2d3b4d", weight: 1 }
-        : { fillColor: "#eef0f3", fillOpacity: 1, color: "#c9ced6", weight: 1 };
+        ? { fillColor: "#1c2633", fillOpacity: 1, color: "#2d3b4d", weight: 1, interactive: false }
+        : { fillColor: "#eef0f3", fillOpacity: 1, color: "#c9ced6", weight: 1, interactive: false };
     },
     landStyle: function (feature, context) {
       return dark(context)
-        ? { fillColor: "#233246", fillOpacity: 1, color: "#4b6282", weight: 1.5 }
-        : { fillColor: "#ffffff", fillOpacity: 1, color: "#8a97a8", weight: 1.5 };
+        ? { fillColor: "#233246", fillOpacity: 1, color: "#4b6282", weight: 1.5, interactive: false }
+        : { fillColor: "#ffffff", fillOpacity: 1, color: "#8a97a8", weight: 1.5, interactive: false };
     },
     workerStyle: function (feature, context) {
       /* Also the layer's `style`: GeoJSON re-applies it to every marker after pointToLayer. */

@@ -1,6 +1,7 @@
 /* Big screen (/screen/) only; the main app ignores this file (assets_ignore in app.py).
    Map styling functions are referenced from Python as {"variable": "zhizhi.screen.<name>"} and read only
-   the layer's `hideout`, so a tour step restyles without resending geometry. */
+   the layer's `hideout`, so a tour step restyles without resending geometry. Nothing on the wall is
+   clickable, so every style says `interactive: false` (see assets/map.js for why it is said here). */
 window.zhizhi = window.zhizhi || {};
 window.zhizhi.screen = (function () {
   return {
@@ -15,7 +16,8 @@ window.zhizhi.screen = (function () {
         fillOpacity: selected ? 0.08 : 0,
         color: selected ? "#5cf2ff" : "#8fb3dc",
         weight: selected ? 4 : 1.8,
-        opacity: dimmed ? 0.45 : 0.95
+        opacity: dimmed ? 0.45 : 0.95,
+        interactive: false
       };
     },
     streetLabel: function (feature, layer) {
@@ -24,9 +26,10 @@ window.zhizhi.screen = (function () {
     communityStyle: function (feature, context) {
       var h = (context && context.hideout) || {};
       var code = feature.properties.code;
-      if (!h.street || code.indexOf(h.street) !== 0) { return { fill: false, opacity: 0, weight: 0 }; }
+      if (!h.street || code.indexOf(h.street) !== 0) { return { fill: false, opacity: 0, weight: 0, interactive: false }; }
       var selected = h.selected && code === h.selected;
-      return { fill: false, color: selected ? "#5cf2ff" : "#7fa6d6", weight: selected ? 3 : 0.9, opacity: selected ? 1 : 0.7 };
+      return { fill: false, color: selected ? "#5cf2ff" : "#7fa6d6", weight: selected ? 3 : 0.9, opacity: selected ? 1 : 0.7,
+               interactive: false };
     },
     /* Positions only: no tooltip, no popup, no name. Drawn in the "workers" pane (above the heat image);
        a marker made here would otherwise go to Leaflet's default overlay pane, under it. */

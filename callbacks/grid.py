@@ -55,7 +55,7 @@ def appeal_rows(items: list[dict]) -> list[dict]:
             "accepted_at": item["accepted_at"][:16].replace("T", " "),
             "category_label": CATEGORY_BY_CODE[item["category"]].label,
             "status_label": STATUSES[item["status"]],
-            "level_label": HANDLING_LEVELS[item["level"]],
+            "handling_level_label": HANDLING_LEVELS[item["handling_level"]],
             "source_label": SOURCES[item["source"]],
         }
         for item in items
@@ -67,7 +67,7 @@ def timeline_view(events: list[dict]) -> html.Ol:
         html.Li([
             html.Span(e["at"][:16].replace("T", " "), className="tl-time"),
             html.Span(STATUSES[e["to_status"]], className="tl-status"),
-            html.Span(f"{HANDLING_LEVELS[e['level']]} · {e['actor']}", className="tl-actor"),
+            html.Span(f"{HANDLING_LEVELS[e['handling_level']]} · {e['actor']}", className="tl-actor"),
         ]) for e in events
     ])
 

@@ -35,9 +35,10 @@ def register(app) -> None:
     )
     def poll(_tick, search, last, index, refreshes):
         store, viewer = get_store(), viewer_scope()
-        state = view_state(search, store, viewer)
+        state = view_state(search)  # the URL alone; the store is asked inside the poll, where an outage is handled
 
         def read(changes: live.Changes):
+            view_state(search, store, viewer)  # the unit exists and the viewer may see it
             rows = ticker(store, state.scope, viewer) if changes.data else None
             moved = live.worker_patch(store, state.scope, index, viewer) if changes.positions else (no_update,) * 2
             return rows, moved

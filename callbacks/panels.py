@@ -63,7 +63,7 @@ def register(app) -> None:
             figs["source"],
             figs["category"],
             figs["funnel"],
-            figs["level"],
+            figs["handling_level"],
             figures.ranking_table(rows, lambda level, code: scope_href(state, level, code)),
             as_of_text(head["as_of"]),
         )

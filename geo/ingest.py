@@ -131,12 +131,12 @@ class AppealIn(Located):
     _accepted = field_validator("accepted_at")(_time_in_range)
 
     def record(self, now: datetime) -> dict:
-        """The store's row: accepted_at defaults to now, and a new appeal starts as 受理 at community level."""
+        """The store's row: accepted_at defaults to now, and a new appeal starts as 受理, handled by its community."""
         return {
             **self.model_dump(exclude={"crs"}),
             "accepted_at": self.accepted_at or now,
             "status": "accepted",
-            "level": "community",
+            "handling_level": "community",
         }
 
 
@@ -148,7 +148,8 @@ class EventIn(BaseModel):
     to_status: str
     at: AwareDatetime | None = None
     actor: Text
-    level: str | None = None
+    #: The handling level the event moves the appeal to (an escalation raises it); default: unchanged.
+    handling_level: str | None = None
     #: Required on 回访 (visited): was the problem solved, and the citizen's rating if given.
     resolved: bool | None = None
     satisfaction: str | None = None
@@ -159,7 +160,7 @@ class EventIn(BaseModel):
     _status = field_validator("to_status")(_code(STATUSES, "状态"))
     _at = field_validator("at")(_time_in_range)
 
-    @field_validator("level")
+    @field_validator("handling_level")
     @classmethod
     def _level(cls, value):
         return None if value is None else _code(HANDLING_LEVELS, "处置层级")(value)

@@ -58,9 +58,10 @@ def providers(tianditu_key: str = "", custom_url: str = "", custom_crs: str = "w
 def base_layers(provider: Provider, neighbours_url: str, land_url: str) -> list:
     """The vector base always, tiles on top of it when the provider has them."""
     layers = [
-        dl.GeoJSON(id="base-neighbours", url=neighbours_url, interactive=False,
+        # Not clickable: their styles say interactive: false (assets/map.js says why there).
+        dl.GeoJSON(id="base-neighbours", url=neighbours_url,
                    style={"variable": "zhizhi.map.neighbourStyle"}, hideout={"dark": provider.dark}),
-        dl.GeoJSON(id="base-land", url=land_url, interactive=False,
+        dl.GeoJSON(id="base-land", url=land_url,
                    style={"variable": "zhizhi.map.landStyle"}, hideout={"dark": provider.dark}),
     ]
     if provider.url:

@@ -5,19 +5,19 @@ from __future__ import annotations
 import dash_leaflet as dl
 import numpy as np
 
-#: Grid choropleth metrics: code → (label, unit).
+#: Grid choropleth metrics: code → (label, unit). The KPI ones carry their KPI's name.
 METRICS: dict[str, tuple[str, str]] = {
     "density": ("诉求密度", "件/km²"),
     "closure_rate": ("办结率", "%"),
-    "overdue": ("超期未办结", "件"),
-    "satisfaction": ("满意率", "%"),
+    "overdue_open": ("超期未办结", "件"),
+    "satisfaction_rate": ("满意率", "%"),
 }
 #: Sequential palettes, low → high. Rates run red (bad) → green (good).
 PALETTES = {
     "density": ["#fff5eb", "#fdd0a2", "#fd8d3c", "#d94801", "#7f2704"],
-    "overdue": ["#f7f7f7", "#fcc5c0", "#fa9fb5", "#dd3497", "#7a0177"],
+    "overdue_open": ["#f7f7f7", "#fcc5c0", "#fa9fb5", "#dd3497", "#7a0177"],
     "closure_rate": ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"],
-    "satisfaction": ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"],
+    "satisfaction_rate": ["#d73027", "#fc8d59", "#fee08b", "#91cf60", "#1a9850"],
 }
 #: Rates use fixed, meaningful class breaks (shares, upper bounds of each class but the last).
 RATE_BREAKS = [0.80, 0.90, 0.95, 0.98]
@@ -31,11 +31,11 @@ def metric_values(metric: str, counts: dict[str, dict], areas: dict[str, float])
         c = counts.get(code)
         if metric == "density":
             out[code] = round((c["accepted"] if c else 0) / area, 2) if area else None
-        elif metric == "overdue":
+        elif metric == "overdue_open":
             out[code] = c["overdue_open"] if c else 0
         elif metric == "closure_rate":
             out[code] = round(c["closed"] / c["accepted"], 4) if c and c["accepted"] else None
-        elif metric == "satisfaction":
+        elif metric == "satisfaction_rate":
             out[code] = round(c["satisfied"] / c["rated"], 4) if c and c["rated"] else None
         else:
             raise ValueError(metric)
@@ -44,7 +44,7 @@ def metric_values(metric: str, counts: dict[str, dict], areas: dict[str, float])
 
 def class_breaks(metric: str, values: dict[str, float | None]) -> list[float]:
     """Upper bounds of the first four of five classes."""
-    if metric in ("closure_rate", "satisfaction"):
+    if metric in ("closure_rate", "satisfaction_rate"):
         return RATE_BREAKS
     present = np.array([v for v in values.values() if v is not None and v > 0], dtype=float)
     if present.size == 0:

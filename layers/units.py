@@ -18,12 +18,12 @@ def units_layer(layer_id: str, url: str, selected: str = "") -> dl.GeoJSON:
 
 
 def outline_layer(layer_id: str, url: str) -> dl.GeoJSON:
-    """The current unit's own outline, drawn on top."""
-    return dl.GeoJSON(id=layer_id, url=url, style={"variable": "zhizhi.map.outlineStyle"}, interactive=False)
+    """The current unit's own outline, drawn on top; not clickable (its style says so)."""
+    return dl.GeoJSON(id=layer_id, url=url, style={"variable": "zhizhi.map.outlineStyle"})
 
 
 def professional_layer(layer_id: str, url: str, kind: str) -> dl.GeoJSON:
-    """One professional-grid type's outlines, dashed, over the basic grids."""
+    """One professional-grid type's outlines, dashed, over the basic grids; hovering names the unit."""
     return dl.GeoJSON(
         id=layer_id,
         url=url,
@@ -31,5 +31,4 @@ def professional_layer(layer_id: str, url: str, kind: str) -> dl.GeoJSON:
         hideout={"type": kind},
         style={"variable": "zhizhi.map.professionalStyle"},
         onEachFeature={"variable": "zhizhi.map.professionalLabel"},
-        interactive=False,
     )

@@ -62,7 +62,7 @@ def test_appeals_match_kpis(client):
         "street_code",
         "community_code",
         "grid_code",
-        "level",
+        "handling_level",
         "status",
         "accepted_at",
         "dispatched_at",

@@ -26,7 +26,7 @@ TODAY = date(2026, 11, 27)
 
 
 def test_view_state_round_trips_through_the_url():
-    search = "?scope=street&id=370212002&from=2026-11-01&to=2026-11-28&kind=livelihood&source=hotline_12345,wechat&metric=overdue"
+    search = "?scope=street&id=370212002&from=2026-11-01&to=2026-11-28&kind=livelihood&source=hotline_12345,wechat&metric=overdue_open"
     state = ViewState.from_search(search, TODAY)
     assert state.scope == Scope("street", "370212002")
     assert state.window == Window(date(2026, 11, 1), date(2026, 11, 28))
@@ -113,7 +113,7 @@ def test_choropleth_values_and_classes():
     areas = {"g1": 2.0, "g2": 0.5, "g3": 1.0}
     assert choropleth.metric_values("density", counts, areas) == {"g1": 5.0, "g2": 0.0, "g3": 0.0}
     assert choropleth.metric_values("closure_rate", counts, areas) == {"g1": 0.9, "g2": None, "g3": None}
-    assert choropleth.metric_values("overdue", counts, areas) == {"g1": 1, "g2": 0, "g3": 0}
+    assert choropleth.metric_values("overdue_open", counts, areas) == {"g1": 1, "g2": 0, "g3": 0}
     style = choropleth.hideout("closure_rate", {"g1": 0.9}, "370212")
     assert style["breaks"] == choropleth.RATE_BREAKS and len(style["colors"]) == 5
     items = choropleth.legend_items(style)
@@ -205,9 +205,9 @@ def test_figures_are_valid_plotly():
     """Dict figures skip Plotly's validation at run time; validate them here instead."""
     import plotly.graph_objects as go
 
-    panels = {"trend": [{"day": "2026-11-01", "received": 3, "closed": 2}], "kind": {"livelihood": 3},
+    panels = {"trend": [{"day": "2026-11-01", "accepted": 3, "closed": 2}], "kind": {"livelihood": 3},
               "source": {"wechat": 2, "hotline_12345": 1}, "category": {"noise": 3}, "status": {"closed": 2, "accepted": 1},
-              "level": {"community": 3}}
+              "handling_level": {"community": 3}}
     basic = {"scatter", "bar", "pie"}  # the traces of the plotly-basic bundle the page ships
     for name, fig in figures.panel_figures(panels).items():
         go.Figure(fig)  # raises on any invalid property
@@ -245,7 +245,7 @@ def test_appeal_rows_send_only_the_shown_columns():
     from dashboard.ui.page import APPEAL_COLUMNS
 
     item = {"id": 7, "title": "噪音", "reporter_name": "张*", "reporter_phone": "138****5678",
-            "accepted_at": "2026-11-20T09:30:00+08:00", "category": "noise", "status": "closed", "level": "street",
+            "accepted_at": "2026-11-20T09:30:00+08:00", "category": "noise", "status": "closed", "handling_level": "street",
             "source": "wechat", "lon": 120.5, "lat": 36.1, "description": "详细地址……", "source_ref": "LXB-1",
             "worker_id": "W00001", "department": "区生态环境分局"}
     (row,) = appeal_rows([item])
@@ -268,7 +268,7 @@ def test_small_units_scale_heat_like_their_street():
 
 
 def test_trend_axis_steps_by_whole_counts_when_small():
-    small = figures.trend_figure([{"day": "2026-11-01", "received": 2, "closed": 1}])
+    small = figures.trend_figure([{"day": "2026-11-01", "accepted": 2, "closed": 1}])
     assert small["layout"]["yaxis"]["dtick"] == 1
-    big = figures.trend_figure([{"day": "2026-11-01", "received": 200, "closed": 150}])
+    big = figures.trend_figure([{"day": "2026-11-01", "accepted": 200, "closed": 150}])
     assert "dtick" not in big["layout"]["yaxis"]

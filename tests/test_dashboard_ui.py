@@ -65,6 +65,11 @@ def test_cards_match_the_api_and_no_console_errors(dashboard):
     dashboard.wait_for_contains_text("#breadcrumbs", "崂山区", timeout=20)
     # All 863 grid polygons are drawn (coloured by the default metric).
     wait_until(dashboard, lambda: len(dashboard.driver.find_elements(By.CSS_SELECTOR, ".leaflet-grids-pane path")) == 863)
+    # The base map's own shapes (land, neighbouring districts) and the scope outline take no pointer:
+    # no hand cursor over something that does nothing when clicked.
+    for pane in ("vector-base", "outline"):
+        drawn = dashboard.driver.find_elements(By.CSS_SELECTOR, f".leaflet-{pane}-pane path")
+        assert drawn and not [p for p in drawn if "leaflet-interactive" in (p.get_attribute("class") or "")], pane
     assert dashboard.find_element("#map-legend").text.startswith("网格着色")
     assert dashboard.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     assert dashboard.get_logs() == []

@@ -177,7 +177,7 @@ def test_codes_come_from_the_domain(appeals, events):
     assert set(appeals["source"]) == set(domain.SOURCES)
     assert set(appeals["category"]) <= set(domain.CATEGORY_BY_CODE)
     assert set(appeals["priority"]) == set(domain.PRIORITIES)
-    assert set(appeals["level"]) == set(domain.HANDLING_LEVELS)
+    assert set(appeals["handling_level"]) == set(domain.HANDLING_LEVELS)
     assert set(appeals["status"]) <= set(domain.STATUSES)
     assert set(appeals["satisfaction"].dropna()) == set(domain.SATISFACTION)
     cats = appeals["category"].map(domain.CATEGORY_BY_CODE)
@@ -185,7 +185,7 @@ def test_codes_come_from_the_domain(appeals, events):
     assert (appeals["department"] == cats.map(lambda c: c.department)).all()
     assert set(events["to_status"]) <= set(domain.STATUSES)
     assert set(events["from_status"].dropna()) <= set(domain.STATUSES)
-    assert set(events["level"]) <= set(domain.HANDLING_LEVELS)
+    assert set(events["handling_level"]) <= set(domain.HANDLING_LEVELS)
     for column in ("title", "description", "reporter_name"):
         assert appeals[column].str.contains(r"[\u4e00-\u9fff]").all()
     assert appeals["reporter_phone"].str.fullmatch(r"1[35789]\d{9}").all()
@@ -200,7 +200,7 @@ def test_points_lie_inside_a_grid_and_handlers_belong_to_it(appeals, grids, work
     home = workers.set_index("id")
     assert (home.loc[appeals.loc[handled, "worker_id"], "type"] == "full_time").all()
     assert (home.loc[appeals.loc[handled, "worker_id"], "grid_code"].to_numpy() == grid_code[handled]).all()
-    assert (appeals.loc[handled, "level"] == "community").all()
+    assert (appeals.loc[handled, "handling_level"] == "community").all()
     scenic_streets = grids["street_code"].to_numpy()[found[(appeals["category"] == "scenic_area").to_numpy()]]
     assert len(scenic_streets) > 0
     assert set(scenic_streets) <= {"370212002", "370212003", "370212004"}
@@ -237,16 +237,16 @@ def test_events_replay_each_appeal(appeals, events, end_utc):
     assert (ev.loc[same, "at"].to_numpy() >= ev["at"].shift()[same].to_numpy()).all()
     last = ev.groupby("idx").tail(1).set_index("idx").loc[appeals["idx"]]
     assert (last["to_status"].to_numpy() == appeals["status"].to_numpy()).all()
-    assert (last["level"].to_numpy() == appeals["level"].to_numpy()).all()
+    assert (last["handling_level"].to_numpy() == appeals["handling_level"].to_numpy()).all()
     # One event per reached stage, plus the escalations.
     escalations = ev[ev["from_status"].eq("in_progress") & ev["to_status"].eq("in_progress")]
     per_appeal = ev.groupby("idx").size().loc[appeals["idx"]].to_numpy()
     esc = escalations.groupby("idx").size().reindex(appeals["idx"], fill_value=0).to_numpy()
     assert (per_appeal == appeals[list(STAGES)].notna().sum(axis=1).to_numpy() + esc).all()
     level_rank = {code: i for i, code in enumerate(domain.HANDLING_LEVELS)}
-    prev_level = ev["level"].shift()[escalations.index].map(level_rank)
-    assert (escalations["level"].map(level_rank) == prev_level + 1).all()
-    assert (esc == appeals["level"].map(level_rank).to_numpy()).all()
+    prev_level = ev["handling_level"].shift()[escalations.index].map(level_rank)
+    assert (escalations["handling_level"].map(level_rank) == prev_level + 1).all()
+    assert (esc == appeals["handling_level"].map(level_rank).to_numpy()).all()
 
 
 def test_most_past_deadline_appeals_are_closed(appeals, end_utc):
@@ -276,7 +276,7 @@ def test_satisfaction_and_resolution_rates(appeals):
 
 
 def test_levels_priorities_and_repeats(appeals):
-    levels = appeals.loc[appeals["status"] == "closed", "level"].value_counts(normalize=True)
+    levels = appeals.loc[appeals["status"] == "closed", "handling_level"].value_counts(normalize=True)
     assert 0.65 <= levels["community"] <= 0.75
     assert 0.05 <= levels["district"] <= 0.11
     assert 0.05 <= (appeals["priority"] == "urgent").mean() <= 0.11

@@ -188,7 +188,7 @@ def test_the_workflow_runs_through_and_kpis_follow(client, writable_store):
     appeal_id = new_appeal(client)
     steps = [
         {"to_status": "dispatched", "actor": "社区网格员"},
-        {"to_status": "dispatched", "actor": "街道", "level": "street", "ref": "esc-1"},
+        {"to_status": "dispatched", "actor": "街道", "handling_level": "street", "ref": "esc-1"},
         {"to_status": "in_progress", "actor": "城管科"},
         {"to_status": "feedback", "actor": "城管科"},
         {"to_status": "visited", "actor": "回访员", "resolved": True, "satisfaction": "satisfied"},
@@ -197,7 +197,7 @@ def test_the_workflow_runs_through_and_kpis_follow(client, writable_store):
     for step in steps:
         r = post(client, f"/api/appeals/{appeal_id}/events", step)
         assert r.status_code == 201, r.get_json()
-    assert r.get_json()["appeal_status"] == "closed" and r.get_json()["level"] == "street"
+    assert r.get_json()["appeal_status"] == "closed" and r.get_json()["handling_level"] == "street"
     retry = post(client, f"/api/appeals/{appeal_id}/events", steps[1])
     assert retry.status_code == 200 and retry.get_json()["status"] == "duplicate"
     today = datetime.now(UTC).date()
@@ -212,8 +212,8 @@ def test_the_workflow_runs_through_and_kpis_follow(client, writable_store):
     ([], {"to_status": "closed", "actor": "x"}, "不能从“受理”变为“办结”"),
     ([], {"to_status": "feedback", "actor": "x"}, "不能从“受理”变为“反馈”"),
     ([{"to_status": "dispatched", "actor": "x"}], {"to_status": "dispatched", "actor": "x"}, "升级"),
-    ([{"to_status": "dispatched", "actor": "x", "level": "street"}],
-     {"to_status": "in_progress", "actor": "x", "level": "community"}, "不能下降"),
+    ([{"to_status": "dispatched", "actor": "x", "handling_level": "street"}],
+     {"to_status": "in_progress", "actor": "x", "handling_level": "community"}, "不能下降"),
     ([], {"to_status": "dispatched", "actor": "x", "reopen": True}, "只有已办结"),
 ])
 def test_transitions_the_workflow_forbids(client, before, event, reason):
@@ -272,13 +272,13 @@ def test_positions_move_workers_and_refuse_unknown_ones(client, writable_store):
 
 def test_reopen_cannot_lower_the_level(client):
     appeal_id = new_appeal(client, "L-1")
-    steps = [{"to_status": "dispatched", "actor": "x", "level": "district"}, {"to_status": "in_progress", "actor": "x"},
+    steps = [{"to_status": "dispatched", "actor": "x", "handling_level": "district"}, {"to_status": "in_progress", "actor": "x"},
              {"to_status": "feedback", "actor": "x"}, {"to_status": "visited", "actor": "x", "resolved": True},
              {"to_status": "closed", "actor": "x"}]
     for step in steps:
         assert post(client, f"/api/appeals/{appeal_id}/events", step).status_code == 201
     r = post(client, f"/api/appeals/{appeal_id}/events",
-             {"to_status": "in_progress", "actor": "x", "reopen": True, "level": "community"})
+             {"to_status": "in_progress", "actor": "x", "reopen": True, "handling_level": "community"})
     assert r.status_code == 409 and "不能下降" in r.get_json()["errors"][0]
 
 

@@ -1,4 +1,4 @@
-"""The live poll's plain parts: worker patches, the ticker, the outage banner."""
+"""The live poll's plain parts: the poll itself, worker patches, the ticker, the outage banner."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import copy
 from datetime import UTC, datetime
 
 from dashboard.view import data as views
+from dashboard.view import live
 from dashboard.view.live import checked_index, counter, outage_banner
 from geo.scope import DISTRICT, Scope
+from geo.store.errors import StoreNotReady, StoreUnavailable
 from layers import workers
 
 
@@ -42,7 +44,7 @@ def test_ticker_rows_carry_nothing_personal(writable_store):
         "source": "wechat", "source_ref": "ticker-1", "kind": "livelihood", "category": "noise", "priority": "normal",
         "title": "广场舞音响过大", "description": "张三 13800000000", "reporter_name": "张三",
         "reporter_phone": "13800000000", "lon": 120.4462, "lat": 36.1349, "accepted_at": datetime.now(UTC),
-        "status": "accepted", "level": "community"}])
+        "status": "accepted", "handling_level": "community"}])
     rows = views.ticker(writable_store, DISTRICT, DISTRICT, limit=3)
     assert rows[0]["title"] == "广场舞音响过大" and rows[0]["street"] == "中韩街道" and rows[0]["category"] == "噪音扰民"
     assert set(rows[0]) == {"id", "time", "street", "category", "title"}
@@ -58,3 +60,58 @@ def test_forged_live_state_from_the_browser_is_ignored():
         assert checked_index(forged) is None, forged
     assert counter(3) == 3 and counter("3") == 0 and counter(True) == 0 and counter(-1) == 0 and counter(None) == 0
     assert outage_banner({"x": 1}) == outage_banner(None)
+
+
+# -- the poll both pages share ---------------------------------------------------------------
+
+NOON = datetime(2026, 11, 28, 12, 0, 5, tzinfo=UTC)
+
+
+def test_the_first_poll_reads_everything_but_does_not_rerun_the_panels():
+    seen = []
+    result = live.poll(None, lambda: {"data": "d1", "positions": "p1"}, seen.append, NOON, key="370212")
+    assert result.ok and not result.catch_up and not result.recovered
+    assert seen == [live.Changes(data=True, positions=True)]
+    assert result.memory == {"data": "d1", "positions": "p1", "ok": True, "updated": "12:00:05", "key": "370212"}
+
+
+def test_new_data_reruns_the_panels_and_new_positions_only_patch_workers():
+    last = {"data": "d1", "positions": "p1", "ok": True, "updated": "12:00:02", "key": "370212"}
+    quiet = live.poll(last, lambda: {"data": "d1", "positions": "p1"}, lambda c: c, NOON, key="370212")
+    assert quiet.payload == live.Changes(data=False, positions=False) and not quiet.catch_up
+    moved = live.poll(last, lambda: {"data": "d1", "positions": "p2"}, lambda c: c, NOON, key="370212")
+    assert moved.payload == live.Changes(data=False, positions=True) and not moved.catch_up
+    new = live.poll(last, lambda: {"data": "d2", "positions": "p1"}, lambda c: c, NOON, key="370212")
+    assert new.payload == live.Changes(data=True, positions=False) and new.catch_up
+
+
+def test_another_view_rereads_the_ticker_without_rerunning_the_panels():
+    last = {"data": "d1", "positions": "p1", "ok": True, "updated": "12:00:02", "key": "370212"}
+    other = live.poll(last, lambda: {"data": "d1", "positions": "p1"}, lambda c: c, NOON, key="370212001")
+    assert other.payload.data and not other.catch_up  # the panels follow the URL themselves
+
+
+def test_an_outage_keeps_the_last_data_and_the_next_good_poll_catches_up():
+    last = {"data": "d1", "positions": "p1", "ok": True, "updated": "12:00:02", "key": "k"}
+
+    def down():
+        raise StoreUnavailable("数据库无法访问")
+
+    def read_fails(_changes):
+        raise StoreNotReady("尚未初始化")
+
+    for result in (live.poll(last, down, lambda c: c, NOON, key="k"),
+                   live.poll(last, lambda: {"data": "d1", "positions": "p1"}, read_fails, NOON, key="k")):
+        assert not result.ok and not result.catch_up and result.payload is None
+        assert result.memory == {**last, "ok": False} and result.updated == "12:00:02"
+    back = live.poll({**last, "ok": False}, lambda: {"data": "d1", "positions": "p1"}, lambda c: c, NOON, key="k")
+    assert back.ok and back.recovered and back.catch_up  # same data version, but the page must catch up
+    assert back.memory["ok"] is True and back.updated == "12:00:05"
+
+
+def test_a_forged_memory_from_the_browser_counts_as_none():
+    for forged in ("x", [1], 5, {"updated": 7}):
+        result = live.poll(forged, lambda: {"data": "d", "positions": "p"}, lambda c: c, NOON)
+        assert result.ok and result.payload == live.Changes(data=True, positions=True)
+    assert live.poll({"updated": 7}, lambda: (_ for _ in ()).throw(StoreUnavailable("x")), lambda c: c,
+                     NOON).updated is None

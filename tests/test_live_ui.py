@@ -126,8 +126,9 @@ WALL_MARKERS = ".leaflet-workers-pane path"
 
 
 def marker_shapes(duo) -> list[str]:
-    """The SVG path of every worker marker on the page, in document order."""
-    return [e.get_attribute("d") for e in duo.driver.find_elements(By.CSS_SELECTOR, WALL_MARKERS)]
+    """The SVG path of every worker marker on the page, in document order (read at once: a patch redraws them)."""
+    return duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0]), e => e.getAttribute('d'));", WALL_MARKERS)
 
 
 def settled_marker_shapes(duo) -> list[str]:

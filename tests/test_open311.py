@@ -9,8 +9,8 @@ import pytest
 
 from dashboard.ingest import open311
 from geo import domain
-from geo.domain import LOCAL_TZ
 from geo.clock import local_today
+from geo.domain import LOCAL_TZ
 from geo.scope import DISTRICT, InvalidQuery, Window
 
 KEY = "test-key-1"
@@ -75,7 +75,7 @@ def assert_spec_error(r, status: int, text: str = "") -> None:
 # -- pure mappings ---------------------------------------------------------------------------
 
 
-ROW = {"id": 7, "category": "road_facilities", "status": "dispatched", "level": "street", "title": "井盖缺失",
+ROW = {"id": 7, "category": "road_facilities", "status": "dispatched", "handling_level": "street", "title": "井盖缺失",
        "description": "", "lon": LON, "lat": LAT, "street_name": "中韩街道", "community_name": "某社区",
        "accepted_at": datetime(2026, 11, 1, 1, 0, tzinfo=UTC), "updated_at": datetime(2026, 11, 2, 1, 0, tzinfo=UTC),
        "deadline": datetime(2026, 11, 8, 1, 0, tzinfo=UTC),
@@ -299,7 +299,7 @@ def test_status_follows_the_native_workflow_to_closed(client):
     events = f"/api/appeals/{request_id}/events"
     steps = [
         ({"to_status": "dispatched", "actor": "社区"}, "open", "派单（社区）"),
-        ({"to_status": "dispatched", "actor": "街道", "level": "street"}, "open", "派单（街道）"),
+        ({"to_status": "dispatched", "actor": "街道", "handling_level": "street"}, "open", "派单（街道）"),
         ({"to_status": "in_progress", "actor": "城管科"}, "open", "办理（街道）"),
         ({"to_status": "feedback", "actor": "城管科"}, "open", "反馈（街道）"),
         ({"to_status": "visited", "actor": "回访员", "resolved": True}, "open", "回访（街道）"),

@@ -175,13 +175,13 @@ def test_kpi_texts_read_like_the_main_pages_cards():
 
 
 def test_dark_trend_is_a_plain_dict_sized_by_its_panel():
-    days = [{"day": (date(2026, 11, 1) + timedelta(days=i)).isoformat(), "received": 10 + i, "closed": 8 + i}
+    days = [{"day": (date(2026, 11, 1) + timedelta(days=i)).isoformat(), "accepted": 10 + i, "closed": 8 + i}
             for i in range(10)]
     figure = screen_layout.dark_trend(days, 24)
     assert isinstance(figure, dict) and "height" not in figure["layout"]
     assert figure["layout"]["font"]["size"] == 24 and figure["layout"]["font"]["color"] == screen_layout.DARK_INK
     assert [t["type"] for t in figure["data"]] == ["scatter", "scatter"]
-    assert figure["data"][0]["y"] == [d["received"] for d in days]
+    assert figure["data"][0]["y"] == [d["accepted"] for d in days]
     empty = screen_layout.dark_trend([], 24)
     assert empty["data"] == [] and empty["layout"]["annotations"][0]["font"]["color"] == screen_layout.DARK_INK
 

@@ -139,6 +139,9 @@ def test_numbers_match_the_api_and_no_personal_data(wall, seeded_sqlite_path):
     assert "OpenStreetMap contributors" in wall.find_element(".screen-credit").text
     wait_until(wall, lambda: wall.driver.find_elements("css selector", ".leaflet-workers-pane path"))
     assert "heat.png" in wall.find_element(".leaflet-heat-pane img").get_attribute("src")
+    # Nothing on the wall takes the pointer: every shape is drawn non-interactive.
+    drawn = wall.driver.find_elements("css selector", ".leaflet-pane path")
+    assert drawn and not [p for p in drawn if "leaflet-interactive" in (p.get_attribute("class") or "")]
 
     # The ticker lists the view's newest appeals; their reporters must not appear anywhere on the page.
     newest = api(wall, f"/api/appeals?{WINDOW}&limit={screen.TICKER_ROWS}")["items"]

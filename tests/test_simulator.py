@@ -80,7 +80,7 @@ def test_every_workflow_passes_the_workflow_rules(factory):
         status, level = "accepted", "community"
         for k, step in enumerate(template.steps):
             event = EventIn.model_validate(event_payload(step, MORNING, f"R-{k}"))
-            level = workflow.check(status, level, event.to_status, event.level, event.reopen)
+            level = workflow.check(status, level, event.to_status, event.handling_level, event.reopen)
             if event.to_status == status:
                 seen[f"escalated to {level}"] += 1
             status = event.to_status

@@ -251,7 +251,7 @@ def test_insert_assigns_grid_and_deadlines(writable_store):
                 "reporter_phone": "13812345678",
                 "lon": point.x,
                 "lat": point.y,
-                "level": "community",
+                "handling_level": "community",
                 "status": "accepted",
                 "accepted_at": accepted,
                 "dispatched_at": pd.NaT,
@@ -284,7 +284,7 @@ def test_insert_is_idempotent_on_source_ref(writable_store):
     row = {
         "source": "wechat", "source_ref": "LXB-RETRY-1", "kind": "livelihood", "category": "noise",
         "priority": "normal", "title": "夜间施工", "description": "夜间施工噪音", "reporter_name": "李雷",
-        "reporter_phone": "13900001111", "lon": point.x, "lat": point.y, "level": "community", "status": "accepted",
+        "reporter_phone": "13900001111", "lon": point.x, "lat": point.y, "handling_level": "community", "status": "accepted",
         "accepted_at": pd.Timestamp("2026-11-20 10:00", tz="Asia/Shanghai"), "dispatched_at": pd.NaT,
         "in_progress_at": pd.NaT, "feedback_at": pd.NaT, "visited_at": pd.NaT, "closed_at": pd.NaT,
         "department": None, "worker_id": None, "resolved": None, "satisfaction": None,
@@ -353,7 +353,7 @@ def test_daily_counts(seeded_store):
     days = seeded_store.daily_counts(Scope("street", "370212001"), window)
     assert [d["day"] for d in days] == [f"2026-11-{i:02d}" for i in range(1, 11)]
     items = seeded_store.appeals(Scope("street", "370212001"), window, limit=100_000)["items"]
-    assert sum(d["received"] for d in days) == len(items)
+    assert sum(d["accepted"] for d in days) == len(items)
     # "Closed" is by the day of 办结, whenever the appeal came in: check against all the street's appeals.
     everything = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=100_000)["items"]
     closed_in_window = [i for i in everything if i["closed_at"] and "2026-11-01" <= i["closed_at"][:10] <= "2026-11-10"]
@@ -397,6 +397,6 @@ def test_panel_queries_identical_on_both_backends(both_stores):
 def test_breakdown_matches_grouped_kpis(seeded_store):
     street = Scope("street", "370212003")
     out = seeded_store.breakdown(street, WINDOW)
-    for dim in ("kind", "category", "source", "status", "level"):
+    for dim in ("kind", "category", "source", "status", "handling_level"):
         grouped = seeded_store.kpi_counts(street, WINDOW, AS_OF, group_by=dim)
         assert out[dim] == {k: v["accepted"] for k, v in grouped.items()}

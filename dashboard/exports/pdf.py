@@ -25,7 +25,7 @@ FONT = "cjk"
 INK = (31, 45, 61)
 MUTED = (95, 110, 128)
 ACCENT = (11, 61, 145)
-RECEIVED = (31, 111, 235)
+ACCEPTED = (31, 111, 235)
 CLOSED = (26, 127, 55)
 HEADINGS = Style(emphasis="BOLD", fill_color=(230, 236, 245), color=INK)
 #: Map image pixels for the full text width (180 mm ≈ 250 dpi).
@@ -145,10 +145,10 @@ def _map(pdf: FPDF, briefing: Briefing, fonts: CjkFonts) -> None:
 
 
 def _trend_chart(pdf: FPDF, trend: list[dict], width: float, height: float) -> None:
-    """Two lines (received, closed) over the window's days, with y gridlines and date ticks."""
+    """Two lines (accepted, closed) over the window's days, with y gridlines and date ticks."""
     x0, y0 = pdf.l_margin + 12, pdf.get_y() + 2
     plot_w, plot_h = width - 14, height - 12
-    top = max([max(d["received"], d["closed"]) for d in trend] + [1])
+    top = max([max(d["accepted"], d["closed"]) for d in trend] + [1])
     step = _nice_step(top / 4)
     ymax = step * max(1, -(-top // step))
     pdf.set_font(FONT, size=7)
@@ -166,7 +166,7 @@ def _trend_chart(pdf: FPDF, trend: list[dict], width: float, height: float) -> N
         x = x0 + (plot_w * (i + 0.5) / n if n else 0)
         return x, y0 + plot_h - plot_h * value / ymax
 
-    for key, color in (("received", RECEIVED), ("closed", CLOSED)):
+    for key, color in (("accepted", ACCEPTED), ("closed", CLOSED)):
         pdf.set_draw_color(*color)
         pdf.set_line_width(0.5)
         points = [point(i, d[key]) for i, d in enumerate(trend)]
@@ -180,7 +180,7 @@ def _trend_chart(pdf: FPDF, trend: list[dict], width: float, height: float) -> N
         pdf.set_xy(x - 10, y0 + plot_h + 1)
         pdf.cell(20, 4, trend[i]["day"][5:], align="C")
     legend_y = y0 + plot_h + 6
-    for offset, (label, color) in enumerate((("受理", RECEIVED), ("办结", CLOSED))):
+    for offset, (label, color) in enumerate((("受理", ACCEPTED), ("办结", CLOSED))):
         lx = x0 + offset * 24
         pdf.set_draw_color(*color)
         pdf.set_line_width(0.8)
@@ -211,7 +211,7 @@ def _category_bars(pdf: FPDF, categories: list[tuple[str, int]]) -> None:
         y = pdf.get_y()
         pdf.set_xy(15, y)
         pdf.cell(32, 5.5, label, align="R")
-        pdf.set_fill_color(*RECEIVED)
+        pdf.set_fill_color(*ACCEPTED)
         pdf.rect(49, y + 1, 110 * n / top, 3.6, style="F")
         pdf.set_xy(49 + 110 * n / top + 1.5, y)
         pdf.cell(30, 5.5, f"{n:,}（{n / total * 100:.1f}%）" if total else f"{n:,}")

@@ -37,7 +37,7 @@ MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 APPEAL_COLUMNS = (
     ("id", "编号"), ("accepted_at", "受理时间"), ("street", "街道"), ("community_code", "社区编码"),
     ("grid_code", "网格编码"), ("kind", "类型"), ("category", "类别"), ("priority", "紧急程度"), ("title", "标题"),
-    ("source", "来源"), ("level", "处置层级"), ("status", "状态"), ("deadline", "办结时限"), ("closed_at", "办结时间"),
+    ("source", "来源"), ("handling_level", "处置层级"), ("status", "状态"), ("deadline", "办结时限"), ("closed_at", "办结时间"),
     ("resolved", "是否解决"), ("satisfaction", "满意度"), ("reporter_name", "诉求人"), ("reporter_phone", "联系电话"),
 )
 
@@ -49,7 +49,7 @@ def appeal_row(item: dict, street_names: dict[str, str]) -> list:
         "category": CATEGORY_LABELS[item["category"]],
         "priority": PRIORITIES[item["priority"]],
         "source": SOURCES[item["source"]],
-        "level": HANDLING_LEVELS[item["level"]],
+        "handling_level": HANDLING_LEVELS[item["handling_level"]],
         "status": STATUSES[item["status"]],
         "resolved": {True: "是", False: "否"}.get(item["resolved"], ""),
         "satisfaction": SATISFACTION.get(item["satisfaction"] or "", ""),
@@ -96,7 +96,7 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
 
     ws = sheet("趋势", ["日期", "受理", "办结"])
     for day in data["trend"]:
-        ws.append([day["day"], day["received"], day["closed"]])
+        ws.append([day["day"], day["accepted"], day["closed"]])
     counts["趋势"] = len(data["trend"])
 
     ws = sheet("类别", ["类别", "件数"])

@@ -80,7 +80,7 @@ def service_request(row: dict) -> dict:
     Only 办结 is ``closed``; ``status_notes`` says the stage and handling level
     (e.g. 派单（街道）). Fields are picked one by one, so nothing personal can slip in.
     """
-    level = HANDLING_LEVELS[row["level"]]
+    level = HANDLING_LEVELS[row["handling_level"]]
     return {
         "service_request_id": str(row["id"]),
         "status": "closed" if row["status"] == "closed" else "open",

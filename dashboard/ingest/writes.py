@@ -100,7 +100,7 @@ def apply_event(store: Store, appeal_id: int, item, key_name: str | None, viewer
         return {"status": "rejected", "errors": [str(exc)]}, status_of(exc)
     duplicate = result.pop("duplicate")
     body = {"status": "duplicate" if duplicate else "applied", "appeal_id": appeal_id, "seq": result["seq"],
-            "appeal_status": result["status"], "level": result["level"]}
+            "appeal_status": result["status"], "handling_level": result["handling_level"]}
     return body, 200 if duplicate else 201
 
 

@@ -119,7 +119,7 @@ class AppealFactory:
         accepted = dict(zip(appeals["idx"], appeals["accepted_at"], strict=True))
         outcome = appeals.set_index("idx")[["resolved", "satisfaction"]]
         for e in events[events["seq"] > 0].itertuples(index=False):
-            event = {"to_status": e.to_status, "actor": e.actor, "level": e.level}
+            event = {"to_status": e.to_status, "actor": e.actor, "handling_level": e.handling_level}
             if e.to_status == "visited":
                 resolved, satisfaction = outcome.loc[e.idx]
                 event["resolved"] = bool(resolved)

@@ -55,18 +55,18 @@ def count_axis(top: int) -> dict:
 
 
 def trend_figure(trend: list[dict]) -> dict:
-    if not trend or not any(d["received"] or d["closed"] for d in trend):
+    if not trend or not any(d["accepted"] or d["closed"] for d in trend):
         return empty_figure()
     days = [d["day"] for d in trend]
     return {
         "data": [
-            {"type": "scatter", "mode": "lines", "name": "受理", "x": days, "y": [d["received"] for d in trend],
+            {"type": "scatter", "mode": "lines", "name": "受理", "x": days, "y": [d["accepted"] for d in trend],
              "line": {"width": 2.5}, "hovertemplate": "%{x}<br>受理 %{y} 件<extra></extra>"},
             {"type": "scatter", "mode": "lines", "name": "办结", "x": days, "y": [d["closed"] for d in trend],
              "line": {"width": 2.5}, "hovertemplate": "%{x}<br>办结 %{y} 件<extra></extra>"},
         ],
         "layout": _layout(xaxis={"showgrid": False, "tickformat": "%m-%d"},
-                          yaxis=count_axis(max(max(d["received"], d["closed"]) for d in trend))),
+                          yaxis=count_axis(max(max(d["accepted"], d["closed"]) for d in trend))),
     }
 
 
@@ -118,7 +118,7 @@ def panel_figures(panels: dict) -> dict[str, dict]:
         "source": bars(panels["source"], SOURCES, height=200),
         "category": bars(panels["category"], CATEGORY_LABELS),
         "funnel": funnel(panels["status"]),
-        "level": donut(panels["level"], HANDLING_LEVELS),
+        "handling_level": donut(panels["handling_level"], HANDLING_LEVELS),
     }
 
 

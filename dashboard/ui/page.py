@@ -226,7 +226,7 @@ APPEAL_COLUMNS = [
     {"field": "category_label", "headerName": "类别", "width": 110},
     {"field": "title", "headerName": "标题", "flex": 1, "minWidth": 200},
     {"field": "status_label", "headerName": "状态", "width": 90},
-    {"field": "level_label", "headerName": "层级", "width": 80},
+    {"field": "handling_level_label", "headerName": "处置层级", "width": 90},
     {"field": "source_label", "headerName": "来源", "width": 120},
     {"field": "reporter_name", "headerName": "诉求人", "width": 90},
     {"field": "reporter_phone", "headerName": "电话", "width": 130},

@@ -1,0 +1,1 @@
+"""The one data-access layer (``Store``) over PostGIS or embedded SQLite, its schema and its migrations."""

@@ -78,7 +78,7 @@ class IngestMixin:
         """Applies one workflow event if the workflow allows it; returns the appeal's new state.
 
         ``event`` has ``to_status``, ``at`` (UTC; default now), ``actor`` and
-        optionally ``level``, ``resolved``, ``satisfaction``, ``reopen``, ``ref``.
+        optionally ``handling_level``, ``resolved``, ``satisfaction``, ``reopen``, ``ref``.
         An event whose ``ref`` was applied before is not applied again.
         """
         a, e = t.appeals, t.appeal_events
@@ -93,9 +93,10 @@ class IngestMixin:
             if ref:
                 seen = conn.execute(sa.select(e.c.seq).where(e.c.appeal_id == appeal_id, e.c.ref == ref)).first()
                 if seen:
-                    return {"appeal_id": appeal_id, "seq": seen.seq, "status": row.status, "level": row.level,
+                    return {"appeal_id": appeal_id, "seq": seen.seq, "status": row.status,
+                            "handling_level": row.handling_level,
                             "duplicate": True}
-            level = workflow.check(row.status, row.level, event["to_status"], event.get("level"),
+            level = workflow.check(row.status, row.handling_level, event["to_status"], event.get("handling_level"),
                                    event.get("reopen", False))
             last = conn.execute(sa.select(sa.func.max(e.c.at), sa.func.max(e.c.seq)).where(e.c.appeal_id == appeal_id)).one()
             latest = max(x for x in (last[0], row.accepted_at) if x is not None)
@@ -109,10 +110,11 @@ class IngestMixin:
             conn.execute(a.update().where(a.c.id == appeal_id).values(**changes))
             seq = (last[1] if last[1] is not None else -1) + 1
             conn.execute(e.insert().values(appeal_id=appeal_id, seq=seq, from_status=row.status,
-                                           to_status=event["to_status"], at=at, level=level,
+                                           to_status=event["to_status"], at=at, handling_level=level,
                                            actor=event["actor"], ref=ref))
             self.set_meta(conn, "data_version", uuid.uuid4().hex)
-        return {"appeal_id": appeal_id, "seq": seq, "status": event["to_status"], "level": level, "duplicate": False}
+        return {"appeal_id": appeal_id, "seq": seq, "status": event["to_status"], "handling_level": level,
+                "duplicate": False}
 
     # -- worker positions ------------------------------------------------------
 
@@ -247,7 +249,7 @@ class IngestMixin:
     def find_appeals(self, ids: list[int] | None = None, start: datetime | None = None,
                      end: datetime | None = None, categories: tuple[str, ...] = (), statuses: tuple[str, ...] = (),
                      limit: int = 1000, viewer: Scope = DISTRICT) -> list[dict]:
-        """Appeals by id, or received in [start, end] with these codes; newest first, at most ``limit``.
+        """Appeals by id, or accepted in [start, end] with these codes; newest first, at most ``limit``.
 
         For public listings such as Open311: no personal data is selected at all.
         Each row carries its street and community names and ``updated_at``, the
@@ -255,7 +257,7 @@ class IngestMixin:
         """
         a, e, s, c = t.appeals, t.appeal_events, t.streets, t.communities
         updated = sa.select(sa.func.max(e.c.at)).where(e.c.appeal_id == a.c.id).scalar_subquery()
-        query = (sa.select(a.c.id, a.c.category, a.c.status, a.c.level, a.c.title, a.c.description, a.c.lon,
+        query = (sa.select(a.c.id, a.c.category, a.c.status, a.c.handling_level, a.c.title, a.c.description, a.c.lon,
                            a.c.lat, a.c.accepted_at, a.c.deadline, updated.label("updated_at"),
                            s.c.name.label("street_name"), c.c.name.label("community_name"))
                  .select_from(a.join(s, s.c.code == a.c.street_code).join(c, c.c.code == a.c.community_code)))
@@ -278,7 +280,7 @@ class IngestMixin:
 
 def _event_changes(row, to_status: str, level: str, at: datetime, event: dict) -> dict:
     """The appeal columns an event sets; the KPI flags are derived again from the new stage times."""
-    changes: dict = {"status": to_status, "level": level}
+    changes: dict = {"status": to_status, "handling_level": level}
     stamp = workflow.STAMPS.get(to_status)
     first_only = to_status in ("dispatched", "in_progress")  # escalations and rework keep the first time
     if stamp and not (first_only and getattr(row, stamp) is not None):

@@ -129,7 +129,8 @@ appeals = sa.Table(
     sa.Column("street_code", sa.String(9), nullable=False),
     sa.Column("community_code", sa.String(12), nullable=False),
     sa.Column("grid_code", sa.String(15), nullable=False),
-    sa.Column("level", sa.String(16), nullable=False),
+    #: 处置层级: community → street → district, as the appeal escalates.
+    sa.Column("handling_level", sa.String(16), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("accepted_at", Instant(), nullable=False),
     sa.Column("dispatched_at", Instant()),
@@ -159,7 +160,7 @@ appeal_events = sa.Table(
     sa.Column("from_status", sa.String(16)),
     sa.Column("to_status", sa.String(16), nullable=False),
     sa.Column("at", Instant(), nullable=False),
-    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("handling_level", sa.String(16), nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
     #: The writer's id for an event posted through the ingest API; a retry with it is not applied twice.
     sa.Column("ref", sa.String(64)),
@@ -174,6 +175,7 @@ proactive_items = sa.Table(
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("title", sa.Text, nullable=False),
     sa.Column("category", sa.String(32), nullable=False),
+    #: Which list it is on: the district's, a street's or a community's (a scope level).
     sa.Column("level", sa.String(16), nullable=False),
     sa.Column("scope_code", sa.String(15), nullable=False, index=True),
     sa.Column("basis", sa.Text, nullable=False),

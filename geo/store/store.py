@@ -97,14 +97,21 @@ class Store(IngestMixin):
             raise StoreUnavailable(f"数据库无法访问：{_first_line(exc)}") from exc
 
     def migrate(self, revision: str = "head") -> None:
-        """Brings the schema to ``revision`` (the newest by default); existing data is kept."""
+        """Brings the schema up to ``revision`` (the newest by default); existing data is kept."""
+        self._alembic(command.upgrade, revision)
+
+    def downgrade(self, revision: str) -> None:
+        """Takes the schema back down to ``revision``, keeping what that revision can hold (for a rollback)."""
+        self._alembic(command.downgrade, revision)
+
+    def _alembic(self, step, revision: str) -> None:
         self.backend.prepare(self.url)
         with self.connect(write=True) as conn:
             self.backend.check_ready(conn)
             config = AlembicConfig()
             config.set_main_option("script_location", str(MIGRATIONS))
             config.attributes["connection"] = conn
-            command.upgrade(config, revision)
+            step(config, revision)
 
     def schema_revision(self) -> str | None:
         with self.connect() as conn:
@@ -415,7 +422,7 @@ class Store(IngestMixin):
                 if events is not None and len(events):
                     ev = events[events["idx"].isin(fresh["idx"])].copy()
                     ev["appeal_id"] = ids.loc[ev["idx"].to_numpy()].to_numpy()
-                    columns = ["appeal_id", "seq", "from_status", "to_status", "at", "level", "actor"]
+                    columns = ["appeal_id", "seq", "from_status", "to_status", "at", "handling_level", "actor"]
                     self.backend.copy_rows(conn, t.appeal_events, ev[columns])
                 self.backend.reset_sequences(conn, [t.appeals, t.appeal_events])
                 self.set_meta(conn, "data_version", uuid.uuid4().hex)
@@ -463,7 +470,7 @@ class Store(IngestMixin):
         return conditions
 
     #: Columns a KPI breakdown may group by.
-    GROUPABLE = ("street_code", "community_code", "grid_code", "kind", "category", "source", "status", "level")
+    GROUPABLE = ("street_code", "community_code", "grid_code", "kind", "category", "source", "status", "handling_level")
 
     def kpi_counts(
         self,
@@ -515,10 +522,10 @@ class Store(IngestMixin):
     def breakdown(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT
     ) -> dict[str, dict[str, int]]:
-        """Appeal counts by kind, category, source, status and level, from one grouped pass."""
+        """Appeal counts by kind, category, source, status and handling level, from one grouped pass."""
         self.authorize(scope, viewer)
         a = t.appeals
-        dims = ("kind", "category", "source", "status", "level")
+        dims = ("kind", "category", "source", "status", "handling_level")
         query = (
             sa.select(*(a.c[d] for d in dims), sa.func.count())
             .where(*self._appeal_conditions(scope, window, filters))
@@ -545,31 +552,31 @@ class Store(IngestMixin):
     def daily_counts(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT
     ) -> list[dict]:
-        """Per local day of the window: appeals received, and appeals closed that day.
+        """Per local day of the window: appeals accepted (受理) and appeals closed (办结) that day.
 
         Both series honour the scope and filters; "closed" counts by the day of
-        办结, whatever day the appeal was received.
+        办结, whatever day the appeal was accepted.
         """
         self.authorize(scope, viewer)
         a = t.appeals
-        received_day = self.backend.local_day(a.c.accepted_at)
+        accepted_day = self.backend.local_day(a.c.accepted_at)
         closed_day = self.backend.local_day(a.c.closed_at)
-        received_where = self._appeal_conditions(scope, window, filters)
+        accepted_where = self._appeal_conditions(scope, window, filters)
         closed_where = [
             a.c.closed_at >= window.start_instant,
             a.c.closed_at < window.end_instant,
             *self._appeal_conditions(scope, None, filters),
         ]
         with self.connect() as conn:
-            received = dict(conn.execute(sa.select(received_day, sa.func.count()).where(*received_where).group_by(received_day)).all())
+            accepted = dict(conn.execute(sa.select(accepted_day, sa.func.count()).where(*accepted_where).group_by(accepted_day)).all())
             closed = dict(conn.execute(sa.select(closed_day, sa.func.count()).where(*closed_where).group_by(closed_day)).all())
-        received = {self.backend.to_date(k): v for k, v in received.items()}
+        accepted = {self.backend.to_date(k): v for k, v in accepted.items()}
         closed = {self.backend.to_date(k): v for k, v in closed.items()}
         days = (window.end - window.start).days
         out = []
         for i in range(days):
             day = window.start + timedelta(days=i)
-            out.append({"day": day.isoformat(), "received": received.get(day, 0), "closed": closed.get(day, 0)})
+            out.append({"day": day.isoformat(), "accepted": accepted.get(day, 0), "closed": closed.get(day, 0)})
         return out
 
     def heat_counts(
@@ -733,7 +740,7 @@ class Store(IngestMixin):
                 raise NotFound(f"未找到诉求：{appeal_id}")
             self.authorize(Scope("grid", grid), viewer)
             rows = conn.execute(
-                sa.select(e.c.seq, e.c.from_status, e.c.to_status, e.c.at, e.c.level, e.c.actor)
+                sa.select(e.c.seq, e.c.from_status, e.c.to_status, e.c.at, e.c.handling_level, e.c.actor)
                 .where(e.c.appeal_id == appeal_id)
                 .order_by(e.c.seq)
             ).all()
