@@ -6,7 +6,7 @@ to the page's components.
 
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, no_update
 
 from dashboard.services import get_store, viewer_scope
 from dashboard.ui import ids, page
@@ -18,19 +18,12 @@ from geo import clock
 
 def register(app) -> None:
     @app.callback(
-        Output(ids.LIVE_STATE, "data"),
-        Output(ids.REFRESH, "n_intervals", allow_duplicate=True),
+        *ids.PAGE_LIVE.outputs(),
         Output(ids.TICKER, "children"),
-        Output(ids.WORKER_POINTS, "data", allow_duplicate=True),
-        Output(ids.WORKER_INDEX, "data", allow_duplicate=True),
         Output(ids.LIVE_INDICATOR, "children"),
-        Output(ids.LIVE_BANNER, "children"),
-        Output(ids.LIVE_BANNER, "hidden"),
         Input(ids.LIVE_TICK, "n_intervals"),
         Input(ids.URL, "search"),
-        State(ids.LIVE_STATE, "data"),
-        State(ids.WORKER_INDEX, "data"),
-        State(ids.REFRESH, "n_intervals"),
+        *ids.PAGE_LIVE.states(),
         prevent_initial_call="initial_duplicate",
     )
     def poll(_tick, search, last, index, refreshes):
@@ -45,16 +38,7 @@ def register(app) -> None:
 
         result = live.poll(last, store.live_versions, read, clock.local_now(), key=state.scope.code)
         if not result.ok:
-            return (result.memory, no_update, no_update, no_update, no_update,
-                    page.live_indicator(result.updated or "—", ok=False), live.outage_banner(result.updated), False)
-        rows, (points, new_index) = result.payload
-        return (
-            result.memory,
-            live.counter(refreshes) + 1 if result.catch_up else no_update,
-            page.ticker_rows(rows) if rows is not None else no_update,
-            points,
-            new_index,
-            page.live_indicator(result.updated, ok=True),
-            "",
-            True,
-        )
+            return *result.outputs(refreshes), no_update, page.live_indicator(result.updated or "—", ok=False)
+        rows, moved = result.payload
+        return (*result.outputs(refreshes, moved, ("", True)),
+                page.ticker_rows(rows) if rows is not None else no_update, page.live_indicator(result.updated, ok=True))

@@ -116,17 +116,10 @@ def register(app) -> None:
         )
 
     @app.callback(
-        Output(ids.SCREEN_LIVE, "data"),
-        Output(ids.SCREEN_REFRESH, "n_intervals", allow_duplicate=True),
-        Output(ids.SCREEN_WORKERS, "data"),
-        Output(ids.SCREEN_WORKER_INDEX, "data"),
-        Output(ids.SCREEN_BANNER, "children", allow_duplicate=True),
-        Output(ids.SCREEN_BANNER, "hidden", allow_duplicate=True),
+        *ids.SCREEN_LIVE_IDS.outputs(),
         Input(ids.LIVE_TICK, "n_intervals"),
         State(ids.SCREEN_URL, "search"),
-        State(ids.SCREEN_LIVE, "data"),
-        State(ids.SCREEN_WORKER_INDEX, "data"),
-        State(ids.SCREEN_REFRESH, "n_intervals"),
+        *ids.SCREEN_LIVE_IDS.states(),
         prevent_initial_call="initial_duplicate",
     )
     def poll(_tick, search, last, index, refreshes):
@@ -144,12 +137,9 @@ def register(app) -> None:
 
         result = live.poll(last, store.live_versions, read, clock.local_now())
         if not result.ok:
-            return result.memory, no_update, no_update, no_update, live.outage_banner(result.updated), False
+            return result.outputs(refreshes)
+        banner = (no_update, no_update)
         if result.recovered:  # back to the URL's own notice, if it has one
             query = screen.parse_screen(search, store, viewer)
-            banner, hidden = query.banner, not query.problems
-        else:
-            banner, hidden = no_update, no_update
-        points, new_index = result.payload
-        return (result.memory, live.counter(refreshes) + 1 if result.catch_up else no_update,
-                points, new_index, banner, hidden)
+            banner = (query.banner, not query.problems)
+        return result.outputs(refreshes, result.payload, banner)

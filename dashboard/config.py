@@ -23,45 +23,27 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", "instance", "Folder for the embedded store and other runtime files."),
-    Setting(
-        "DATABASE_URL",
-        "",
-        "Store to use. Empty: the embedded SQLite file DATA_DIR/zhizhi.sqlite3. "
-        "PostGIS: postgresql+psycopg://user@host:5432/dbname.",
-    ),
+    Setting("DATABASE_URL", "", "Store to use. Empty: the embedded SQLite file DATA_DIR/zhizhi.sqlite3. "
+            "PostGIS: postgresql+psycopg://user@host:5432/dbname."),
     Setting("HOST", "127.0.0.1", "Address the dashboard listens on."),
     Setting("PORT", "8050", "Port the dashboard listens on."),
     Setting("DEMO_SEED", str(DEMO_SEED), "Seed of the demo data made on first run."),
     Setting("DEMO_APPEALS", "", "Appeals made on first run. Empty: about 180 a day since launch."),
-    Setting(
-        "TILE_PROVIDERS",
-        "vector-light,vector-dark",
-        "Base maps offered, first is default: vector-light, vector-dark (offline), osm, amap (GCJ-02), "
-        "tianditu (needs TIANDITU_KEY), custom (needs TILE_URL).",
-    ),
+    Setting("TILE_PROVIDERS", "vector-light,vector-dark", "Base maps offered, first is default: vector-light, "
+            "vector-dark (offline), osm, amap (GCJ-02), tianditu (needs TIANDITU_KEY), custom (needs TILE_URL)."),
     Setting("TIANDITU_KEY", "", "天地图 API key (tk)."),
     Setting("TILE_URL", "", "Internal tile server URL template, e.g. http://tiles.local/{z}/{x}/{y}.png."),
     Setting("TILE_CRS", "wgs84", "Datum of TILE_URL's tiles: wgs84 (also CGCS2000) or gcj02."),
-    Setting(
-        "BRIEFING_FONT",
-        "",
-        "Chinese font for PDF/PNG exports: a .ttf/.otf/.ttc path, `path#face` for a collection face, "
-        "optionally `,bold-path`. Empty: found with fontconfig (Noto Sans CJK SC from fonts-noto-cjk).",
-    ),
+    Setting("BRIEFING_FONT", "", "Chinese font for PDF/PNG exports: a .ttf/.otf/.ttc path, `path#face` for a "
+            "collection face, optionally `,bold-path`. Empty: found with fontconfig (Noto Sans CJK SC from "
+            "fonts-noto-cjk)."),
     Setting("EXPORT_WAIT_SECONDS", "2", "Exports finished within this time download at once; longer ones "
             "answer 202 with a job to poll."),
-    Setting(
-        "INGEST_API_KEYS",
-        "",
-        "Ingest API keys, comma-separated, each `name:key`, `name:key:admin` (may read dead letters) or a "
-        "bare key. More keys: `python app.py api-key create NAME [--admin]` (stored hashed).",
-    ),
+    Setting("INGEST_API_KEYS", "", "Ingest API keys, comma-separated, each `name:key`, `name:key:admin` (may read "
+            "dead letters) or a bare key. More keys: `python app.py api-key create NAME [--admin]` (stored hashed)."),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
-    Setting(
-        "TEST_POSTGRES_URL",
-        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
-        "Tests only: a PostgreSQL server where tests create and drop their own databases.",
-    ),
+    Setting("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+            "Tests only: a PostgreSQL server where tests create and drop their own databases."),
     Setting("STRICT_TESTS", "", "Tests only: when set (or when CI is set), any skipped test fails the run, "
             "a missing PostGIS included."),
     Setting("CI", "", "Set by CI systems; tests then behave as with STRICT_TESTS."),

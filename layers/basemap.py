@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import dash_leaflet as dl
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+#: Where a map of the district opens before it flies to the view's unit.
+LAOSHAN_CENTER = [36.19, 120.56]
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,12 @@ def providers(tianditu_key: str = "", custom_url: str = "", custom_crs: str = "w
     if custom_url:
         out["custom"] = Provider("custom", "内部瓦片服务", custom_url, crs=custom_crs, attribution="内部瓦片")
     return out
+
+
+def laoshan_map(map_id: str, class_name: str, children: list, **options) -> dl.Map:
+    """A Leaflet map of the district (both pages'); ``options`` are the page's own Leaflet map options."""
+    return dl.Map(id=map_id, center=LAOSHAN_CENTER, zoom=11, zoomSnap=0.25, className=class_name, children=children,
+                  **options)
 
 
 def base_layers(provider: Provider, neighbours_url: str, land_url: str) -> list:

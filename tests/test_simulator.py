@@ -219,7 +219,7 @@ def test_an_appeal_is_acknowledged_once_though_sent_twice(factory):
     sim.queue.append(PendingAppeal(payload, template))
     sim.send_appeals()
     assert [json.loads(r.data) for r in server.requests] == [[payload]] * 2
-    assert (sim.stats.appeals_sent, sim.stats.appeals_acked, sim.stats.retries) == (1, 1, 1)
+    assert (sim.stats.appeals.sent, sim.stats.appeals.acked, sim.stats.retries) == (1, 1, 1)
     assert not sim.queue and len(sim.due) == 1  # its first workflow step is scheduled
 
 
@@ -276,12 +276,12 @@ def test_a_five_second_run_delivers_everything(served, writable_store, grids):
     stats = sim.run(duration=5)
     after = _counts(writable_store)
     assert stats.http_5xx == 0 and stats.rejected == 0, stats.rejections
-    assert stats.appeals_sent >= 8 and stats.appeals_acked == stats.appeals_sent
-    assert after["appeals"] - before["appeals"] == stats.appeals_acked
-    assert stats.events_acked >= stats.appeals_acked  # at least a dispatch each, most much more
-    assert after["appeal_events"] - before["appeal_events"] == stats.events_acked
-    assert stats.pings_recorded >= 40 * 3
-    assert after["worker_positions"] - before["worker_positions"] == stats.pings_recorded
+    assert stats.appeals.sent >= 8 and stats.appeals.acked == stats.appeals.sent
+    assert after["appeals"] - before["appeals"] == stats.appeals.acked
+    assert stats.events.acked >= stats.appeals.acked  # at least a dispatch each, most much more
+    assert after["appeal_events"] - before["appeal_events"] == stats.events.acked
+    assert stats.pings.acked >= 40 * 3
+    assert after["worker_positions"] - before["worker_positions"] == stats.pings.acked
     assert any("诉求 已发送" in line for line in lines) and lines[-1].startswith("已结束")
     with writable_store.connect() as conn:
         moved = conn.execute(sa.select(sa.func.count()).select_from(t.appeals)

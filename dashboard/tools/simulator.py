@@ -223,18 +223,21 @@ class Patrol:
 
 
 @dataclass
+class Tally:
+    """One kind of item in a run: sent, acknowledged by the server (created, applied, recorded), refused."""
+
+    sent: int = 0
+    acked: int = 0
+    rejected: int = 0
+
+
+@dataclass
 class Stats:
     """Counters of one run, for the status line and for tests."""
 
-    appeals_sent: int = 0
-    appeals_acked: int = 0
-    appeals_rejected: int = 0
-    events_sent: int = 0
-    events_acked: int = 0
-    events_rejected: int = 0
-    pings_sent: int = 0
-    pings_recorded: int = 0
-    pings_rejected: int = 0
+    appeals: Tally = field(default_factory=Tally)
+    events: Tally = field(default_factory=Tally)
+    pings: Tally = field(default_factory=Tally)
     requests: int = 0
     retries: int = 0
     http_5xx: int = 0
@@ -242,12 +245,12 @@ class Stats:
 
     @property
     def rejected(self) -> int:
-        return self.appeals_rejected + self.events_rejected + self.pings_rejected
+        return self.appeals.rejected + self.events.rejected + self.pings.rejected
 
     def line(self) -> str:
-        return (f"诉求 已发送 {self.appeals_sent} 已确认 {self.appeals_acked} | "
-                f"事件 已发送 {self.events_sent} 已确认 {self.events_acked} | "
-                f"位置 已发送 {self.pings_sent} 已记录 {self.pings_recorded} | "
+        return (f"诉求 已发送 {self.appeals.sent} 已确认 {self.appeals.acked} | "
+                f"事件 已发送 {self.events.sent} 已确认 {self.events.acked} | "
+                f"位置 已发送 {self.pings.sent} 已记录 {self.pings.acked} | "
                 f"重试 {self.retries} | 被拒 {self.rejected} | 5xx {self.http_5xx}")
 
     def reject(self, what: str, errors) -> None:
@@ -467,14 +470,14 @@ class Simulator:
         """Posts the queue in batches; an appeal leaves the queue only once the server answered for it."""
         while self.queue:
             batch = self.queue[:MAX_BATCH]
-            self.stats.appeals_sent += sum(not p.sent for p in batch)
+            self.stats.appeals.sent += sum(not p.sent for p in batch)
             for p in batch:
                 p.sent = True
             status, body = self.client.post("/api/appeals", [p.payload for p in batch])
             self._check_auth(status, body)
             results = body.get("results") if isinstance(body, dict) else None
             if status != 200 or not isinstance(results, list) or len(results) != len(batch):
-                self.stats.appeals_rejected += len(batch)
+                self.stats.appeals.rejected += len(batch)
                 self.stats.reject(f"诉求批次 HTTP {status}", body)
                 del self.queue[:len(batch)]
                 continue
@@ -482,10 +485,10 @@ class Simulator:
             for pending, result in zip(batch, results, strict=True):
                 payload = pending.payload
                 if result["status"] == "rejected":
-                    self.stats.appeals_rejected += 1
+                    self.stats.appeals.rejected += 1
                     self.stats.reject(payload["source_ref"], result.get("errors"))
                     continue
-                self.stats.appeals_acked += 1
+                self.stats.appeals.acked += 1
                 accepted = datetime.fromisoformat(payload["accepted_at"])
                 self._schedule(OpenCase(result["id"], payload["source_ref"], accepted, pending.template.steps), now)
             del self.queue[:len(batch)]
@@ -504,28 +507,28 @@ class Simulator:
             step = case.steps[case.next_step]
             at = datetime.fromtimestamp(due_ts, UTC)
             body = event_payload(step, at, f"{case.source_ref}-E{case.next_step + 1}")
-            self.stats.events_sent += 1
+            self.stats.events.sent += 1
             status, answer = self.client.post(f"/api/appeals/{case.appeal_id}/events", body)
             self._check_auth(status, answer)
             if status in (200, 201):
-                self.stats.events_acked += 1
+                self.stats.events.acked += 1
                 case.next_step += 1
                 self._schedule(case, self.clock())
             else:  # refused by the workflow: later steps of this case would be refused too
-                self.stats.events_rejected += 1
+                self.stats.events.rejected += 1
                 self.stats.reject(f"事件 {body['ref']} HTTP {status}", answer)
 
     def send_pings(self, now: datetime) -> None:
         pings = self.patrol.tick(now)
         for lo in range(0, len(pings), MAX_BATCH):
             batch = pings[lo:lo + MAX_BATCH]
-            self.stats.pings_sent += len(batch)
+            self.stats.pings.sent += len(batch)
             status, body = self.client.post("/api/positions", batch)
             self._check_auth(status, body)
             results = body.get("results", []) if isinstance(body, dict) and status == 200 else []
             recorded = sum(1 for r in results if r.get("status") == "recorded")
-            self.stats.pings_recorded += recorded
-            self.stats.pings_rejected += len(batch) - recorded
+            self.stats.pings.acked += recorded
+            self.stats.pings.rejected += len(batch) - recorded
             if recorded < len(batch):
                 self.stats.reject(f"位置批次 HTTP {status}", body)
 

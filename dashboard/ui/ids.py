@@ -1,5 +1,11 @@
 """Component ids, shared by the layout and the callbacks."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dash import Output, State
+
 URL = "url"
 REFRESH = "refresh-interval"
 ERROR_BANNER = "error-banner"
@@ -101,3 +107,30 @@ SCREEN_WORKER_INDEX = "screen-workers-index"
 def screen_kpi(key: str, part: str = "card") -> str:
     """Id of a big-screen KPI card or of its ``value`` / ``delta`` part."""
     return f"screen-kpi-{key}" if part == "card" else f"screen-kpi-{key}-{part}"
+
+
+@dataclass(frozen=True)
+class LiveIds:
+    """What a page's live poll reads and writes: its memory between polls, the refresh counter it bumps to
+    re-run the panels, the worker layer it patches and that layer's index, the outage banner."""
+
+    memory: str
+    refresh: str
+    workers: str
+    worker_index: str
+    banner: str
+
+    def outputs(self) -> list[Output]:
+        """memory, refresh count, worker points, worker index, banner text, banner hidden (the panels and the
+        map write some of these too)."""
+        shared = [(self.refresh, "n_intervals"), (self.workers, "data"), (self.worker_index, "data"),
+                  (self.banner, "children"), (self.banner, "hidden")]
+        return [Output(self.memory, "data"), *(Output(i, prop, allow_duplicate=True) for i, prop in shared)]
+
+    def states(self) -> list[State]:
+        """memory, worker index, refresh count."""
+        return [State(self.memory, "data"), State(self.worker_index, "data"), State(self.refresh, "n_intervals")]
+
+
+PAGE_LIVE = LiveIds(LIVE_STATE, REFRESH, WORKER_POINTS, WORKER_INDEX, LIVE_BANNER)
+SCREEN_LIVE_IDS = LiveIds(SCREEN_LIVE, SCREEN_REFRESH, SCREEN_WORKERS, SCREEN_WORKER_INDEX, SCREEN_BANNER)

@@ -10,13 +10,13 @@ from dashboard.ui import ids
 from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
 from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
 from geo.kpis import KPI_LABELS
+from layers.basemap import laoshan_map
 from layers.choropleth import METRICS, grid_layer
 from layers.heat import BOUNDS as HEAT_BOUNDS
 from layers.units import outline_layer, units_layer
 from layers.workers import workers_layer
 
 OSM_CREDIT = "地图边界 © OpenStreetMap contributors（ODbL）"
-LAOSHAN_CENTER = [36.19, 120.56]
 #: How often the page asks whether anything changed (a new appeal shows within this plus one render).
 LIVE_POLL_MS = 3000
 #: A 1×1 transparent PNG, so the heat overlay has a valid image before the first update.
@@ -122,15 +122,8 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
     return html.Section(
         className="map-panel",
         children=[
-            dl.Map(
-                id=ids.MAP,
-                center=LAOSHAN_CENTER,
-                zoom=11,
-                minZoom=9,
-                maxZoom=18,
-                zoomSnap=0.25,
-                preferCanvas=False,
-                className="map",
+            laoshan_map(
+                ids.MAP, "map", minZoom=9, maxZoom=18, preferCanvas=False,
                 children=[
                     # Below the tile pane (200): tiles cover the vector base, and it shows where they fail.
                     dl.Pane(dl.LayerGroup(id=ids.BASE_PANE), name="vector-base", style={"zIndex": 150}),

@@ -13,13 +13,13 @@ from dash import dcc, html
 
 from dashboard.ui import ids
 from dashboard.ui.figures import trend_figure
-from dashboard.ui.page import EMPTY_PNG, LAOSHAN_CENTER, LIVE_POLL_MS, OSM_CREDIT
+from dashboard.ui.page import EMPTY_PNG, LIVE_POLL_MS, OSM_CREDIT
 from dashboard.view.screen import DEFAULT_REFRESH, RANKING_ROWS, TICKER_ROWS
 from dashboard.view.text import low_closure_rate, percent
 from geo.domain import DISTRICT_CODE, WORKER_TYPES
 from geo.kpis import KPI_LABELS
 from layers import workers
-from layers.basemap import base_layers, providers
+from layers.basemap import base_layers, laoshan_map, providers
 from layers.heat import BOUNDS as HEAT_BOUNDS
 
 RANKING_COLUMNS = ("单位", "受理", "办结率", "满意率", "超期")
@@ -29,6 +29,9 @@ NEIGHBOURS_URL = "/api/map/base/neighbours.geojson"
 LAND_URL = "/api/map/base/land.geojson"
 #: Always the dark offline vector base: a wall must not depend on a tile server.
 DARK_BASE = providers()["vector-dark"]
+#: Leaflet options of the wall's map: it takes no input at all (the tour moves it).
+STILL_MAP = {"zoomControl": False, "attributionControl": False, "dragging": False, "scrollWheelZoom": False,
+             "doubleClickZoom": False, "boxZoom": False, "keyboard": False, "touchZoom": False, "trackViewport": False}
 
 
 def page() -> html.Div:
@@ -125,21 +128,8 @@ def map_panel() -> html.Section:
         id=ids.SCREEN_MAP_PANEL,
         className="screen-panel screen-map",
         children=[
-            dl.Map(
-                id=ids.SCREEN_MAP,
-                center=LAOSHAN_CENTER,
-                zoom=11,
-                zoomSnap=0.25,
-                zoomControl=False,
-                attributionControl=False,
-                dragging=False,
-                scrollWheelZoom=False,
-                doubleClickZoom=False,
-                boxZoom=False,
-                keyboard=False,
-                touchZoom=False,
-                trackViewport=False,
-                className="screen-leaflet",
+            laoshan_map(
+                ids.SCREEN_MAP, "screen-leaflet", **STILL_MAP,
                 children=[
                     dl.Pane(base_layers(DARK_BASE, NEIGHBOURS_URL, LAND_URL), name="vector-base", style={"zIndex": 150}),
                     dl.Pane(dl.ImageOverlay(id=ids.SCREEN_HEAT, url=EMPTY_PNG, bounds=HEAT_BOUNDS, opacity=0.85,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from dash import Patch, no_update
 
@@ -23,13 +23,11 @@ from geo.store.store import Store
 from layers import workers
 
 
-@dataclass(frozen=True)
-class Changes:
-    """What changed since the browser's last poll."""
+class Changes(NamedTuple):
+    """What changed since the browser's last poll: ``data`` (new appeals or events, or another view than
+    last time) and ``positions`` (workers moved)."""
 
-    #: New appeals or workflow events, or a different view (``key``) than last time.
     data: bool
-    #: New worker positions.
     positions: bool
 
 
@@ -38,15 +36,30 @@ class Poll:
     """One poll's outcome; ``memory`` goes back to the browser for the next one."""
 
     memory: dict
-    ok: bool
     #: Re-run the panels: new data since the last poll, or the store is back after an outage.
-    catch_up: bool
+    catch_up: bool = False
     #: The store answers again after an outage.
-    recovered: bool
-    #: HH:MM:SS of the last poll that reached the store, or None.
-    updated: str | None
+    recovered: bool = False
     #: What ``read`` returned (None during an outage).
     payload: Any = None
+
+    @property
+    def ok(self) -> bool:
+        """The store answered this poll."""
+        return self.memory["ok"]
+
+    @property
+    def updated(self) -> str | None:
+        """HH:MM:SS of the last poll that reached the store, or None."""
+        value = self.memory.get("updated")
+        return value if isinstance(value, str) else None
+
+    def outputs(self, refreshes, workers=(no_update, no_update), banner=(no_update, no_update)) -> tuple:
+        """What every page's poll answers (in ``LiveIds.outputs`` order): memory, refresh count, the worker
+        layer's (points, index) and the banner's (text, hidden). During an outage only the banner changes."""
+        if not self.ok:
+            return self.memory, no_update, no_update, no_update, outage_banner(self.updated), False
+        return self.memory, counter(refreshes) + 1 if self.catch_up else no_update, *workers, *banner
 
 
 def poll(last, versions: Callable[[], dict], read: Callable[[Changes], Any], now: datetime, key: str = "") -> Poll:
@@ -63,15 +76,12 @@ def poll(last, versions: Callable[[], dict], read: Callable[[Changes], Any], now
                           positions=current["positions"] != last.get("positions"))
         payload = read(changes)
     except OUTAGE:
-        updated = last.get("updated")
-        return Poll({**last, "ok": False}, ok=False, catch_up=False, recovered=False,
-                    updated=updated if isinstance(updated, str) else None)
+        return Poll({**last, "ok": False})
     recovered = last.get("ok") is False
     # Never on the first poll: the panels have just run.
     catch_up = bool(last) and (current["data"] != last.get("data") or recovered)
-    updated = now.strftime("%H:%M:%S")
-    return Poll({**current, "ok": True, "updated": updated, "key": key}, ok=True, catch_up=catch_up,
-                recovered=recovered, updated=updated, payload=payload)
+    memory = {**current, "ok": True, "updated": now.strftime("%H:%M:%S"), "key": key}
+    return Poll(memory, catch_up=catch_up, recovered=recovered, payload=payload)
 
 
 def outage_banner(last_ok) -> str:

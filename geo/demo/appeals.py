@@ -50,7 +50,7 @@ from geo.demo.tables import (
     URGENT_STORM_DRAINAGE,
     index,
 )
-from geo.demo.text import CATEGORY_TEXT, CITIZEN_SOURCES, PATROL_SOURCES, REQUESTS, SOURCE_TEXT
+from geo.demo.text import CITIZEN_SOURCES, PATROL_SOURCES, REQUESTS, SOURCE_TEXT, category_text
 
 # Column layout of the per-appeal random draws (uniform U, standard normal Z).
 (
@@ -120,7 +120,7 @@ def _category_probs(ctx: _Context, src: np.ndarray, day: np.ndarray, evening: np
 def _text_tables() -> dict[str, np.ndarray]:
     """Flatten the category texts into arrays with per-category offsets."""
     words, village, _ = place_words()
-    by_code = {c: (up, rp, issues) for c, up, rp, issues in CATEGORY_TEXT}
+    by_code = {c: (up, rp, issues) for c, up, rp, issues in category_text()}
     places: list[str] = []
     issue_title: list[str] = []
     issue_detail: list[str] = []
