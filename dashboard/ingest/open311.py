@@ -40,7 +40,7 @@ from geo.store.store import Store
 #: The ``jurisdiction_id`` we answer to (optional in requests: this endpoint serves one jurisdiction).
 JURISDICTION_ID = DISTRICT_CODE
 #: The existing source whose channel is closest: citizens reporting online themselves. A source code of its
-#: own would need the demo generator's per-source tables (geo/demo.py) extended; the ref prefix tells them apart.
+#: own would need the demo generator's per-source tables (geo/demo/tables.py, text.py) extended; the ref prefix tells them apart.
 SOURCE = "wechat"
 REF_PREFIX = "O311-"
 ENDPOINT = "open311/requests"
