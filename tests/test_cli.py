@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from dashboard import config
+from dashboard.tools import cli
+
 ROOT = Path(__file__).resolve().parents[1]
 END = "2026-11-20T12:00:00+08:00"
 
@@ -44,6 +47,34 @@ def test_seed_refuses_a_non_empty_store_then_resets(tmp_path):
     reset = run("seed", "--appeals", "120", "--days", "5", "--end", END, "--database-url", url, "--reset")
     assert reset.returncode == 0, reset.stderr
     assert "完成：120 条诉求" in reset.stdout
+
+
+def test_database_url_before_the_command_word_is_honoured(tmp_path):
+    """``python app.py --database-url X seed`` seeds X, not the store DATABASE_URL names."""
+    chosen, other = tmp_path / "chosen.sqlite3", tmp_path / "other.sqlite3"
+    result = run("--database-url", f"sqlite:///{chosen}", "seed", "--appeals", "40", "--days", "2", "--end", END,
+                 env={"DATABASE_URL": f"sqlite:///{other}", "DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert chosen.exists() and not other.exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["--database-url", "sqlite:///x.db"],
+    ["--database-url", "sqlite:///x.db", "seed"],
+    ["seed", "--database-url", "sqlite:///x.db"],
+    ["--database-url", "sqlite:///x.db", "migrate"],
+    ["migrate", "--database-url", "sqlite:///x.db"],
+    ["--database-url", "sqlite:///x.db", "api-key", "list"],
+    ["api-key", "--database-url", "sqlite:///x.db", "list"],
+    ["--database-url", "sqlite:///x.db", "dead-letters"],
+    ["dead-letters", "--database-url", "sqlite:///x.db"],
+])
+def test_the_database_url_flag_wins_wherever_it_stands(argv):
+    defaults = config.load({"DATABASE_URL": "sqlite:///from-the-environment.db"})
+    assert cli.parse(defaults, argv).database_url == "sqlite:///x.db"
+    at = argv.index("--database-url")
+    without = argv[:at] + argv[at + 2:]
+    assert cli.parse(defaults, without).database_url == "sqlite:///from-the-environment.db"
 
 
 def test_unreachable_database(tmp_path):

@@ -24,13 +24,12 @@ from geo.store.store import Store
 
 
 def parser(config: Config) -> argparse.ArgumentParser:
-    # Declared once; accepted before or after the command word. SUPPRESS keeps a command's parser from
-    # overwriting a value given before the command with its own default.
+    # Declared once, accepted before or after the command word. No default here (see parse): a command's
+    # parser would otherwise overwrite a value given before the command word with that default.
     store_flag = argparse.ArgumentParser(add_help=False)
     store_flag.add_argument("--database-url", default=argparse.SUPPRESS, help="存储 URL（默认读取 DATABASE_URL）")
     p = argparse.ArgumentParser(prog="python app.py", description="智治大脑 · 崂山区社会治理指挥中心",
                                 parents=[store_flag])
-    p.set_defaults(database_url=config.database_url)
     p.add_argument("--host", default=config.host, help=f"监听地址（默认 {config.host}）")
     p.add_argument("--port", type=_port, default=config.port, help=f"端口（默认 {config.port}）")
     p.add_argument("--debug", action="store_true", help="Dash 调试模式")
@@ -67,6 +66,14 @@ def parser(config: Config) -> argparse.ArgumentParser:
     m.add_argument("--duration", type=_positive_float, help="运行秒数（默认一直运行，Ctrl-C 结束）")
     m.add_argument("--seed", type=int, default=config.demo_seed, help="随机种子")
     return p
+
+
+def parse(config: Config, argv: list[str] | None) -> argparse.Namespace:
+    """The command line; ``--database-url`` wherever it stands, else the DATABASE_URL setting."""
+    args = parser(config).parse_args(argv)
+    if not hasattr(args, "database_url"):
+        args.database_url = config.database_url
+    return args
 
 
 def _positive_int(raw: str) -> int:
@@ -120,7 +127,7 @@ def main(argv: list[str] | None, build_app: Callable[[Config], object]) -> int:
         config = load()
     except ValueError as exc:
         return _fail(str(exc))
-    args = parser(config).parse_args(argv)
+    args = parse(config, argv)
     try:
         if args.command == "settings":
             print(markdown_table())
