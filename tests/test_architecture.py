@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
@@ -142,3 +143,9 @@ def test_the_readme_names_every_package():
                       if p.parent.relative_to(ROOT).parts[0] in PACKAGES)
     missing = [p for p in packages if f"`{p}`" not in architecture]
     assert not missing, f"README's Architecture section does not say what lives in: {missing}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "tests" / "benchmarks").glob("bench_*.py")), ids=lambda p: p.stem)
+def test_benchmark_scripts_still_import(path):
+    """They are run by hand, so nothing else would notice that a refactoring broke one."""
+    importlib.import_module(f"tests.benchmarks.{path.stem}")

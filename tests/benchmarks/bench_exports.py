@@ -23,9 +23,9 @@ PATHS = {"pdf": "/export/briefing.pdf", "png": "/export/snapshot.png", "xlsx": "
 CHILD = r"""
 import json, resource, sys, tempfile, time
 from app import create_app
-from dashboard import settings
+from dashboard import config
 url, path, query = sys.argv[1:4]
-app = create_app(settings.load({"DATABASE_URL": url, "DATA_DIR": tempfile.mkdtemp()}))
+app = create_app(config.load({"DATABASE_URL": url, "DATA_DIR": tempfile.mkdtemp()}))
 client = app.server.test_client()
 client.get("/healthz")
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -38,8 +38,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app import create_app
-from dashboard import settings
-from dashboard.simulator import AppealFactory, Patrol, load_grids
+from dashboard import config
+from dashboard.tools.simulator import AppealFactory, Patrol, load_grids
 from geo import seeding
 from geo.domain import DEMO_SEED
 from geo.scope import DISTRICT
@@ -97,7 +97,7 @@ def bench_appeals(backend: str, batches: int, singles: int, profile: str | None)
     now = datetime.now(UTC) - timedelta(minutes=1)
     factory = AppealFactory(grids, DEMO_SEED, now)
     with FreshStore(backend) as url, tempfile.TemporaryDirectory() as data_dir:
-        app = create_app(settings.load({"DATABASE_URL": url, "DATA_DIR": data_dir, "INGEST_API_KEYS": KEY}))
+        app = create_app(config.load({"DATABASE_URL": url, "DATA_DIR": data_dir, "INGEST_API_KEYS": KEY}))
         client = app.server.test_client()
         headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
 
@@ -120,9 +120,12 @@ def bench_appeals(backend: str, batches: int, singles: int, profile: str | None)
             profiler = cProfile.Profile()
             profiler.enable()
         batch_times = [post(b) for b in batched]
+        profile_path = None
         if profile:
             profiler.disable()
-            profiler.dump_stats(profile)
+            profile_path = Path(profile)  # one file per backend, so --backend both keeps both
+            profile_path = profile_path.with_name(f"{profile_path.stem}.{backend}{profile_path.suffix}")
+            profiler.dump_stats(profile_path)
         store = Store(url)
         stored = store.count("appeals")
         store.dispose()
@@ -131,7 +134,8 @@ def bench_appeals(backend: str, batches: int, singles: int, profile: str | None)
           f"p50 {percentile(single, 50) * 1000:.1f} ms, p95 {percentile(single, 95) * 1000:.1f} ms per POST")
     print(f"- batched (1,000 per POST, n={batches} POSTs): {1000 * batches / sum(batch_times):,.0f} appeals/s; "
           f"p50 {percentile(batch_times, 50) * 1000:.0f} ms, max {max(batch_times) * 1000:.0f} ms per POST")
-    print(f"- appeals stored afterwards: {stored:,} (1,000 seeded + 50 warm-up + {singles} + {1000 * batches:,})\n")
+    print(f"- appeals stored afterwards: {stored:,} (1,000 seeded + 50 warm-up + {singles} + {1000 * batches:,})")
+    print(f"- cProfile of the batched POSTs: {profile_path}\n" if profile_path else "")
 
 
 def free_port() -> int:
@@ -236,7 +240,7 @@ def main() -> None:
     a.add_argument("--backend", choices=("postgis", "sqlite", "both"), default="both")
     a.add_argument("--batches", type=int, default=20)
     a.add_argument("--singles", type=int, default=500)
-    a.add_argument("--profile", help="write cProfile stats of the batched POSTs here")
+    a.add_argument("--profile", help="write cProfile stats of the batched POSTs to PATH.<backend>.prof (PATH.prof given)")
     s = sub.add_parser("positions")
     s.add_argument("--backend", choices=("postgis", "sqlite"), default="postgis")
     s.add_argument("--workers", type=int, default=1300)

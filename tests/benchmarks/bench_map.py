@@ -19,8 +19,9 @@ import time
 from datetime import date, timedelta
 
 from app import create_app
-from dashboard import api, ids, settings
-from dashboard.views import today
+from dashboard import config, services
+from dashboard.ui import ids
+from geo.clock import local_today
 
 END = date(2026, 11, 28)
 
@@ -96,8 +97,8 @@ def report(label: str, timings: dict[str, list[float]]) -> None:
           f"p95 {pct(timings['all'], 95):.0f} ms ({len(timings['all'])} views)")
 
 
-def naive_points(store, days: int) -> int:
-    """Bytes of the naive layer: every appeal of the district window as a GeoJSON point."""
+def naive_points(store, days: int) -> tuple[int, int]:
+    """(bytes, appeals) of the naive layer: every appeal of the district window as a GeoJSON point."""
     from geo.scope import DISTRICT, Window
 
     window = Window(END - timedelta(days=days), END)
@@ -110,7 +111,7 @@ def naive_points(store, days: int) -> int:
                     for i in page["items"]]
         nbytes += len(json.dumps({"type": "FeatureCollection", "features": features}, separators=(",", ":")).encode())
         offset += len(page["items"]) or total
-    return nbytes
+    return nbytes, total
 
 
 def first_render(app_url: str) -> float:
@@ -146,16 +147,16 @@ def main() -> None:
     p.add_argument("--skip-browser", action="store_true")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
-        app = create_app(settings.load({"DATABASE_URL": args.database_url, "DATA_DIR": data_dir}))
-        store = app.server.extensions[api.STORE_KEY]
+        app = create_app(config.load({"DATABASE_URL": args.database_url, "DATA_DIR": data_dir}))
+        store = app.server.extensions[services.STORE_KEY]
         fns = callbacks(app)
         paths = drill_path(store)
-        print(f"## Map at {store.count('appeals'):,} appeals on {store.backend.name} (today = {today()})\n")
-        cache = app.server.extensions.pop(api.CACHE_KEY)
+        print(f"## Map at {store.count('appeals'):,} appeals on {store.backend.name} (today = {local_today()})\n")
+        cache = app.server.extensions.pop(services.CACHE_KEY)
         store.grid_areas()  # one-time per process: grid shapes for the density metric
         cold, sizes = time_drill(app, fns, paths, args.rounds)
         report(f"drill-down, no cache ({len(paths)} scopes × {args.rounds})", cold)
-        app.server.extensions[api.CACHE_KEY] = cache
+        app.server.extensions[services.CACHE_KEY] = cache
         time_drill(app, fns, paths, 1)  # fill the cache
         warm, _ = time_drill(app, fns, paths, args.rounds)
         report("drill-down, shared cache warm", warm)
@@ -171,10 +172,10 @@ def main() -> None:
             print(f"- {label}: {len(client.get(url).data) / 1024:.1f} KB")
         for days in (30, 365):
             began = time.perf_counter()
-            naive = naive_points(store, days)
+            naive, appeals = naive_points(store, days)
             heat = len(client.get(f"/api/map/heat.png?from={END - timedelta(days=days)}&to={END}").data)
-            print(f"- naive points, district {days} days: {naive / 2**20:.1f} MiB in {time.perf_counter() - began:.1f} s"
-                  f" — {naive / heat:.0f}× the heat image")
+            print(f"- naive points, district {days} days ({appeals:,} appeals): {naive / 2**20:.1f} MiB in "
+                  f"{time.perf_counter() - began:.1f} s — {naive / heat:.0f}× the heat image")
         if not args.skip_browser:
             import threading
 

@@ -24,7 +24,7 @@ from datetime import datetime
 import numpy as np
 
 from app import create_app
-from dashboard import settings
+from dashboard import config
 
 #: Read from the Dash renderer's store: how often each timer fired, and the renderer's undo history length.
 PAGE_STATE = """
@@ -106,7 +106,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would bury the table
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or seeded_store(folder, args.appeals)
-        app = create_app(settings.load({"DATABASE_URL": url, "DATA_DIR": folder,
+        app = create_app(config.load({"DATABASE_URL": url, "DATA_DIR": folder,
                                         "INGEST_API_KEYS": "bench:bench-screen-key"}))
         server = make_server("127.0.0.1", args.port, app.server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app import create_app
-from dashboard import settings
+from dashboard import config
 from geo import seeding
 from geo.domain import DEMO_SEED, LOCAL_TZ, STREETS
 from geo.store.store import Store
@@ -70,7 +71,8 @@ def main() -> None:
         print(f"- seed: {time.perf_counter() - began:.1f} s")
     print(f"- appeals stored: {store.count('appeals'):,}; events: {store.count('appeal_events'):,}")
     print(f"- database size: {database_size(store) / 2**20:,.0f} MiB")
-    client = create_app(settings.load({"DATABASE_URL": args.database_url})).server.test_client()
+    data_dir = tempfile.mkdtemp()  # the app's runtime files, not in the checkout
+    client = create_app(config.load({"DATABASE_URL": args.database_url, "DATA_DIR": data_dir})).server.test_client()
     time_kpis(client, 30, 10)  # warm-up: connection pool, caches
     for label, days in (("street, 30 days", 30), ("street, 365 days", 365)):
         t = time_kpis(client, days, args.rounds)
