@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from geo import demo, reference
+from geo import clock, demo, reference
 from geo.domain import DEMO_SEED, LAUNCH_DATE, LOCAL_TZ
 from geo.store.errors import NotEmpty
 from geo.store.store import Store
@@ -17,7 +17,7 @@ APPEALS_PER_DAY = 180
 
 def history_bounds(end: datetime | None, days: int | None) -> tuple[datetime, datetime]:
     """[start, end) of the demo history: from launch (or ``days`` back) to ``end`` (default now)."""
-    end = (end or datetime.now(UTC)).replace(second=0, microsecond=0)
+    end = (end or clock.now()).replace(second=0, microsecond=0)
     if end.tzinfo is None:
         raise ValueError("--end 必须带时区，例如 2026-11-27T12:00:00+08:00")
     launch = datetime.fromisoformat(LAUNCH_DATE).replace(tzinfo=LOCAL_TZ)

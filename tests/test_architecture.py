@@ -149,3 +149,11 @@ def test_the_readme_names_every_package():
 def test_benchmark_scripts_still_import(path):
     """They are run by hand, so nothing else would notice that a refactoring broke one."""
     importlib.import_module(f"tests.benchmarks.{path.stem}")
+
+
+def test_now_is_read_in_one_place():
+    """Every "now" comes from geo/clock.py, so a view, a deadline check and a poll agree on what it means."""
+    pattern = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today)\(")
+    found = [f"{p.relative_to(ROOT)}:{i}" for p in source_files("app", *PACKAGES) if p != ROOT / "geo" / "clock.py"
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not found, found
