@@ -233,9 +233,3 @@ def _legend(draw: ImageDraw.ImageDraw, scene: MapScene, font, width: int) -> Non
         top = y + 6 + i * row
         draw.rectangle([x + 8, top + 2, x + 8 + size, top + 2 + size], fill=color, outline="#8a97a8")
         draw.text((x + 14 + size, top), text, font=font, fill="#1f2d3d")
-
-
-def png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=False, compress_level=6)
-    return buffer.getvalue()

@@ -304,13 +304,13 @@ def test_api_key_create_list_revoke(writable_store, capsys):
     url = ["--database-url", writable_store.url]
     code, out, _ = run_cli(capsys, "api-key", *url, "create", "hotline")
     key = out.strip().splitlines()[-1]
-    assert code == 0 and key.startswith("zz_") and writable_store.api_key_name(key) == "hotline"
+    assert code == 0 and key.startswith("zz_") and writable_store.api_key_identity(key) == ("hotline", "writer")
     code, _, err = run_cli(capsys, "api-key", *url, "create", "hotline")
     assert code == 2 and err.startswith("错误：") and "revoke" in err
     code, out, _ = run_cli(capsys, "api-key", *url, "list")
     assert code == 0 and "hotline" in out and "有效" in out and key not in out
     assert run_cli(capsys, "api-key", *url, "revoke", "hotline")[0] == 0
-    assert writable_store.api_key_name(key) is None
+    assert writable_store.api_key_identity(key) is None
     assert "已吊销" in run_cli(capsys, "api-key", *url, "list")[1]
     code, _, err = run_cli(capsys, "api-key", *url, "revoke", "hotline")
     assert code == 2 and "hotline" in err

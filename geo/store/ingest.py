@@ -240,10 +240,6 @@ class IngestMixin:
                                                                    k.c.revoked_at.is_(None))).first()
         return (row.name, row.role) if row else None
 
-    def api_key_name(self, key: str) -> str | None:
-        identity = self.api_key_identity(key)
-        return identity[0] if identity else None
-
     # -- public listings (Open311) ---------------------------------------------
 
     def find_appeals(self, ids: list[int] | None = None, start: datetime | None = None,
