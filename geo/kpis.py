@@ -88,45 +88,48 @@ def as_json(kpis: dict[str, Kpi]) -> dict[str, dict]:
 
 #: An appeal's stage times, 受理 → 办结 (the columns a workflow event stamps).
 STAGE_TIMES = ("accepted_at", "dispatched_at", "in_progress_at", "feedback_at", "visited_at", "closed_at")
+ONE_SECOND = pd.Timedelta(seconds=1)
 
 
 def derive_appeal_fields(frame: pd.DataFrame) -> None:
     """Adds the deadlines (from category and priority) and the KPI flags to new appeals, in place."""
     for column in STAGE_TIMES:
-        frame[column] = _times(frame[column])
+        frame[column] = pd.to_datetime(frame[column], utc=True).dt.floor("s")
     hours = [domain.deadline_hours(c, p) for c, p in zip(frame["category"], frame["priority"], strict=True)]
     response_h = np.array([h[0] for h in hours], dtype="int64")
     close_h = np.array([h[1] for h in hours], dtype="int64")
     frame["response_deadline"] = frame["accepted_at"] + pd.to_timedelta(response_h, unit="h")
     frame["deadline"] = frame["accepted_at"] + pd.to_timedelta(close_h, unit="h")
-    for column, values in kpi_flags(frame).items():
-        frame[column] = values
+    responded, closed, seconds = kpi_flags(frame["accepted_at"], frame["dispatched_at"], frame["closed_at"],
+                                           frame["response_deadline"], frame["deadline"])
+    frame["responded_on_time"] = responded.astype("int16")
+    frame["closed_on_time"] = closed.astype("int16")
+    frame["close_seconds"] = seconds.astype("Int64")
 
 
-def kpi_flags(frame: pd.DataFrame) -> pd.DataFrame:
-    """The flags the KPI sums count, from stage times and deadlines (times to the second).
+def kpi_flags(accepted_at, dispatched_at, closed_at, response_deadline, deadline):
+    """(answered in time, closed in time, seconds from 受理 to 办结 or NaN while open): the one rule.
 
-    ``responded_on_time``: dispatched by the response deadline; ``closed_on_time``:
-    closed by the closure deadline; ``close_seconds``: 受理 to 办结, empty while open.
+    Takes one appeal's times (aware datetimes or None, as a workflow event has them) or whole
+    columns (Series, as a bulk write has them); the same operators serve both, so the rule is
+    written once. Times count to the second.
     """
-    t = {c: _times(frame[c]) for c in ("accepted_at", "dispatched_at", "closed_at", "response_deadline", "deadline")}
-    return pd.DataFrame(
-        {
-            "responded_on_time": (t["dispatched_at"].notna() & (t["dispatched_at"] <= t["response_deadline"])).astype("int16"),
-            "closed_on_time": (t["closed_at"].notna() & (t["closed_at"] <= t["deadline"])).astype("int16"),
-            "close_seconds": (t["closed_at"] - t["accepted_at"]).dt.total_seconds().round().astype("Int64"),
-        },
-        index=frame.index,
-    )
+    a, d, c, rd, dl = (_instant(t) for t in (accepted_at, dispatched_at, closed_at, response_deadline, deadline))
+    responded = pd.notna(d) & (d <= rd)
+    closed = pd.notna(c) & (c <= dl)
+    return responded, closed, np.round((c - a) / ONE_SECOND)
 
 
-def appeal_kpi_flags(appeal: dict) -> dict:
-    """:func:`kpi_flags` of one appeal (a mapping of its columns), as plain Python values for an UPDATE."""
-    flags = kpi_flags(pd.DataFrame([appeal])).iloc[0]
-    seconds = flags["close_seconds"]
-    return {"responded_on_time": int(flags["responded_on_time"]), "closed_on_time": int(flags["closed_on_time"]),
+def appeal_kpi_flags(appeal) -> dict:
+    """:func:`kpi_flags` of one appeal (a mapping of its columns), as column values for an UPDATE."""
+    responded, closed, seconds = kpi_flags(*(appeal[c] for c in ("accepted_at", "dispatched_at", "closed_at",
+                                                                  "response_deadline", "deadline")))
+    return {"responded_on_time": int(responded), "closed_on_time": int(closed),
             "close_seconds": None if pd.isna(seconds) else int(seconds)}
 
 
-def _times(values) -> pd.Series:
-    return pd.to_datetime(values, utc=True).dt.floor("s")
+def _instant(value):
+    """Series stay as they are (already to the second); one time becomes a Timestamp to the second, or NaT."""
+    if isinstance(value, pd.Series):
+        return value
+    return pd.NaT if value is None else pd.Timestamp(value).floor("s")

@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 import shapely
+import sqlalchemy as sa
 
 from geo import reference
 from geo.crs import wgs84_to_gcj02
 from geo.scope import DISTRICT
+from geo.store import schema
 
 KEY = "test-key-1"
 HEADERS = {"X-API-Key": KEY}
@@ -206,6 +208,16 @@ def test_the_workflow_runs_through_and_kpis_follow(client, writable_store):
     assert stored["status"] == "closed" and stored["closed_at"] and stored["satisfaction"] == "satisfied"
     timeline = writable_store.appeal_events(appeal_id)
     assert [e["to_status"] for e in timeline] == [s["to_status"] for s in steps]
+    # The KPI flags follow the events: answered and closed within their deadlines, minutes after 受理.
+    flags = stored_flags(writable_store, appeal_id)
+    assert flags[:2] == (1, 1) and 0 <= flags[2] < 600
+
+
+def stored_flags(store, appeal_id: int) -> tuple:
+    a = schema.appeals
+    with store.connect() as conn:
+        return tuple(conn.execute(sa.select(a.c.responded_on_time, a.c.closed_on_time, a.c.close_seconds)
+                                  .where(a.c.id == appeal_id)).one())
 
 
 @pytest.mark.parametrize("before,event,reason", [
@@ -224,7 +236,7 @@ def test_transitions_the_workflow_forbids(client, before, event, reason):
     assert r.status_code == 409 and reason in r.get_json()["errors"][0], r.get_json()
 
 
-def test_a_closed_appeal_takes_only_a_reopen(client):
+def test_a_closed_appeal_takes_only_a_reopen(client, writable_store):
     appeal_id = new_appeal(client)
     for step in ("dispatched", "in_progress", "feedback"):
         post(client, f"/api/appeals/{appeal_id}/events", {"to_status": step, "actor": "x"})
@@ -232,8 +244,10 @@ def test_a_closed_appeal_takes_only_a_reopen(client):
     post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "closed", "actor": "x"})
     refused = post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "feedback", "actor": "x"})
     assert refused.status_code == 409 and "reopen" in refused.get_json()["errors"][0]
+    assert stored_flags(writable_store, appeal_id)[1] == 1
     reopened = post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "in_progress", "actor": "x", "reopen": True})
     assert reopened.status_code == 201 and reopened.get_json()["appeal_status"] == "in_progress"
+    assert stored_flags(writable_store, appeal_id) == (1, 0, None)  # open again: no close, no duration
 
 
 def test_event_payload_rules(client):

@@ -1,6 +1,10 @@
 """The KPI formulas, pinned on hand-computed numbers."""
 
-from geo.kpis import compute
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+from geo.kpis import STAGE_TIMES, appeal_kpi_flags, compute, derive_appeal_fields
 from geo.privacy import mask_name, mask_phone, redact_text
 
 COUNTS = {
@@ -47,3 +51,30 @@ def test_contact_details_are_redacted_from_free_text():
     assert redact_text("身份证 37021219900101123X，邮箱 a.b@qq.com") == "身份证 ***，邮箱 ***"
     assert redact_text("3号楼2单元 2026年11月 路灯不亮") == "3号楼2单元 2026年11月 路灯不亮"
     assert redact_text(None) is None
+
+
+# -- the flags behind the sums: one rule for bulk writes and workflow events ------------------------
+
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+CASES = [  # (dispatched after, closed after, expected responded, closed in time, seconds)
+    (timedelta(hours=1), timedelta(days=2), 1, 1, 2 * 86400),
+    (timedelta(hours=30), timedelta(days=9), 0, 0, 9 * 86400),  # dispatched after 24 h, closed after 7 days
+    (timedelta(hours=24), timedelta(days=7), 1, 1, 7 * 86400),  # exactly at the deadlines counts as in time
+    (None, None, 0, 0, None),  # still open: no flags, no duration
+    (timedelta(minutes=5, microseconds=900_000), timedelta(hours=3, microseconds=999_999), 1, 1, 3 * 3600),  # to the second
+]
+
+
+def test_one_appeal_and_a_whole_column_get_the_same_flags():
+    rows = [{"accepted_at": T0, "dispatched_at": T0 + d if d is not None else None,
+             "closed_at": T0 + c if c is not None else None,
+             "response_deadline": T0 + timedelta(hours=24), "deadline": T0 + timedelta(days=7)}
+            for d, c, *_ in CASES]
+    expected = [{"responded_on_time": r, "closed_on_time": k, "close_seconds": s} for *_, r, k, s in CASES]
+    assert [appeal_kpi_flags(row) for row in rows] == expected
+    frame = pd.DataFrame({"category": ["noise"] * len(rows), "priority": ["normal"] * len(rows),
+                          **{c: [row.get(c) for row in rows] for c in STAGE_TIMES}})
+    derive_appeal_fields(frame)  # deadlines from the category: noise, normal → 24 h and 7 days
+    assert [{"responded_on_time": int(r.responded_on_time), "closed_on_time": int(r.closed_on_time),
+             "close_seconds": None if pd.isna(r.close_seconds) else int(r.close_seconds)}
+            for r in frame.itertuples()] == expected

@@ -3,10 +3,12 @@
     python -m tests.benchmarks.bench_map --database-url URL [--rounds 3] [--skip-browser]
 
 Run it against a store seeded with ``bench_store`` (1,000,000 appeals). The
-callbacks are the app's own registered functions, called in a request
-context with the shared cache disabled (every call does the full work: the
-worst case) and then enabled. It also builds what the naive approach ships —
-every appeal of the view as a GeoJSON point — and reports the ratio.
+callbacks are the app's own, called the way the browser calls them (a POST to
+Dash's ``/_dash-update-component`` through Flask's test client, so routing,
+the callback and its JSON answer are all timed), with the shared cache
+disabled (every call does the full work: the worst case) and then enabled.
+It also builds what the naive approach ships — every appeal of the view as a
+GeoJSON point — and reports the ratio.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import statistics
 import tempfile
 import time
 from datetime import date, timedelta
+
+from dash._utils import split_callback_id
 
 from app import create_app
 from dashboard import config, services
@@ -41,53 +45,51 @@ def drill_path(store) -> list[str]:
     return out
 
 
-def callbacks(app) -> dict:
-    """The undecorated functions behind the drill-down outputs."""
-    found = {}
-    for key, spec in app.callback_map.items():
-        if "callback" not in spec:  # clientside
-            continue
-        fn = spec["callback"].__wrapped__
-        if f"{ids.MAP}.viewport" in key:
-            found["map"] = fn
-        elif f"{ids.KPI_CARDS}.children" in key:
-            found["panels"] = fn
-        elif f"{ids.GRID_SECTION}.hidden" in key:
-            found["grid"] = fn
-    return found
+#: The drill-down callbacks, by an output that names each, and the input values the browser sends.
+CALLBACKS = {"map": f"{ids.MAP}.viewport", "panels": f"{ids.KPI_CARDS}.children", "grid": f"{ids.GRID_SECTION}.hidden"}
+INPUT_VALUES = {f"{ids.BASEMAP}.value": "vector-light", f"{ids.REFRESH}.n_intervals": None}
 
 
-def size(value) -> int:
-    return len(json.dumps(value, default=lambda o: o.to_plotly_json(), ensure_ascii=False).encode())
+def callbacks(app) -> dict[str, str]:
+    """The callback_map key of each drill-down callback."""
+    return {name: next(key for key in app.callback_map if marker in key) for name, marker in CALLBACKS.items()}
+
+
+def request_body(app, key: str, search: str) -> dict:
+    """What dash-renderer POSTs for a URL change: every input's value, ``url.search`` as the trigger."""
+    spec = app.callback_map[key]
+
+    def values(items):
+        return [{**item, "value": search if f"{item['id']}.{item['property']}" == f"{ids.URL}.search"
+                 else INPUT_VALUES.get(f"{item['id']}.{item['property']}")} for item in items]
+
+    outputs = split_callback_id(key)
+    return {"output": key, "outputs": outputs, "inputs": values(spec["inputs"]), "state": values(spec["state"]),
+            "changedPropIds": [f"{ids.URL}.search"]}
 
 
 def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
-CALLS = {
-    "map": lambda fn, search: fn(search, "vector-light", None),
-    "panels": lambda fn, search: fn(search, 0),
-    "grid": lambda fn, search: fn(search),
-}
-
-
-def time_drill(app, fns, paths, rounds) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
+def time_drill(app, keys, paths, rounds) -> tuple[dict[str, list[float]], dict[str, list[int]]]:
     """Per callback: server time (ms) and response size (bytes) of each drill-down view."""
-    timings = {name: [] for name in CALLS} | {"all": []}
-    sizes = {name: [] for name in CALLS}
-    with app.server.test_request_context():
-        for _ in range(rounds):
-            for search in paths:
-                total = 0.0
-                for name, call in CALLS.items():
-                    began = time.perf_counter()
-                    out = call(fns[name], search)
-                    elapsed = (time.perf_counter() - began) * 1000
-                    timings[name].append(elapsed)
-                    total += elapsed
-                    sizes[name].append(size(out))
-                timings["all"].append(total)
+    client = app.server.test_client()
+    timings = {name: [] for name in keys} | {"all": []}
+    sizes = {name: [] for name in keys}
+    for _ in range(rounds):
+        for search in paths:
+            total = 0.0
+            for name, key in keys.items():
+                body = request_body(app, key, search)
+                began = time.perf_counter()
+                response = client.post("/_dash-update-component", json=body)
+                elapsed = (time.perf_counter() - began) * 1000
+                assert response.status_code == 200, (name, search, response.status_code, response.data[:300])
+                timings[name].append(elapsed)
+                total += elapsed
+                sizes[name].append(len(response.data))
+            timings["all"].append(total)
     return timings, sizes
 
 
@@ -149,16 +151,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         app = create_app(config.load({"DATABASE_URL": args.database_url, "DATA_DIR": data_dir}))
         store = app.server.extensions[services.STORE_KEY]
-        fns = callbacks(app)
+        keys = callbacks(app)
         paths = drill_path(store)
         print(f"## Map at {store.count('appeals'):,} appeals on {store.backend.name} (today = {local_today()})\n")
         cache = app.server.extensions.pop(services.CACHE_KEY)
         store.grid_areas()  # one-time per process: grid shapes for the density metric
-        cold, sizes = time_drill(app, fns, paths, args.rounds)
+        cold, sizes = time_drill(app, keys, paths, args.rounds)
         report(f"drill-down, no cache ({len(paths)} scopes × {args.rounds})", cold)
         app.server.extensions[services.CACHE_KEY] = cache
-        time_drill(app, fns, paths, 1)  # fill the cache
-        warm, _ = time_drill(app, fns, paths, args.rounds)
+        time_drill(app, keys, paths, 1)  # fill the cache
+        warm, _ = time_drill(app, keys, paths, args.rounds)
         report("drill-down, shared cache warm", warm)
         for name, values in sizes.items():
             print(f"- {name} callback response: median {statistics.median(values) / 1024:.1f} KB, max {max(values) / 1024:.1f} KB")
