@@ -10,6 +10,7 @@ from dashboard.services import get_store, viewer_scope
 from dashboard.ui import ids, page
 from dashboard.view.data import grid_view
 from dashboard.view.guards import keep_on_outage, view_state
+from dashboard.view.text import minute_text
 from geo.domain import (
     CATEGORY_BY_CODE,
     HANDLING_LEVELS,
@@ -52,7 +53,7 @@ def appeal_rows(items: list[dict]) -> list[dict]:
             "title": item["title"],
             "reporter_name": item["reporter_name"],
             "reporter_phone": item["reporter_phone"],
-            "accepted_at": item["accepted_at"][:16].replace("T", " "),
+            "accepted_at": minute_text(item["accepted_at"]),
             "category_label": CATEGORY_BY_CODE[item["category"]].label,
             "status_label": STATUSES[item["status"]],
             "handling_level_label": HANDLING_LEVELS[item["handling_level"]],
@@ -65,7 +66,7 @@ def appeal_rows(items: list[dict]) -> list[dict]:
 def timeline_view(events: list[dict]) -> html.Ol:
     return html.Ol(className="timeline", children=[
         html.Li([
-            html.Span(e["at"][:16].replace("T", " "), className="tl-time"),
+            html.Span(minute_text(e["at"]), className="tl-time"),
             html.Span(STATUSES[e["to_status"]], className="tl-status"),
             html.Span(f"{HANDLING_LEVELS[e['handling_level']]} · {e['actor']}", className="tl-actor"),
         ]) for e in events

@@ -14,7 +14,7 @@ from dashboard.view import live, screen
 from dashboard.view.data import gather, map_frame, panels, ranking, summary, ticker
 from dashboard.view.guards import keep_on_outage
 from dashboard.view.mapview import fly_to, layer_urls
-from dashboard.view.text import window_text
+from dashboard.view.text import as_of_clock_text, window_text
 from geo import clock
 from geo.domain import LEVEL_LABELS
 from geo.kpis import KPI_LABELS
@@ -101,7 +101,7 @@ def register(app) -> None:
         return (
             screen_page.scope_title(LEVEL_LABELS[scope.level], head["name"]),
             window_text(state.window),
-            f"数据截至 {head['as_of'][11:16]}",
+            as_of_clock_text(head["as_of"]),
             *kpis,
             screen_page.dark_trend(data["trend"], screen.font_size(browser)),
             screen_page.ranking_body(shown),

@@ -75,5 +75,10 @@ def minute_text(iso: str) -> str:
 
 
 def as_of_text(iso: str) -> str:
-    """The footer's and the briefing's "数据截至 …"."""
+    """The footer's "数据截至 YYYY-MM-DD HH:MM"."""
     return f"数据截至 {minute_text(iso)}"
+
+
+def as_of_clock_text(iso: str) -> str:
+    """The wall's "数据截至 HH:MM" (its clock shows the date)."""
+    return f"数据截至 {minute_text(iso)[11:]}"
