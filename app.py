@@ -15,8 +15,7 @@ from callbacks import exports as export_buttons
 from callbacks import grid, live, navigation, panels
 from callbacks import map as map_view
 from callbacks import screen as screen_view
-from dashboard import config as settings
-from dashboard import errors, services
+from dashboard import config, errors, services
 from dashboard.http import api, exports, ingest, map_api, open311
 from dashboard.http.screen import redirect_screen_mode
 from dashboard.tools.cli import main
@@ -28,8 +27,8 @@ from layers import basemap
 HERE = Path(__file__).parent
 
 
-def create_app(config: settings.Config | None = None) -> dash.Dash:
-    config = config or settings.load()
+def create_app(settings: config.Config | None = None) -> dash.Dash:
+    settings = settings or config.load()
     app = dash.Dash(
         __name__,
         title="智治大脑 · 崂山区",
@@ -38,12 +37,12 @@ def create_app(config: settings.Config | None = None) -> dash.Dash:
         serve_locally=True,
         update_title=None,
     )
-    services.install(app.server, config)
+    services.install(app.server, settings)
     errors.register(app.server)
     for blueprint in (ingest.blueprint, open311.blueprint, api.blueprint, map_api.blueprint, exports.blueprint):
         app.server.register_blueprint(blueprint)
-    providers = basemap.providers(config.tianditu_key, config.tile_url, config.tile_crs)
-    offered = {code: providers[code] for code in config.tile_providers if code in providers}
+    providers = basemap.providers(settings.tianditu_key, settings.tile_url, settings.tile_crs)
+    offered = {code: providers[code] for code in settings.tile_providers if code in providers}
     app.layout = lambda: page.page([(p.code, p.label) for p in offered.values()])
     navigation.register(app)
     map_view.register(app, offered)

@@ -18,12 +18,12 @@ from geo import clock
 
 def register(app) -> None:
     @app.callback(
-        *ids.PAGE_LIVE.outputs(),
+        *ids.PAGE_POLL.outputs(),
         Output(ids.TICKER, "children"),
         Output(ids.LIVE_INDICATOR, "children"),
         Input(ids.LIVE_TICK, "n_intervals"),
         Input(ids.URL, "search"),
-        *ids.PAGE_LIVE.states(),
+        *ids.PAGE_POLL.states(),
         prevent_initial_call="initial_duplicate",
     )
     def poll(_tick, search, last, index, refreshes):

@@ -18,9 +18,6 @@ from geo.clock import local_today
 from geo.scope import LEVEL_BY_LENGTH, Filters, InvalidQuery, Scope, Window, parse_date
 from geo.store.errors import Forbidden, NotFound, StoreError
 
-CONTROL_IDS = (ids.PRESET, ids.DATE_RANGE, ids.KIND, ids.CATEGORY, ids.SOURCE, ids.STATUS, ids.METRIC, ids.LAYERS,
-               ids.PROFESSIONAL)
-
 
 def preset_of(window: Window, day: date) -> str:
     """The quick-range button a window corresponds to today, or "custom"."""

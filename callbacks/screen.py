@@ -116,10 +116,10 @@ def register(app) -> None:
         )
 
     @app.callback(
-        *ids.SCREEN_LIVE_IDS.outputs(),
+        *ids.SCREEN_POLL.outputs(),
         Input(ids.LIVE_TICK, "n_intervals"),
         State(ids.SCREEN_URL, "search"),
-        *ids.SCREEN_LIVE_IDS.states(),
+        *ids.SCREEN_POLL.states(),
         prevent_initial_call="initial_duplicate",
     )
     def poll(_tick, search, last, index, refreshes):

@@ -12,12 +12,12 @@ Points inside that margin but outside every grid go to the nearest grid.
 from __future__ import annotations
 
 import functools
-import math
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
 import shapely
 from pydantic import (
+    AliasChoices,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from geo import clock, reference
-from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR, gcj02_to_wgs84
+from geo.crs import KM_PER_DEG_LAT, gcj02_to_wgs84, km_per_deg_lon
 from geo.domain import (
     CATEGORY_BY_CODE,
     HANDLING_LEVELS,
@@ -54,7 +54,7 @@ def _district_area() -> tuple[shapely.Geometry, list[float]]:
     """The district's land buffered by the margin, in a local metric plane, and that plane's metres per degree."""
     land = shapely.union_all([shapely.geometry.shape(f["geometry"])
                               for f in reference.read_geojson("district")["features"]])
-    scale = [1000 * KM_PER_DEG_LON_EQUATOR * math.cos(math.radians(land.centroid.y)), 1000 * KM_PER_DEG_LAT]
+    scale = [1000 * float(km_per_deg_lon(land.centroid.y)), 1000 * KM_PER_DEG_LAT]
     metric = shapely.transform(land, lambda xy: xy * scale)
     area = metric.buffer(MARGIN_M)
     shapely.prepare(area)
@@ -149,7 +149,8 @@ class EventIn(BaseModel):
     at: AwareDatetime | None = None
     actor: Text
     #: The handling level the event moves the appeal to (an escalation raises it); default: unchanged.
-    handling_level: str | None = None
+    #: Writers built before the field had its own name send it as ``level``: still accepted.
+    handling_level: str | None = Field(default=None, validation_alias=AliasChoices("handling_level", "level"))
     #: Required on 回访 (visited): was the problem solved, and the citizen's rating if given.
     resolved: bool | None = None
     satisfaction: str | None = None
@@ -162,7 +163,7 @@ class EventIn(BaseModel):
 
     @field_validator("handling_level")
     @classmethod
-    def _level(cls, value):
+    def _handling_level(cls, value):
         return None if value is None else _code(HANDLING_LEVELS, "处置层级")(value)
 
     @field_validator("satisfaction")

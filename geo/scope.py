@@ -19,7 +19,7 @@ LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
 
 
 class InvalidQuery(ValueError):
-    """The caller asked for something malformed (HTTP 400)."""
+    """The caller asked for something malformed: a bad code, date, filter value or parameter."""
 
 
 @dataclass(frozen=True)

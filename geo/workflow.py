@@ -10,7 +10,8 @@ from __future__ import annotations
 from geo.domain import HANDLING_LEVELS, STATUSES
 from geo.store.errors import Conflict
 
-LEVEL_ORDER = tuple(HANDLING_LEVELS)
+#: Handling levels low to high: an appeal escalates along this order, never back.
+HANDLING_ORDER = tuple(HANDLING_LEVELS)
 
 #: status → statuses an event may move it to.
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -34,17 +35,18 @@ STAMPS = {
 
 
 class TransitionRefused(Conflict):
-    """An event the workflow does not allow from the appeal's current status (HTTP 409)."""
+    """An event the workflow does not allow from the appeal's current status."""
 
 
-def check(current: str, current_level: str, to_status: str, level: str | None, reopen: bool = False) -> str:
-    """The level after the event; raises TransitionRefused with the reason in Chinese."""
-    new_level = level or current_level
+def check(current: str, current_handling: str, to_status: str, handling_level: str | None,
+          reopen: bool = False) -> str:
+    """The handling level after the event; raises TransitionRefused with the reason in Chinese."""
+    new_level = handling_level or current_handling
     if to_status not in STATUSES:
         raise TransitionRefused(f"未知的状态 {to_status!r}")
     if new_level not in HANDLING_LEVELS:
         raise TransitionRefused(f"未知的处置层级 {new_level!r}")
-    if LEVEL_ORDER.index(new_level) < LEVEL_ORDER.index(current_level):
+    if HANDLING_ORDER.index(new_level) < HANDLING_ORDER.index(current_handling):
         raise TransitionRefused("处置层级不能下降")
     if current == "closed":
         if reopen and to_status == REOPEN_TO:
@@ -55,9 +57,9 @@ def check(current: str, current_level: str, to_status: str, level: str | None, r
     if to_status not in TRANSITIONS[current]:
         allowed = "、".join(STATUSES[s] for s in sorted(TRANSITIONS[current], key=tuple(STATUSES).index))
         raise TransitionRefused(f"不能从“{STATUSES[current]}”变为“{STATUSES[to_status]}”，可变为：{allowed}")
-    if to_status == current and LEVEL_ORDER.index(new_level) <= LEVEL_ORDER.index(current_level):
+    if to_status == current and HANDLING_ORDER.index(new_level) <= HANDLING_ORDER.index(current_handling):
         raise TransitionRefused(
-            f"同一状态内的事件只能是升级：当前层级“{HANDLING_LEVELS[current_level]}”，"
+            f"同一状态内的事件只能是升级：当前层级“{HANDLING_LEVELS[current_handling]}”，"
             f"新层级须高于它（社区 → 街道 → 区）"
         )
     return new_level

@@ -17,7 +17,7 @@ import shapely
 from PIL import Image
 from scipy.ndimage import gaussian_filter
 
-from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 
 #: Lattice over Laoshan's land (WGS-84): about 135 m × 167 m cells.
 ORIGIN = (120.400, 36.050)
@@ -67,8 +67,7 @@ def density(cells: list[tuple[int, int, int]]) -> np.ndarray:
 
 
 def cell_area_km2() -> float:
-    lat = np.radians(ORIGIN[1] + SHAPE[1] * CELL / 2)
-    return (CELL * KM_PER_DEG_LON_EQUATOR * np.cos(lat)) * (CELL * KM_PER_DEG_LAT)
+    return (CELL * km_per_deg_lon(ORIGIN[1] + SHAPE[1] * CELL / 2)) * (CELL * KM_PER_DEG_LAT)
 
 
 def peak_per_km2(cells: list[tuple[int, int, int]], mask: np.ndarray) -> float:

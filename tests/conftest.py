@@ -38,8 +38,10 @@ os.environ.setdefault("DASH_TEST_CHROMEPATH", "/usr/bin/chromium")
 
 TEST_POSTGRES_URL = config.get("TEST_POSTGRES_URL")
 STRICT = config.strict_tests()
-#: Runtime files the app writes by default; tests must never leave them in the checkout.
-CHECKOUT_INSTANCE = Path(__file__).resolve().parents[1] / "instance"
+#: The checkout: tests must leave nothing in it (the app's runtime files go to each test's tmp_path).
+CHECKOUT = Path(__file__).resolve().parents[1]
+#: What tools themselves keep in a checkout: not the tests' doing.
+TOOL_CACHES = {".git", "__pycache__", ".pytest_cache", ".ruff_cache"}
 
 #: The fixed "now" of the test data, so every run and both backends agree.
 SEED_END = datetime(2026, 11, 20, 12, 0, tzinfo=LOCAL_TZ)
@@ -117,11 +119,15 @@ def missing_service(reason: str):
 
 # -- strictness: no skips in CI, no files in the checkout --------------------------------
 
-_INSTANCE_EXISTED = pytest.StashKey[bool]()
+_CHECKOUT_FILES = pytest.StashKey[set]()
+
+
+def checkout_files() -> set[Path]:
+    return {p for p in CHECKOUT.rglob("*") if not TOOL_CACHES.intersection(p.relative_to(CHECKOUT).parts)}
 
 
 def pytest_sessionstart(session):
-    session.config.stash[_INSTANCE_EXISTED] = CHECKOUT_INSTANCE.exists()
+    session.config.stash[_CHECKOUT_FILES] = checkout_files()
 
 
 @pytest.hookimpl(trylast=True)
@@ -131,8 +137,10 @@ def pytest_sessionfinish(session, exitstatus):
     problems = []
     if STRICT and skipped:
         problems.append(f"{len(skipped)} test(s) skipped under CI/STRICT_TESTS: a skip is a hole, fix its cause")
-    if not session.config.stash.get(_INSTANCE_EXISTED, True) and CHECKOUT_INSTANCE.exists():
-        problems.append(f"tests wrote into the checkout: {CHECKOUT_INSTANCE} (build apps with make_app)")
+    before = session.config.stash.get(_CHECKOUT_FILES, None)
+    left = sorted(str(p.relative_to(CHECKOUT)) for p in checkout_files() - before) if before is not None else []
+    if left:
+        problems.append(f"tests left files in the checkout (build apps with make_app): {', '.join(left[:5])}")
     if problems:
         if reporter:
             for problem in problems:

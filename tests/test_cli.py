@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,13 +22,14 @@ END = "2026-11-20T12:00:00+08:00"
 
 
 def run(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python app.py …`` as a user runs it; its runtime files go to a temporary folder, not the checkout."""
     return subprocess.run(
         [sys.executable, "app.py", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=timeout,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "DATA_DIR": tempfile.mkdtemp(prefix="zz_cli_"), **(env or {})},
     )
 
 

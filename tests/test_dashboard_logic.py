@@ -272,3 +272,14 @@ def test_trend_axis_steps_by_whole_counts_when_small():
     assert small["layout"]["yaxis"]["dtick"] == 1
     big = figures.trend_figure([{"day": "2026-11-01", "accepted": 200, "closed": 150}])
     assert "dtick" not in big["layout"]["yaxis"]
+
+
+def test_links_from_before_the_metric_renames_still_open():
+    for old, new in (("overdue", "overdue_open"), ("satisfaction", "satisfaction_rate")):
+        state = ViewState.from_search(f"?metric={old}", TODAY)
+        assert state.metric == new and f"metric={new}" in state.to_search()
+
+
+def test_layers_read_in_one_order_whatever_the_link_says():
+    assert ViewState.from_search("?layers=workers,grids,workers", TODAY).layers == ("grids", "workers")
+    assert ViewState.from_search("?layers=", TODAY).layers == ()

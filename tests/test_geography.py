@@ -13,6 +13,7 @@ import shapely
 from shapely.geometry import shape
 
 from geo.build.inputs import NBS_COMMUNITIES
+from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import DISTRICT_CODE, DISTRICT_NAME, KEY_POPULATION_TYPES, PROFESSIONAL_TYPES, STREETS
 
 DATA = Path(__file__).resolve().parents[1] / "geo" / "data"
@@ -87,7 +88,7 @@ def test_coordinates_are_wgs84_with_six_decimals(name):
 def test_district_is_one_feature():
     props, geoms = layer("district.geojson")
     assert props == [{"code": DISTRICT_CODE, "name": DISTRICT_NAME, "parent_code": None}]
-    km2 = geoms[0].area * 111.32 * 110.95 * np.cos(np.radians(36.15))
+    km2 = geoms[0].area * km_per_deg_lon(36.15) * KM_PER_DEG_LAT
     assert 370 < km2 < 400  # the five streets' land (OSM: 388 km²), not the sea-inclusive outline
 
 

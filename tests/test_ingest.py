@@ -220,6 +220,14 @@ def stored_flags(store, appeal_id: int) -> tuple:
                                   .where(a.c.id == appeal_id)).one())
 
 
+def test_writers_that_still_say_level_are_understood(client):
+    """Events from writers built before the handling level had its own name (and their dead letters)."""
+    appeal_id = new_appeal(client)
+    assert post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "dispatched", "actor": "x"}).status_code == 201
+    r = post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "dispatched", "actor": "街道", "level": "street"})
+    assert r.status_code == 201 and r.get_json()["handling_level"] == "street"
+
+
 @pytest.mark.parametrize("before,event,reason", [
     ([], {"to_status": "closed", "actor": "x"}, "不能从“受理”变为“办结”"),
     ([], {"to_status": "feedback", "actor": "x"}, "不能从“受理”变为“反馈”"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.ui import figures
-from dashboard.ui import screen as screen_layout
+from dashboard.ui import screen as screen_page
 from dashboard.view import screen
 from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT, Scope
@@ -177,23 +177,23 @@ def test_kpi_texts_read_like_the_main_pages_cards():
 def test_dark_trend_is_a_plain_dict_sized_by_its_panel():
     days = [{"day": (date(2026, 11, 1) + timedelta(days=i)).isoformat(), "accepted": 10 + i, "closed": 8 + i}
             for i in range(10)]
-    figure = screen_layout.dark_trend(days, 24)
+    figure = screen_page.dark_trend(days, 24)
     assert isinstance(figure, dict) and "height" not in figure["layout"]
-    assert figure["layout"]["font"]["size"] == 24 and figure["layout"]["font"]["color"] == screen_layout.DARK_INK
+    assert figure["layout"]["font"]["size"] == 24 and figure["layout"]["font"]["color"] == screen_page.DARK_INK
     assert [t["type"] for t in figure["data"]] == ["scatter", "scatter"]
     assert figure["data"][0]["y"] == [d["accepted"] for d in days]
-    empty = screen_layout.dark_trend([], 24)
-    assert empty["data"] == [] and empty["layout"]["annotations"][0]["font"]["color"] == screen_layout.DARK_INK
+    empty = screen_page.dark_trend([], 24)
+    assert empty["data"] == [] and empty["layout"]["annotations"][0]["font"]["color"] == screen_page.DARK_INK
 
 
 def test_panels_keep_a_fixed_number_of_rows():
     """A fixed DOM: a days-long run only ever changes text."""
-    assert len(screen_layout.ranking_body([])) == screen.RANKING_ROWS + 1
+    assert len(screen_page.ranking_body([])) == screen.RANKING_ROWS + 1
     rows = [{"name": "甲", "accepted": 1200, "closure_rate": 0.8, "satisfaction_rate": None, "overdue_open": 3}] * 30
-    body = screen_layout.ranking_body(rows)
+    body = screen_page.ranking_body(rows)
     assert len(body) == screen.RANKING_ROWS + 1
     assert [c.children for c in body[1].children] == ["1. 甲", "1,200", "80.0%", "—", "3"]
-    assert len(screen_layout.ticker_body([])) == screen.TICKER_ROWS
+    assert len(screen_page.ticker_body([])) == screen.TICKER_ROWS
 
 
 @pytest.mark.parametrize(("rate", "flagged"), [(0.0, True), (0.5, True), (0.8999, True), (0.9, False), (1.0, False),
@@ -202,7 +202,7 @@ def test_low_closure_rates_are_flagged_on_the_wall_and_the_page_alike(rate, flag
     """0% is the lowest rate there is, so it is flagged; no appeals at all (None) is not a rate."""
     row = {"level": "community", "code": "370212002001", "name": "甲", "accepted": 10 if rate is not None else 0,
            "closure_rate": rate, "on_time_rate": None, "satisfaction_rate": None, "overdue_open": 0}
-    wall_cell = screen_layout.ranking_body([row])[1].children[2]
+    wall_cell = screen_page.ranking_body([row])[1].children[2]
     assert (wall_cell.className == "bad") is flagged
     page_cell = figures.ranking_table([row], lambda level, code: "/").children.children[1].children[0].children[2]
     assert (page_cell.className == "bad") is flagged

@@ -77,12 +77,12 @@ def test_every_workflow_passes_the_workflow_rules(factory):
     templates = {id(tp): tp for pool in factory.by_hour.values() for tp in pool}.values()
     seen = Counter()
     for template in templates:
-        status, level = "accepted", "community"
+        status, handling = "accepted", "community"
         for k, step in enumerate(template.steps):
             event = EventIn.model_validate(event_payload(step, MORNING, f"R-{k}"))
-            level = workflow.check(status, level, event.to_status, event.handling_level, event.reopen)
+            handling = workflow.check(status, handling, event.to_status, event.handling_level, event.reopen)
             if event.to_status == status:
-                seen[f"escalated to {level}"] += 1
+                seen[f"escalated to {handling}"] += 1
             status = event.to_status
             assert step.offset_s >= (template.steps[k - 1].offset_s if k else 0)
         seen[status] += 1

@@ -13,7 +13,7 @@ from datetime import datetime
 
 import shapely
 
-from dashboard.view import data as views
+from dashboard.view import data as view_data
 from dashboard.view.state import LAYERS, ViewState
 from dashboard.view.text import minute_text
 from geo import reference
@@ -86,10 +86,10 @@ def collect(store: Store, state: ViewState, as_of: datetime, viewer: Scope, cach
             progress: Progress = no_progress) -> Briefing:
     """Reads everything a briefing shows; ``progress`` hears how far it got."""
     progress(0.05, "统计指标")
-    head, data, ranking, overdue = views.gather(
-        lambda: views.summary(store, state, as_of, cache),
-        lambda: views.panels(store, state, as_of, cache),
-        lambda: views.ranking(store, state, as_of, cache),
+    head, data, ranking, overdue = view_data.gather(
+        lambda: view_data.summary(store, state, as_of, cache),
+        lambda: view_data.panels(store, state, as_of, cache),
+        lambda: view_data.ranking(store, state, as_of, cache),
         lambda: store.overdue_appeals(state.scope, state.window, as_of, state.filters, viewer, OVERDUE_ROWS),
     )
     progress(0.4, "准备地图")
@@ -109,19 +109,19 @@ def map_scene(store: Store, state: ViewState, as_of: datetime, viewer: Scope, ca
     layers = state.layers
     outline = _shapes(store.boundaries(scope.level, scope if scope.level != "district" else viewer), "code")
     scene = MapScene(
-        bounds=views.map_frame(store, state, cache)["bounds"],
+        bounds=view_data.map_frame(store, state, cache)["bounds"],
         land=store.land(),
         neighbours=[g for _, g in _shapes(reference.read_geojson("neighbours"), "name")],
         scope_outline=next((g for code, g in outline if code == scope.code), None),
     )
     if "grids" in layers:
         scene.grids = _shapes(store.boundaries("grid", viewer), "code")
-        scene.grid_style = views.grid_style(store, state, as_of, cache)
+        scene.grid_style = view_data.grid_style(store, state, as_of, cache)
         scene.legend_title = f"网格着色：{METRICS[state.metric][0]}（{METRICS[state.metric][1]}）"
     if "boundaries" in layers:
-        scene.units = _shapes(store.boundaries(views.child_level(scope), parent), "name")
+        scene.units = _shapes(store.boundaries(view_data.child_level(scope), parent), "name")
     if "heat" in layers:
-        scene.heat_png = views.heat(store, state, cache, viewer).png
+        scene.heat_png = view_data.heat(store, state, cache, viewer).png
     if "workers" in layers:
         scene.workers = [(w["lon"], w["lat"], w["type"], w["status"])
                          for w in store.workers(scope, viewer)["items"] if w["lon"] is not None]

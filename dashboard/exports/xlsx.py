@@ -14,7 +14,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from dashboard.exports.briefing import Progress, no_progress
-from dashboard.view import data as views
+from dashboard.view import data as view_data
 from dashboard.view.state import ViewState
 from dashboard.view.text import format_kpi, kpi_delta, minute_text
 from geo.domain import (
@@ -67,9 +67,9 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
                    progress: Progress = no_progress, viewer: Scope = DISTRICT) -> dict[str, int]:
     """Writes the view's tables to ``path``; returns each sheet's number of data rows."""
     progress(0.02, "统计指标")
-    head = views.summary(store, state, as_of, cache)
-    data = views.panels(store, state, as_of, cache)
-    ranking = views.ranking(store, state, as_of, cache)
+    head = view_data.summary(store, state, as_of, cache)
+    data = view_data.panels(store, state, as_of, cache)
+    ranking = view_data.ranking(store, state, as_of, cache)
     bold = Font(bold=True)
     wb = Workbook(write_only=True)
     counts: dict[str, int] = {}

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request
 
 from dashboard.http.params import crs_arg, geojson_response, query_text, scope_arg, single_values
 from dashboard.services import get_cache, get_store, viewer_scope
-from dashboard.view import data as views
+from dashboard.view import data as view_data
 from geo import reference
 from geo.scope import InvalidQuery
 from layers import workers as worker_layer
@@ -41,8 +41,8 @@ def heat():
     """The demand heat image of a view (same query parameters as the dashboard URL)."""
     args = single_values(request.args)
     store = get_store()
-    state = views.parse_view(query_text(), store, viewer_scope())
-    image = views.heat(store, state, get_cache(), viewer=viewer_scope())
+    state = view_data.parse_view(query_text(), store, viewer_scope())
+    image = view_data.heat(store, state, get_cache(), viewer=viewer_scope())
     response = Response(image.png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = 3600 if args.get("v") else 60  # versioned URLs never go stale

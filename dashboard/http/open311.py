@@ -20,6 +20,7 @@ from dashboard.ingest import keys
 from dashboard.ingest.open311 import (
     ENDPOINT,
     MAX_REQUESTS,
+    REQUEST_ID,
     jurisdiction_problem,
     notice,
     parse_ids,
@@ -155,7 +156,7 @@ def get_request(request_id: str, fmt: str):
     _json_only(fmt)
     _check_jurisdiction(single_values(request.args))
     rows = []
-    if re.fullmatch(r"[0-9]{1,18}", request_id):
+    if REQUEST_ID.fullmatch(request_id):
         rows = get_store().find_appeals(ids=[int(request_id)], limit=1, viewer=viewer_scope())
     if not rows:
         raise NotFound(f"未找到服务请求：{request_id}")

@@ -48,6 +48,8 @@ ENDPOINT = "open311/requests"
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
 TITLE_CHARS = 30
+#: A service_request_id: an appeal id, which fits a BIGINT.
+REQUEST_ID = re.compile(r"[0-9]{1,18}")
 #: What a POST may carry: the spec's fields, ``api_key`` and our optional ``idempotency_key``.
 POST_FIELDS = ("api_key", "jurisdiction_id", "service_code", "lat", "long", "address_string", "address_id",
                "email", "device_id", "account_id", "first_name", "last_name", "phone", "description",
@@ -80,15 +82,15 @@ def service_request(row: dict) -> dict:
     Only 办结 is ``closed``; ``status_notes`` says the stage and handling level
     (e.g. 派单（街道）). Fields are picked one by one, so nothing personal can slip in.
     """
-    level = HANDLING_LEVELS[row["handling_level"]]
+    handled_by = HANDLING_LEVELS[row["handling_level"]]
     return {
         "service_request_id": str(row["id"]),
         "status": "closed" if row["status"] == "closed" else "open",
-        "status_notes": f"{STATUSES[row['status']]}（{level}）",
+        "status_notes": f"{STATUSES[row['status']]}（{handled_by}）",
         "service_name": CATEGORY_BY_CODE[row["category"]].label,
         "service_code": row["category"],
         "description": redact_text(row["description"] or row["title"]),
-        "agency_responsible": f"{row['street_name']}（{level}级处置）",
+        "agency_responsible": f"{row['street_name']}（{handled_by}级处置）",
         "service_notice": None,
         "requested_datetime": _iso(row["accepted_at"]),
         "updated_datetime": _iso(max(x for x in (row["updated_at"], row["accepted_at"]) if x is not None)),
@@ -246,7 +248,7 @@ def request_window(start: datetime | None, end: datetime | None, now: datetime) 
 
 def parse_ids(raw: str) -> list[int]:
     ids = [x.strip() for x in raw.split(",") if x.strip()]
-    bad = [x for x in ids if not re.fullmatch(r"[0-9]{1,18}", x)]
+    bad = [x for x in ids if not REQUEST_ID.fullmatch(x)]
     if bad or not ids:
         raise InvalidQuery(f"参数 service_request_id 应为逗号分隔的编号，收到 {raw!r}")
     if len(ids) > MAX_REQUESTS:

@@ -38,7 +38,7 @@ import shapely
 import shapely.geometry
 
 from geo import clock, demo, reference
-from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.demo import positions, sampling, tables
 from geo.domain import LOCAL_TZ
 from geo.ingest import MAX_BATCH
@@ -203,7 +203,7 @@ class Patrol:
             dist = np.array(tables.SPEED_M_PER_MIN)[self.status] * dt / 60 * rng.uniform(0.5, 1.5, n)
             self.heading = self.heading + rng.normal(0, 0.6 * math.sqrt(min(dt / 600, 1.0)), n)
             moved = np.zeros(n, dtype=bool)
-            lon_m = 1000 * KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(self.y))
+            lon_m = 1000 * km_per_deg_lon(self.y)
             for _ in range(4):
                 nx = self.x + dist * np.cos(self.heading) / lon_m
                 ny = self.y + dist * np.sin(self.heading) / (1000 * KM_PER_DEG_LAT)

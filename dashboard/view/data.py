@@ -17,9 +17,10 @@ from datetime import datetime
 from flask_caching import Cache
 
 from dashboard.view.state import ViewState
+from dashboard.view.text import ticker_time
 from geo import clock
 from geo import kpis as kpi_math
-from geo.domain import CATEGORY_BY_CODE, LEVELS, LOCAL_TZ
+from geo.domain import CATEGORY_BY_CODE, LEVELS
 from geo.privacy import redact_text
 from geo.scope import Scope
 from geo.store.store import Store
@@ -201,7 +202,7 @@ def ticker(store: Store, scope: Scope, viewer: Scope, limit: int = 8) -> list[di
     return [
         {
             "id": r["id"],
-            "time": datetime.fromisoformat(r["accepted_at"]).astimezone(LOCAL_TZ).strftime("%m-%d %H:%M"),
+            "time": ticker_time(datetime.fromisoformat(r["accepted_at"])),
             "street": streets.get(r["street_code"], r["street_code"]),
             "category": CATEGORY_BY_CODE[r["category"]].label,
             "title": redact_text(r["title"]),

@@ -68,7 +68,7 @@ def parse_seconds(raw: list[str] | None, name: str, default: int, bounds: tuple[
 
 
 def parse_screen(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ScreenQuery:
-    """The screen's URL query: the dashboard's view (``views.parse_view``) plus ``tour`` and ``refresh``.
+    """The screen's URL query: the dashboard's view (``parse_view``) plus ``tour`` and ``refresh``.
 
     Never raises for bad input: each bad part falls back to its default and is named in ``problems``.
     """

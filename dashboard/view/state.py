@@ -13,9 +13,11 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
 from geo.domain import PROFESSIONAL_TYPES
-from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
+from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, parse_codes
 from layers.choropleth import METRICS
 
+#: Metric codes of links made before the metrics took their KPI's names; such links still open.
+LEGACY_METRICS = {"overdue": "overdue_open", "satisfaction": "satisfaction_rate"}
 #: Toggleable overlays.
 LAYERS: dict[str, str] = {
     "grids": "网格",
@@ -60,11 +62,10 @@ class ViewState:
         params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
         scope = Scope.parse(params.get("scope"), params.get("id"))
         window = Window.parse(params.get("from"), params.get("to"), today)
-        layers = tuple(x for x in (params.get("layers", ",".join(DEFAULT_LAYERS))).split(",") if x)
-        unknown = [x for x in layers if x not in LAYERS]
-        if unknown:
-            raise InvalidQuery(f"参数 layers 含未知图层：{', '.join(unknown)}")
+        chosen = set(parse_codes(params.get("layers", ",".join(DEFAULT_LAYERS)), LAYERS, "layers"))
+        layers = tuple(x for x in LAYERS if x in chosen)  # one order, whatever the link's
         metric = params.get("metric") or "density"
+        metric = LEGACY_METRICS.get(metric, metric)
         if metric not in METRICS:
             raise InvalidQuery(f"未知的着色指标 metric={metric!r}")
         professional = params.get("pro") or ""

@@ -6,8 +6,9 @@ the same KPI two ways.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from geo.domain import LOCAL_TZ
 from geo.kpis import KPI_LABELS
 from geo.scope import Window
 
@@ -67,6 +68,11 @@ def window_text(window: Window) -> str:
     """The window as people say it: both ends inclusive."""
     last = max(window.end - timedelta(days=1), window.start)
     return f"{window.start.isoformat()} 至 {last.isoformat()}"
+
+
+def ticker_time(when: datetime) -> str:
+    """A ticker row's time: "MM-DD HH:MM" on Beijing time."""
+    return when.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
 
 
 def minute_text(iso: str) -> str:

@@ -26,9 +26,9 @@ from geo.demo.tables import (
     CATEGORY_CODES,
     DAY_S,
     ESCALATE,
+    HANDLING_LEVEL_CODES,
     HOUR_S,
     KIND_CODES,
-    LEVEL_CODES,
     P_LATE_CLOSE,
     P_LATE_DISPATCH,
     P_RATED,
@@ -327,11 +327,11 @@ def _block(ctx: _Context, da: int, db: int, offset: int, memory: _Memory
     p_urg = np.where((cat == ci["drainage"]) & storm, URGENT_STORM_DRAINAGE, urgent_p[cat])
     urgent = u[:, _U_PRIORITY] < p_urg
 
-    times, level_final, outcome = _workflow(ctx, u, z, t, hour, cat, urgent)
+    times, handling_final, outcome = _workflow(ctx, u, z, t, hour, cat, urgent)
     appeals, events = _frames(
         ctx, idx=idx, day=day, src=src, cat=cat, kind=kind, urgent=urgent, grid=grid, addr=addr,
         place=place, issue=issue, name=name, phone=phone, is_repeat=is_repeat, u=u, times=times,
-        level_final=level_final, outcome=outcome, reporter_w=np.where(patrol_w, reporter_w, -1),
+        handling_final=handling_final, outcome=outcome, reporter_w=np.where(patrol_w, reporter_w, -1),
         handler_w=handler_w,
     )
     return appeals, events, new_memory
@@ -390,7 +390,7 @@ def _repeats(ctx: _Context, memory: _Memory, u: np.ndarray, t: np.ndarray, day: 
 
 def _workflow(ctx: _Context, u: np.ndarray, z: np.ndarray, t: np.ndarray, hour: np.ndarray,
               cat: np.ndarray, urgent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stage times (m, 8) in epoch seconds (inf = never) and the final level.
+    """Stage times (m, 8) in epoch seconds (inf = never) and the final handling level.
 
     Columns: accepted, dispatched, in_progress, escalated to street, escalated
     to district, feedback, visited, closed. Outcome: 0 on time, 1 late, 2 stuck.
@@ -425,11 +425,11 @@ def _workflow(ctx: _Context, u: np.ndarray, z: np.ndarray, t: np.ndarray, hour: 
     p_street = np.where(complex_, ESCALATE[1][0], ESCALATE[0][0])
     p_district = np.where(complex_, ESCALATE[1][1], ESCALATE[0][1])
     ul = u[:, _U_LEVEL]
-    level = np.where(ul < p_district, 2, np.where(ul < p_district + p_street, 1, 0))
+    handling = np.where(ul < p_district, 2, np.where(ul < p_district + p_street, 1, 0))
 
     uo = u[:, _U_OUTCOME]
     outcome = np.where(uo < P_STUCK, 2, np.where(uo < P_STUCK + P_LATE_CLOSE, 1, 0))
-    mu = np.array([-0.7, -0.3, 0.0])[level]
+    mu = np.array([-0.7, -0.3, 0.0])[handling]
     frac = 1 / (1 + np.exp(-(mu + 0.9 * z[:, _Z_CLOSE])))
     min_work = np.where(urgent, 0.25, 1.0) * HOUR_S
     closed_on_time = np.maximum(t + 0.98 * close * frac, start + min_work)
@@ -450,10 +450,10 @@ def _workflow(ctx: _Context, u: np.ndarray, z: np.ndarray, t: np.ndarray, hour: 
     esc_end = np.where(np.isfinite(feedback), feedback, start + 0.8 * close)
     esc1 = start + (esc_end - start) * (0.1 + 0.3 * u[:, _U_ESC1])
     esc2 = esc1 + (esc_end - esc1) * (0.2 + 0.4 * u[:, _U_ESC2])
-    esc1 = np.where(level >= 1, esc1, np.nan)
-    esc2 = np.where(level >= 2, esc2, np.nan)
+    esc1 = np.where(handling >= 1, esc1, np.nan)
+    esc2 = np.where(handling >= 2, esc2, np.nan)
     times = np.stack([t, dispatch, start, esc1, esc2, feedback, visited, closed], axis=1)
-    return times, level, outcome
+    return times, handling, outcome
 
 
 #: Event columns: (from_status, to_status) per stage column of :func:`_workflow`.
@@ -472,7 +472,7 @@ _EVENT_STAGES = (
 def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray, cat: np.ndarray,
             kind: np.ndarray, urgent: np.ndarray, grid: np.ndarray, addr: np.ndarray, place: np.ndarray,
             issue: np.ndarray, name: np.ndarray, phone: np.ndarray, is_repeat: np.ndarray, u: np.ndarray,
-            times: np.ndarray, level_final: np.ndarray, outcome: np.ndarray, reporter_w: np.ndarray,
+            times: np.ndarray, handling_final: np.ndarray, outcome: np.ndarray, reporter_w: np.ndarray,
             handler_w: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Assemble the appeal and event frames, cutting everything after ``end``."""
     tx = ctx.text
@@ -484,7 +484,7 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
     status_i = np.zeros(m, dtype=np.int64)
     for si, col in enumerate(status_cols):
         status_i = np.where(reached[:, col], si, status_i)
-    level_now = reached[:, 3].astype(np.int64) + reached[:, 4].astype(np.int64)
+    handling_now = reached[:, 3].astype(np.int64) + reached[:, 4].astype(np.int64)
     stage_times = np.where(reached, times, np.nan)
 
     # Text.
@@ -515,7 +515,7 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
     # Handler: a full-time worker of the grid when the case sits with the community.
     worker_ids = np.asarray(w["id"], dtype=object)
     dispatched = reached[:, 1]
-    with_worker = (handler_w >= 0) & dispatched & (level_now == 0)
+    with_worker = (handler_w >= 0) & dispatched & (handling_now == 0)
     worker_id = np.full(m, None, dtype=object)
     worker_id[with_worker] = worker_ids[handler_w[with_worker]]
 
@@ -531,7 +531,7 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
     satisfaction[rated] = np.array(tuple(domain.SATISFACTION), dtype=object)[sat_i[rated]]
 
     departments = np.array([c.department for c in domain.CATEGORIES], dtype=object)
-    levels = np.array(LEVEL_CODES, dtype=object)
+    handling_levels = np.array(HANDLING_LEVEL_CODES, dtype=object)
     ts = [timestamps(stage_times[:, c]) for c in status_cols]
     appeals = pd.DataFrame(
         {
@@ -547,7 +547,7 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
             "reporter_phone": phone.astype(str).astype(object),
             "lon": ctx.addr.lon[addr],
             "lat": ctx.addr.lat[addr],
-            "handling_level": levels[level_now],
+            "handling_level": handling_levels[handling_now],
             "status": np.array(STATUS_CODES, dtype=object)[status_i],
             "accepted_at": ts[0],
             "dispatched_at": ts[1],
@@ -570,8 +570,8 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
     has_rep = reporter_w >= 0
     accept_actor[has_rep] = worker_ids[reporter_w[has_rep]]
     street_actor = "街道综治中心"
-    final_actor = np.where(level_final == 0, handler_name,
-                           np.where(level_final == 1, street_actor, departments[cat])).astype(object)
+    final_actor = np.where(handling_final == 0, handler_name,
+                           np.where(handling_final == 1, street_actor, departments[cat])).astype(object)
     actors = np.stack([
         accept_actor,
         np.full(m, "区社会治理中心", dtype=object),
@@ -582,9 +582,9 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
         np.full(m, "区社会治理中心", dtype=object),
         np.full(m, "区社会治理中心", dtype=object),
     ], axis=1)
-    stage_level = np.stack([np.zeros(m, dtype=np.int64)] * 3 + [np.ones(m, dtype=np.int64),
+    stage_handling = np.stack([np.zeros(m, dtype=np.int64)] * 3 + [np.ones(m, dtype=np.int64),
                                                                  np.full(m, 2, dtype=np.int64)]
-                           + [level_final] * 3, axis=1)
+                           + [handling_final] * 3, axis=1)
     flat = reached.ravel()
     n_stage = len(_EVENT_STAGES)
     seq_e = (np.cumsum(reached, axis=1) - 1).ravel()[flat]
@@ -598,7 +598,7 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
             "from_status": pd.Series(from_status[stage_col], dtype=object),
             "to_status": to_status[stage_col],
             "at": timestamps(times.ravel()[flat]),
-            "handling_level": levels[stage_level.ravel()[flat]],
+            "handling_level": handling_levels[stage_handling.ravel()[flat]],
             "actor": actors.ravel()[flat],
         }
     )

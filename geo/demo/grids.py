@@ -15,7 +15,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.demo.sampling import pick, rng_for, sample_in_polygons
 from geo.demo.tables import RURAL_STREETS, TAG_ADDRESSES, TAG_GRIDS, URBAN_STREETS
 from geo.demo.text import STREET_PLACES
@@ -61,7 +61,7 @@ def prepare_grids(grids: Any) -> Grids:
     shapely.prepare(geoms)
     bounds = shapely.bounds(geoms)
     lat = (bounds[:, 1] + bounds[:, 3]) / 2
-    area = shapely.area(geoms) * KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(lat)) * KM_PER_DEG_LAT
+    area = shapely.area(geoms) * km_per_deg_lon(lat) * KM_PER_DEG_LAT
     area = np.maximum(area, 1e-4)
     households = pd.to_numeric(df.get("households"), errors="coerce") if "households" in df else None
     population = pd.to_numeric(df.get("population"), errors="coerce") if "population" in df else None

@@ -1,6 +1,6 @@
 """Grid workers' GPS pings: a status that follows the working day and a walk inside the home grid.
 
-:mod:`dashboard.simulator` walks its live patrol with the same pieces
+:mod:`dashboard.tools.simulator` walks its live patrol with the same pieces
 (:func:`status_probs` here, the speed, keep and near-grid tables in
 :mod:`geo.demo.tables`), so live pings look like the seeded ones.
 """
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.demo.epoch import timestamps, to_epoch_s
 from geo.demo.grids import prepare_grids
 from geo.demo.sampling import choose, rng_for, sample_in_polygons
@@ -84,7 +84,7 @@ def generate_positions(
     x, y = sample_in_polygons(g.geoms, g.bounds, home, rng)
     jitter = rng.integers(0, every_minutes * 60, n)
     heading = rng.uniform(0, 2 * np.pi, n)
-    lon_m = 1000 * KM_PER_DEG_LON_EQUATOR * np.cos(np.radians(36.1))
+    lon_m = 1000 * km_per_deg_lon(36.1)
     lat_m = 1000 * KM_PER_DEG_LAT
 
     xs = np.empty((steps, n))

@@ -125,7 +125,7 @@ P_LATE_DISPATCH = 0.03
 P_STUCK = 0.045
 P_LATE_CLOSE = 0.05
 P_STUCK_FEEDBACK = 0.35
-#: P(street), P(district) as the final level, for ordinary and complex categories.
+#: P(street), P(district) as the final handling level, for ordinary and complex categories.
 ESCALATE = ((0.20, 0.07), (0.35, 0.17))
 P_REPEAT = 0.11
 P_RATED = 0.85
@@ -148,7 +148,7 @@ NEAR_GRID_DEG = 0.0009  # about 100 m north-south, 80 m east-west at 36°N
 SOURCE_CODES = tuple(domain.SOURCES)
 CATEGORY_CODES = tuple(c.code for c in domain.CATEGORIES)
 KIND_CODES = tuple(domain.KINDS)
-LEVEL_CODES = tuple(domain.HANDLING_LEVELS)
+HANDLING_LEVEL_CODES = tuple(domain.HANDLING_LEVELS)
 STATUS_CODES = domain.STATUS_ORDER
 WORKER_STATUS_CODES = tuple(domain.WORKER_STATUSES)
 

@@ -6,8 +6,6 @@ What they mean to an HTTP caller (404, 403, 503 …) is the web layer's business
 
 from __future__ import annotations
 
-from geo.scope import InvalidQuery
-
 
 class StoreError(Exception):
     """Anything the store refuses or cannot do."""
@@ -42,7 +40,6 @@ class NotEmpty(Conflict):
 
 
 __all__ = [
-    "InvalidQuery",
     "StoreError",
     "NotFound",
     "Forbidden",

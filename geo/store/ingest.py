@@ -96,8 +96,8 @@ class IngestMixin:
                     return {"appeal_id": appeal_id, "seq": seen.seq, "status": row.status,
                             "handling_level": row.handling_level,
                             "duplicate": True}
-            level = workflow.check(row.status, row.handling_level, event["to_status"], event.get("handling_level"),
-                                   event.get("reopen", False))
+            handling_level = workflow.check(row.status, row.handling_level, event["to_status"],
+                                            event.get("handling_level"), event.get("reopen", False))
             last = conn.execute(sa.select(sa.func.max(e.c.at), sa.func.max(e.c.seq)).where(e.c.appeal_id == appeal_id)).one()
             latest = max(x for x in (last[0], row.accepted_at) if x is not None)
             # Without a time the event is "now", but never before the last one (which may carry allowed clock skew).
@@ -106,14 +106,14 @@ class IngestMixin:
                 raise workflow.TransitionRefused(
                     f"事件时间 {at.isoformat()} 早于该诉求上一事件的时间 {latest.isoformat()}"
                 )
-            changes = _event_changes(row, event["to_status"], level, at, event)
+            changes = _event_changes(row, event["to_status"], handling_level, at, event)
             conn.execute(a.update().where(a.c.id == appeal_id).values(**changes))
             seq = (last[1] if last[1] is not None else -1) + 1
             conn.execute(e.insert().values(appeal_id=appeal_id, seq=seq, from_status=row.status,
-                                           to_status=event["to_status"], at=at, handling_level=level,
+                                           to_status=event["to_status"], at=at, handling_level=handling_level,
                                            actor=event["actor"], ref=ref))
             self.set_meta(conn, "data_version", uuid.uuid4().hex)
-        return {"appeal_id": appeal_id, "seq": seq, "status": event["to_status"], "handling_level": level,
+        return {"appeal_id": appeal_id, "seq": seq, "status": event["to_status"], "handling_level": handling_level,
                 "duplicate": False}
 
     # -- worker positions ------------------------------------------------------
@@ -274,9 +274,9 @@ class IngestMixin:
         return [dict(r._mapping) for r in rows]
 
 
-def _event_changes(row, to_status: str, level: str, at: datetime, event: dict) -> dict:
+def _event_changes(row, to_status: str, handling_level: str, at: datetime, event: dict) -> dict:
     """The appeal columns an event sets; the KPI flags are derived again from the new stage times."""
-    changes: dict = {"status": to_status, "handling_level": level}
+    changes: dict = {"status": to_status, "handling_level": handling_level}
     stamp = workflow.STAMPS.get(to_status)
     first_only = to_status in ("dispatched", "in_progress")  # escalations and rework keep the first time
     if stamp and not (first_only and getattr(row, stamp) is not None):

@@ -26,7 +26,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from geo import clock, domain, kpis
-from geo.crs import KM_PER_DEG_LAT, KM_PER_DEG_LON_EQUATOR
+from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
 from geo.privacy import mask_name, mask_phone
 from geo.scope import CODE_LENGTH, DISTRICT, NO_FILTERS, Filters, Scope, Window
@@ -261,7 +261,7 @@ class Store(IngestMixin):
         index = self.grid_index()
         geoms = index.tree.geometries
         lat = shapely.get_y(shapely.centroid(geoms))
-        km2 = shapely.area(geoms) * KM_PER_DEG_LON_EQUATOR * KM_PER_DEG_LAT * np.cos(np.radians(lat))
+        km2 = shapely.area(geoms) * km_per_deg_lon(lat) * KM_PER_DEG_LAT
         return {str(code): float(a) for code, a in zip(index.codes, km2, strict=True)}
 
     @staticmethod

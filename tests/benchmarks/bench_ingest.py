@@ -3,7 +3,7 @@
     python -m tests.benchmarks.bench_ingest appeals [--backend postgis|sqlite|both] [--batches 20]
     python -m tests.benchmarks.bench_ingest positions [--backend postgis|sqlite] [--workers 1300] [--seconds 60]
 
-``appeals`` posts realistic appeals (from :class:`dashboard.simulator.AppealFactory`)
+``appeals`` posts realistic appeals (from :class:`dashboard.tools.simulator.AppealFactory`)
 through the real Flask handler of ``POST /api/appeals`` with Flask's test client,
 in-process: JSON parsing, validation, grid assignment, the write and the JSON
 answer are all timed, the network and the WSGI server are not. One appeal per
