@@ -108,8 +108,7 @@ class Store(IngestMixin):
         self.backend.prepare(self.url)
         with self.connect(write=True) as conn:
             self.backend.check_ready(conn)
-            config = AlembicConfig()
-            config.set_main_option("script_location", str(MIGRATIONS))
+            config = _alembic_config()
             config.attributes["connection"] = conn
             step(config, revision)
 
@@ -119,9 +118,7 @@ class Store(IngestMixin):
 
     @staticmethod
     def head_revision() -> str:
-        config = AlembicConfig()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        return ScriptDirectory.from_config(config).get_current_head()
+        return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
     def health(self) -> dict:
         """For /healthz: never raises; says what is wrong instead."""
@@ -750,6 +747,13 @@ class Store(IngestMixin):
         table = t.metadata.tables[table_name]
         with self.connect() as conn:
             return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+
+
+def _alembic_config() -> AlembicConfig:
+    """Alembic pointed at our revisions (no alembic.ini: the store hands it its connection)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
 
 
 def overdue_open(as_of: datetime) -> sa.ColumnElement[bool]:
