@@ -6,7 +6,7 @@ import re
 
 from dash import Input, Output, html
 
-from dashboard.services import get_store, viewer_scope
+from dashboard.services import current_viewer, get_store
 from dashboard.ui import ids, page
 from dashboard.view.data import grid_view
 from dashboard.view.guards import keep_on_outage, view_state
@@ -85,7 +85,7 @@ def register(app) -> None:
     )
     @keep_on_outage
     def show_grid(search):
-        store, viewer = get_store(), viewer_scope()
+        store, viewer = get_store(), current_viewer()
         state = view_state(search, store, viewer)
         hint = page.empty_state("点击列表中的诉求查看办理过程")
         if state.scope.level != "grid":
@@ -109,7 +109,7 @@ def register(app) -> None:
             return page.empty_state("未找到该诉求")
         try:
             appeal_id = int(row_id)  # from the browser: checked here, then authorized by the store
-            events = get_store().appeal_events(appeal_id, viewer_scope())
+            events = get_store().appeal_events(appeal_id, current_viewer())
         except (NotFound, Forbidden):
             return page.empty_state("未找到该诉求")
         return timeline_view(events)

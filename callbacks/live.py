@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import Input, Output, no_update
 
-from dashboard.services import get_store, viewer_scope
+from dashboard.services import current_viewer, get_store
 from dashboard.ui import ids, page
 from dashboard.view import live
 from dashboard.view.data import ticker
@@ -27,7 +27,7 @@ def register(app) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def poll(_tick, search, last, index, refreshes):
-        store, viewer = get_store(), viewer_scope()
+        store, viewer = get_store(), current_viewer()
         state = view_state(search)  # the URL alone; the store is asked inside the poll, where an outage is handled
 
         def read(changes: live.Changes):

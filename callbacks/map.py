@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
-from dashboard.services import get_cache, get_store, viewer_scope
+from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.ui import ids
 from dashboard.view.data import gather, grid_style, heat_peak, map_frame, ranking
 from dashboard.view.guards import keep_on_outage, view_state
@@ -50,10 +50,10 @@ def legend(style: dict, heat_on: bool, peak: float | None, workers_on: bool = Fa
     return items
 
 
-def hover_figures(store, state: ViewState, as_of, cache) -> dict[str, str]:
+def hover_figures(store, state: ViewState, as_of, viewer, cache) -> dict[str, str]:
     """Key figures of each clickable unit, shown on hover: the same numbers as the ranking."""
     parent = state if state.scope.level != "grid" else state.with_scope(Scope("community", state.scope.code[:12]))
-    rows = ranking(store, parent, as_of, cache)
+    rows = ranking(store, parent, as_of, viewer, cache)
     return {
         r["code"]: f"受理 {r['accepted']:,} 件 · 办结率 {percent(r['closure_rate'])} · 超期 {r['overdue_open']} 件"
         for r in rows
@@ -91,19 +91,19 @@ def register(app, providers: dict) -> None:
     )
     @keep_on_outage
     def update_map(search, basemap, _tick):
-        store, cache = get_store(), get_cache()
-        state = view_state(search, store, viewer_scope())
+        store, cache, viewer = get_store(), get_cache(), current_viewer()
+        state = view_state(search, store, viewer)
         provider = providers.get(basemap) or next(iter(providers.values()))
         as_of = clock.view_as_of()
         heat_on = "heat" in state.layers
         workers_on = "workers" in state.layers
         version, style, frame, peak, hover, staff = gather(
             store.data_version,
-            lambda: grid_style(store, state, as_of, cache),
-            lambda: map_frame(store, state, cache),
-            lambda: heat_peak(store, state, cache) if heat_on else None,
-            lambda: hover_figures(store, state, as_of, cache),
-            lambda: store.workers(state.scope, viewer_scope())["items"] if workers_on else [],
+            lambda: grid_style(store, state, as_of, viewer, cache),
+            lambda: map_frame(store, state, viewer, cache),
+            lambda: heat_peak(store, state, viewer, cache) if heat_on else None,
+            lambda: hover_figures(store, state, as_of, viewer, cache),
+            lambda: store.workers(state.scope, viewer)["items"] if workers_on else [],
         )
         urls = layer_urls(state, provider.crs, version)
         viewport = fly_to(frame["bounds"], padding=24, duration=0.6, max_zoom=16)

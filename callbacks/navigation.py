@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from dash import Input, Output, ctx, no_update
 
-from dashboard.services import get_store, viewer_scope
+from dashboard.services import current_viewer, get_store
 from dashboard.ui import ids
 from dashboard.view.state import LAYERS, PRESETS, ViewState, preset_window
 from geo.clock import local_today
@@ -116,7 +116,7 @@ def register(app) -> None:
         trigger = ctx.triggered_id
         try:
             current = ViewState.from_search(search, day)
-            get_store().resolve(current.scope, viewer_scope())
+            get_store().resolve(current.scope, current_viewer())
         except (InvalidQuery, NotFound, Forbidden) as exc:
             # A forged or stale link: say so and show the default view.
             default = ViewState.from_search("", day)
@@ -128,7 +128,7 @@ def register(app) -> None:
                 target = drill_target(unit_click)
                 if target is None:
                     return (no_update,) * 11 + (no_update, True)
-                get_store().resolve(target, viewer_scope())
+                get_store().resolve(target, current_viewer())
                 new = current.with_scope(target)
             else:
                 values = {"preset": preset, "start": start, "end": end, "kind": kind, "category": category,

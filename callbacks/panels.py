@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Input, Output, html
 
-from dashboard.services import get_cache, get_store, viewer_scope
+from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.ui import figures, ids, page
 from dashboard.view.data import gather, panels, ranking, summary
 from dashboard.view.guards import keep_on_outage, view_state
@@ -46,11 +46,12 @@ def register(app) -> None:
     )
     @keep_on_outage
     def update_panels(search, _tick):
-        store, cache = get_store(), get_cache()
-        state = view_state(search, store, viewer_scope())
+        store, cache, viewer = get_store(), get_cache(), current_viewer()
+        state = view_state(search, store, viewer)
         as_of = clock.view_as_of()
-        head, data, rows = gather(lambda: summary(store, state, as_of, cache), lambda: panels(store, state, as_of, cache),
-                                  lambda: ranking(store, state, as_of, cache))
+        head, data, rows = gather(lambda: summary(store, state, as_of, viewer, cache),
+                                  lambda: panels(store, state, as_of, viewer, cache),
+                                  lambda: ranking(store, state, as_of, viewer, cache))
         figs = figures.panel_figures(data)
         title = [html.Span(LEVEL_LABELS[state.scope.level], className="level-badge"), head["name"],
                  html.Span(window_text(state.window), className="window-text")]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, no_update
 
-from dashboard.services import get_cache, get_store, viewer_scope
+from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.ui import ids
 from dashboard.ui import screen as screen_page
 from dashboard.view import live, screen
@@ -41,7 +41,7 @@ def register(app) -> None:
         Input(ids.SCREEN_URL, "search"),
     )
     def configure(search):
-        query = screen.parse_screen(search, get_store(), viewer_scope())
+        query = screen.parse_screen(search, get_store(), current_viewer())
         tour = query.tour or 60
         return query.banner, not query.problems, query.refresh * 1000, tour * 1000, not query.tour
 
@@ -72,7 +72,7 @@ def register(app) -> None:
     )
     @keep_on_outage
     def update(search, browser, tour_ticks, _refresh_ticks, streets_style, communities_style):
-        store, cache, viewer = get_store(), get_cache(), viewer_scope()
+        store, cache, viewer = get_store(), get_cache(), current_viewer()
         query = screen.parse_screen(search, store, viewer)
         state = query.state
         if query.tour:
@@ -80,11 +80,11 @@ def register(app) -> None:
             state = state.with_scope(screen.tour_scope(screen.tour_stops(store, viewer), state.scope, step))
         as_of = clock.view_as_of()
         head, data, rows, newest, frame, version = gather(
-            lambda: summary(store, state, as_of, cache),
-            lambda: panels(store, state, as_of, cache),
-            lambda: ranking(store, state, as_of, cache),
+            lambda: summary(store, state, as_of, viewer, cache),
+            lambda: panels(store, state, as_of, viewer, cache),
+            lambda: ranking(store, state, as_of, viewer, cache),
             lambda: ticker(store, state.scope, viewer, limit=screen.TICKER_ROWS),
-            lambda: map_frame(store, state, cache),
+            lambda: map_frame(store, state, viewer, cache),
             store.data_version,
         )
         shown, note = screen.ranking_rows(rows)
@@ -124,13 +124,13 @@ def register(app) -> None:
     )
     def poll(_tick, search, last, index, refreshes):
         """New appeals refresh every panel at once; moved workers are patched in place, nameless."""
-        store, viewer = get_store(), viewer_scope()
+        store, viewer = get_store(), current_viewer()
         index = live.checked_index(index)
 
         def read(changes: live.Changes):
-            if not index or index.get("scope") != viewer.code:
-                staff = store.workers(viewer, viewer)["items"]  # the whole wall's workers, once
-                return workers.feature_collection(staff, names=False), live.worker_index(viewer, staff)
+            if not index or index.get("scope") != viewer.scope.code:
+                staff = store.workers(viewer.scope, viewer)["items"]  # the whole wall's workers, once
+                return workers.feature_collection(staff, names=False), live.worker_index(viewer.scope, staff)
             if changes.positions:
                 return live.worker_patch(store, viewer, index, viewer, names=False)
             return no_update, no_update

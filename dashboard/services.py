@@ -3,7 +3,7 @@
 They live in the Flask app's ``extensions``, built once by :func:`install` from
 the settings, never in module globals, so several server processes built from
 the same settings give the same answers. Handlers and callbacks reach them
-through the getters here, and ask :func:`viewer_scope` who is asking.
+through the getters here, and ask :func:`current_viewer` who is asking.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from dashboard.config import Config
 from dashboard.exports.exporter import Exporter
 from dashboard.exports.jobs import Jobs
 from dashboard.ingest.keys import KnownKeys, env_keys
-from geo.scope import DISTRICT, Scope
+from geo.access import Viewer
+from geo.scope import DISTRICT
 from geo.store.store import Store
 
 STORE_KEY = "zhizhi.store"
@@ -58,6 +59,6 @@ def ingest_keys() -> KnownKeys:
     return current_app.extensions.get(INGEST_KEYS_KEY, {})
 
 
-def viewer_scope() -> Scope:
-    """What the caller may see. There is no login yet, so the whole district."""
-    return DISTRICT
+def current_viewer() -> Viewer:
+    """Who is asking, as a role bound to a unit. There is no login yet, so a district viewer."""
+    return Viewer("district", DISTRICT, "anonymous")

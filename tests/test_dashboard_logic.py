@@ -18,7 +18,10 @@ from dashboard.view.data import cached
 from dashboard.view.mapview import layer_urls
 from dashboard.view.state import ViewState, preset_window
 from dashboard.view.text import kpi_delta
-from geo.scope import Filters, InvalidQuery, Scope, Window
+from geo.access import SYSTEM, Viewer
+from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
+from geo.store.errors import Forbidden
+from geo.store.store import Store
 from layers import choropleth, heat
 from layers import workers as worker_layer
 
@@ -181,6 +184,8 @@ class FakeStore:
     def data_version(self):
         return self.version
 
+    authorize = staticmethod(Store.authorize)  # the real access check
+
 
 class DictCache(dict):
     def set(self, key, value):
@@ -194,11 +199,19 @@ def test_cache_serves_until_the_data_changes():
         calls.append(1)
         return len(calls)
 
-    assert cached(cache, store, "x", ("q",), compute) == 1
-    assert cached(cache, store, "x", ("q",), compute) == 1  # served from the cache
-    assert cached(cache, store, "x", ("other",), compute) == 2
+    def ask(parts, viewer=SYSTEM, scope=DISTRICT):
+        return cached(cache, store, "x", viewer, scope, parts, compute)
+
+    assert ask(("q",)) == 1
+    assert ask(("q",)) == 1  # served from the cache
+    assert ask(("other",)) == 2
     store.version = "b"  # a write bumps the data version: old entries are unreachable
-    assert cached(cache, store, "x", ("q",), compute) == 3
+    assert ask(("q",)) == 3
+    # A cached answer is never served to a viewer who may not see its scope; a viewer of a street gets its own entry.
+    street = Viewer("street", Scope("street", "370212002"))
+    with pytest.raises(Forbidden):
+        ask(("q",), viewer=street)
+    assert ask(("q",), viewer=street, scope=street.scope) == 4
 
 
 def test_figures_are_valid_plotly():
@@ -257,9 +270,11 @@ def test_small_units_scale_heat_like_their_street():
     from dashboard.view.data import heat_reference
 
     grid = ViewState.from_search("?scope=grid&id=370212005001001", TODAY)
-    assert heat_reference(grid).scope == Scope("street", "370212005")
+    assert heat_reference(grid, SYSTEM).scope == Scope("street", "370212005")
     street = ViewState.from_search("?scope=street&id=370212005", TODAY)
-    assert heat_reference(street) == street
+    assert heat_reference(street, SYSTEM) == street
+    community_viewer = Viewer("community", Scope("community", "370212005001"))
+    assert heat_reference(grid, community_viewer).scope == community_viewer.scope  # never above what it may see
     mask = np.ones((heat.SHAPE[1], heat.SHAPE[0]), dtype=bool)
     own = heat.render([(50, 50, 2)], mask)
     scaled = heat.render([(50, 50, 2)], mask, reference_per_km2=own.peak_per_km2 * 10)

@@ -11,6 +11,7 @@ import shapely
 import sqlalchemy as sa
 
 from geo import reference
+from geo.access import SYSTEM
 from geo.crs import wgs84_to_gcj02
 from geo.scope import DISTRICT
 from geo.store import schema
@@ -81,7 +82,7 @@ def test_one_appeal_is_stored_located_and_idempotent(client, writable_store):
     appeal_id = r.get_json()["id"]
     again = post(client, "/api/appeals", appeal("A-1", title="重发"))
     assert again.status_code == 200 and again.get_json() == {"index": 0, "status": "existing", "id": appeal_id}
-    stored = writable_store.latest_appeals(limit=1)[0]
+    stored = writable_store.latest_appeals(DISTRICT, limit=1, viewer=SYSTEM)[0]
     assert stored["id"] == appeal_id and stored["street_code"] == "370212001" and stored["title"] == "夜间施工噪音"
     listed = client.get(f"/api/appeals?scope=street&id=370212001&from={datetime.now(UTC).date()}&limit=5")
     item = next(i for i in listed.get_json()["items"] if i["id"] == appeal_id)
@@ -118,8 +119,8 @@ def test_a_point_just_off_the_coast_goes_to_the_nearest_grid(client, writable_st
                  if writable_store.locate(p.x, p.y) == [None])
     r = post(client, "/api/appeals", appeal("S-1", lon=point.x, lat=point.y))
     assert r.status_code == 201, r.get_json()
-    stored = writable_store.latest_appeals(limit=1)[0]
-    nearest = min(writable_store.boundaries("grid")["features"],
+    stored = writable_store.latest_appeals(DISTRICT, limit=1, viewer=SYSTEM)[0]
+    nearest = min(writable_store.boundaries("grid", viewer=SYSTEM)["features"],
                   key=lambda f: shapely.geometry.shape(f["geometry"]).distance(point))
     assert stored["id"] == r.get_json()["id"] and stored["street_code"] == nearest["properties"]["code"][:9]
     far = land.buffer(0.02).exterior.interpolate(0.5, normalized=True)  # ~2 km out at sea
@@ -206,7 +207,7 @@ def test_the_workflow_runs_through_and_kpis_follow(client, writable_store):
     items = client.get(f"/api/appeals?scope=street&id=370212001&from={today}&limit=1000").get_json()["items"]
     stored = next(i for i in items if i["id"] == appeal_id)
     assert stored["status"] == "closed" and stored["closed_at"] and stored["satisfaction"] == "satisfied"
-    timeline = writable_store.appeal_events(appeal_id)
+    timeline = writable_store.appeal_events(appeal_id, viewer=SYSTEM)
     assert [e["to_status"] for e in timeline] == [s["to_status"] for s in steps]
     # The KPI flags follow the events: answered and closed within their deadlines, minutes after 受理.
     flags = stored_flags(writable_store, appeal_id)
@@ -272,7 +273,7 @@ def test_event_payload_rules(client):
 
 
 def test_positions_move_workers_and_refuse_unknown_ones(client, writable_store):
-    worker = writable_store.workers(DISTRICT)["items"][0]
+    worker = writable_store.workers(DISTRICT, viewer=SYSTEM)["items"][0]
     now = datetime.now(UTC).replace(microsecond=0)
     pings = [
         {"worker_id": worker["id"], "at": now.isoformat(), "lon": LON, "lat": LAT, "status": "handling"},
@@ -281,12 +282,12 @@ def test_positions_move_workers_and_refuse_unknown_ones(client, writable_store):
     ]
     body = post(client, "/api/positions", {"positions": pings}).get_json()
     assert [r["status"] for r in body["results"]] == ["recorded", "rejected", "rejected"]
-    moved = next(w for w in writable_store.workers(DISTRICT)["items"]
+    moved = next(w for w in writable_store.workers(DISTRICT, viewer=SYSTEM)["items"]
                  if w["id"] == worker["id"])
     assert (moved["lon"], moved["lat"], moved["status"]) == (LON, LAT, "handling")
     older = {**pings[0], "at": (now - timedelta(minutes=5)).isoformat(), "lon": LON + 0.001}
     post(client, "/api/positions", [older])
-    still = next(w for w in writable_store.workers(DISTRICT)["items"]
+    still = next(w for w in writable_store.workers(DISTRICT, viewer=SYSTEM)["items"]
                  if w["id"] == worker["id"])
     assert still["lon"] == LON  # an older ping does not move the latest position back
     assert client.get("/api/dead-letters", headers=ADMIN).get_json()["total"] == 2

@@ -11,6 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
+from geo.access import SYSTEM
 from geo.scope import Scope
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis]
@@ -68,11 +69,11 @@ def test_a_posted_appeal_shows_within_5_seconds(live):
 
 @pytest.mark.parametrize("backend", ["postgis"], indirect=True)
 def test_a_worker_ping_moves_only_that_worker(live, writable_store):
-    community = writable_store.children(Scope("street", "370212001"))[0]
+    community = writable_store.children(Scope("street", "370212001"), viewer=SYSTEM)[0]
     live.driver.get(f"{live.server_url}/?scope=community&id={community.code}&layers=workers")
     live.wait_for_contains_text("#scope-title", community.name, timeout=20)
     offline = '.leaflet-workers-pane path[stroke="#cf222e"]'
-    staff = writable_store.workers(community.scope)["items"]
+    staff = writable_store.workers(community.scope, viewer=SYSTEM)["items"]
     markers = ".leaflet-workers-pane path.leaflet-interactive"
     wait_until(live, lambda: len(live.driver.find_elements(By.CSS_SELECTOR, markers)) == len(staff), 20)
     before = len(live.driver.find_elements(By.CSS_SELECTOR, offline))
@@ -112,7 +113,7 @@ def test_the_big_screen_shows_a_new_appeal_within_5_seconds(live, writable_store
     text = live.find_element("body").text
     assert "王五" not in text and "13700002222" not in text and "137****2222" not in text
     # A worker of 北宅 (inland, north-east) jumps to 中韩 (south-west): some 15 km, many pixels on the wall.
-    worker = next(w for w in writable_store.workers(Scope("street", "370212004"))["items"] if w["lon"] is not None)
+    worker = next(w for w in writable_store.workers(Scope("street", "370212004"), viewer=SYSTEM)["items"] if w["lon"] is not None)
     before = settled_marker_shapes(live)
     post(live, "/api/positions", [{"worker_id": worker["id"], "at": datetime.now(UTC).isoformat(),
                                    "lon": LON, "lat": LAT, "status": "handling"}])

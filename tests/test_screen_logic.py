@@ -11,6 +11,7 @@ import pytest
 from dashboard.ui import figures
 from dashboard.ui import screen as screen_page
 from dashboard.view import screen
+from geo.access import SYSTEM
 from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT, Scope
 from geo.store.store import Store
@@ -65,7 +66,7 @@ def test_tour_zero_means_off_and_only_zero_escapes_the_range():
 
 def test_a_good_link_keeps_the_dashboard_view_and_the_timers(store):
     query = screen.parse_screen("?scope=street&id=370212002&from=2026-10-01&to=2026-11-01&kind=development"
-                                "&tour=30&refresh=120", store, DISTRICT)
+                                "&tour=30&refresh=120", store, SYSTEM)
     assert query.problems == () and query.banner == ""
     assert query.state.scope == STREET
     assert query.state.window.start == date(2026, 10, 1)
@@ -92,7 +93,7 @@ def test_defaults_without_a_query():
     ],
 )
 def test_a_bad_link_falls_back_to_defaults_and_says_why(store, search, named):
-    query = screen.parse_screen(search, store, DISTRICT)
+    query = screen.parse_screen(search, store, SYSTEM)
     assert query.problems and named in query.banner
     assert query.banner.startswith("链接参数有误")
     default = screen.parse_screen("")
@@ -102,7 +103,7 @@ def test_a_bad_link_falls_back_to_defaults_and_says_why(store, search, named):
 
 
 def test_bad_timers_do_not_discard_a_good_view(store):
-    query = screen.parse_screen("?scope=street&id=370212002&tour=abc&refresh=99999", store, DISTRICT)
+    query = screen.parse_screen("?scope=street&id=370212002&tour=abc&refresh=99999", store, SYSTEM)
     assert query.state.scope == STREET
     assert len(query.problems) == 2
 
@@ -111,7 +112,7 @@ def test_bad_timers_do_not_discard_a_good_view(store):
 
 
 def test_tour_visits_the_district_then_each_street_and_comes_back(store):
-    stops = screen.tour_stops(store, DISTRICT)
+    stops = screen.tour_stops(store, SYSTEM)
     assert stops[0] == DISTRICT and len(stops) == 6
     assert all(s.level == "street" for s in stops[1:])
     seen = [screen.tour_scope(stops, DISTRICT, step) for step in range(13)]
@@ -119,7 +120,7 @@ def test_tour_visits_the_district_then_each_street_and_comes_back(store):
 
 
 def test_tour_starts_at_the_links_own_scope(store):
-    stops = screen.tour_stops(store, DISTRICT)
+    stops = screen.tour_stops(store, SYSTEM)
     start = stops[3]
     assert screen.tour_scope(stops, start, 0) == start
     assert screen.tour_scope(stops, start, 1) == stops[4]
@@ -239,7 +240,7 @@ def test_every_screen_css_rule_is_scoped_under_screen():
 
 
 def test_screen_workers_are_positions_only(seeded_store):
-    items = seeded_store.workers(DISTRICT)["items"]
+    items = seeded_store.workers(DISTRICT, viewer=SYSTEM)["items"]
     named = workers.feature_collection(items)
     anonymous = workers.feature_collection(items, names=False)
     assert len(named["features"]) == len(anonymous["features"]) > 0

@@ -12,6 +12,7 @@ import shapely
 
 from geo import kpis as kpi_math
 from geo import reference
+from geo.access import SYSTEM, Viewer
 from geo.scope import DISTRICT, Filters, Scope, Window
 from geo.store.errors import Forbidden, NotFound
 from tests.conftest import SEED_END
@@ -21,12 +22,12 @@ AS_OF = SEED_END
 
 
 def test_geography_counts(seeded_store):
-    assert len(seeded_store.boundaries("district")["features"]) == 1
-    assert len(seeded_store.boundaries("street")["features"]) == 5
-    assert len(seeded_store.boundaries("community")["features"]) == 167
-    grids = seeded_store.boundaries("grid")["features"]
+    assert len(seeded_store.boundaries("district", viewer=SYSTEM)["features"]) == 1
+    assert len(seeded_store.boundaries("street", viewer=SYSTEM)["features"]) == 5
+    assert len(seeded_store.boundaries("community", viewer=SYSTEM)["features"]) == 167
+    grids = seeded_store.boundaries("grid", viewer=SYSTEM)["features"]
     assert len(grids) == 863
-    professional = seeded_store.boundaries("professional")["features"]
+    professional = seeded_store.boundaries("professional", viewer=SYSTEM)["features"]
     assert {f["properties"]["type"] for f in professional} == {
         "police",
         "emergency",
@@ -40,7 +41,7 @@ def test_geography_counts(seeded_store):
 
 
 def test_grid_properties_carry_profile_and_key_population(seeded_store):
-    grid = seeded_store.boundaries("grid")["features"][0]["properties"]
+    grid = seeded_store.boundaries("grid", viewer=SYSTEM)["features"][0]["properties"]
     for key in ("code", "name", "parent_code", "households", "population", "buildings", "legal_persons"):
         assert grid[key] is not None
     assert grid["key_population"] == sum(grid["key_population_by_type"].values())
@@ -50,14 +51,14 @@ def test_grid_properties_carry_profile_and_key_population(seeded_store):
 def test_boundaries_round_trip_geometry(seeded_store):
     """What the store returns is the committed geometry, not a degraded copy."""
     committed = reference.read_layer("street").set_index("code").geometry
-    for feature in seeded_store.boundaries("street")["features"]:
+    for feature in seeded_store.boundaries("street", viewer=SYSTEM)["features"]:
         got = shapely.geometry.shape(feature["geometry"])
         expected = committed[feature["properties"]["code"]]
         assert got.symmetric_difference(expected).area < 1e-12
 
 
 def test_boundaries_respect_the_viewer(seeded_store):
-    viewer = Scope("street", "370212002")
+    viewer = Viewer("street", Scope("street", "370212002"))
     features = seeded_store.boundaries("community", viewer)["features"]
     assert features and all(f["properties"]["parent_code"] == "370212002" for f in features)
 
@@ -72,12 +73,12 @@ def test_locate_points(seeded_store):
 
 
 def test_resolve_units_and_errors(seeded_store):
-    assert seeded_store.resolve(DISTRICT).name == "崂山区"
-    assert seeded_store.resolve(Scope("street", "370212005")).name == "金家岭街道"
+    assert seeded_store.resolve(DISTRICT, viewer=SYSTEM).name == "崂山区"
+    assert seeded_store.resolve(Scope("street", "370212005"), viewer=SYSTEM).name == "金家岭街道"
     with pytest.raises(NotFound, match="370212009"):
-        seeded_store.resolve(Scope("street", "370212009"))
+        seeded_store.resolve(Scope("street", "370212009"), viewer=SYSTEM)
     with pytest.raises(Forbidden):
-        seeded_store.resolve(Scope("street", "370212001"), viewer=Scope("street", "370212002"))
+        seeded_store.resolve(Scope("street", "370212001"), viewer=Viewer("street", Scope("street", "370212002")))
 
 
 def _python_kpis(items: list[dict], as_of) -> dict:
@@ -119,23 +120,23 @@ def _python_kpis(items: list[dict], as_of) -> dict:
     ids=["district", "street-october", "filtered-recent"],
 )
 def test_kpis_match_an_independent_computation(seeded_store, scope, window, filters):
-    items = seeded_store.appeals(scope, window, limit=100_000, filters=filters)["items"]
+    items = seeded_store.appeals(scope, window, limit=100_000, filters=filters, viewer=SYSTEM)["items"]
     for as_of in (AS_OF, AS_OF - timedelta(days=12)):  # now, and a past view where many were still open
-        doc = seeded_store.kpis(scope, window, as_of=as_of, filters=filters)
+        doc = seeded_store.kpis(scope, window, as_of=as_of, filters=filters, viewer=SYSTEM)
         assert doc["kpis"] == _python_kpis(items, as_of)
     assert doc["kpis"]["accepted"]["value"] > 0
 
 
 def test_a_past_as_of_sees_less_done(seeded_store):
-    now = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF)["kpis"]
-    then = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF - timedelta(days=20))["kpis"]
+    now = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF, viewer=SYSTEM)["kpis"]
+    then = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF - timedelta(days=20), viewer=SYSTEM)["kpis"]
     assert then["accepted"] == now["accepted"]  # membership is by 受理 time within the window, fixed
     assert then["closed"]["value"] < now["closed"]["value"]
     assert then["resolution_rate"]["denominator"] < now["resolution_rate"]["denominator"]
 
 
 def test_kpis_are_believable(seeded_store):
-    k = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF)["kpis"]
+    k = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF, viewer=SYSTEM)["kpis"]
     assert 5000 < k["accepted"]["value"] <= 6000
     assert 0.85 <= k["closure_rate"]["value"] <= 0.99
     assert 0.95 <= k["satisfaction_rate"]["value"] <= 0.995
@@ -143,9 +144,9 @@ def test_kpis_are_believable(seeded_store):
 
 
 def test_scopes_add_up(seeded_store):
-    district = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF)["kpis"]["accepted"]["value"]
+    district = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF, viewer=SYSTEM)["kpis"]["accepted"]["value"]
     streets = sum(
-        seeded_store.kpis(Scope("street", code), WINDOW, as_of=AS_OF)["kpis"]["accepted"]["value"]
+        seeded_store.kpis(Scope("street", code), WINDOW, as_of=AS_OF, viewer=SYSTEM)["kpis"]["accepted"]["value"]
         for code in ("370212001", "370212002", "370212003", "370212004", "370212005")
     )
     assert streets == district
@@ -154,49 +155,49 @@ def test_scopes_add_up(seeded_store):
 def test_window_is_half_open_local_days(seeded_store):
     """An appeal belongs to the day of its 受理 time in Asia/Shanghai."""
     one_day = Window(date(2026, 11, 2), date(2026, 11, 3))
-    items = seeded_store.appeals(DISTRICT, one_day, limit=1000)["items"]
+    items = seeded_store.appeals(DISTRICT, one_day, limit=1000, viewer=SYSTEM)["items"]
     assert items
     assert all(
         item["accepted_at"].startswith("2026-11-02T") and item["accepted_at"].endswith("+08:00")
         for item in items
     )
     split = sum(
-        seeded_store.kpis(DISTRICT, Window(d, d + timedelta(days=1)), as_of=AS_OF)["kpis"]["accepted"][
+        seeded_store.kpis(DISTRICT, Window(d, d + timedelta(days=1)), as_of=AS_OF, viewer=SYSTEM)["kpis"]["accepted"][
             "value"
         ]
         for d in (date(2026, 11, 1), date(2026, 11, 2))
     )
     assert (
         split
-        == seeded_store.kpis(DISTRICT, Window(date(2026, 11, 1), date(2026, 11, 3)), as_of=AS_OF)["kpis"][
+        == seeded_store.kpis(DISTRICT, Window(date(2026, 11, 1), date(2026, 11, 3)), as_of=AS_OF, viewer=SYSTEM)["kpis"][
             "accepted"
         ]["value"]
     )
 
 
 def test_empty_window_has_no_ratios(seeded_store):
-    k = seeded_store.kpis(DISTRICT, Window(date(2020, 1, 1), date(2020, 2, 1)), as_of=AS_OF)["kpis"]
+    k = seeded_store.kpis(DISTRICT, Window(date(2020, 1, 1), date(2020, 2, 1)), as_of=AS_OF, viewer=SYSTEM)["kpis"]
     assert k["accepted"] == {"value": 0, "numerator": 0, "denominator": None}
     assert k["closure_rate"]["value"] is None
     assert k["mean_hours_to_close"]["value"] is None
 
 
 def test_appeals_are_masked_and_paged(seeded_store):
-    page = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=5, offset=0)
+    page = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=5, offset=0, viewer=SYSTEM)
     assert page["total"] > 5 and len(page["items"]) == 5
     for item in page["items"]:
         assert re.fullmatch(r"[^*]{1,2}\*+", item["reporter_name"]), item["reporter_name"]
         assert re.fullmatch(r"1[0-9]{2}\*{4}[0-9]{4}", item["reporter_phone"]), item["reporter_phone"]
         assert item["street_code"] == "370212001"
         assert item["grid_code"].startswith(item["community_code"])
-    second = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=5, offset=5)["items"]
+    second = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=5, offset=5, viewer=SYSTEM)["items"]
     assert {i["id"] for i in second}.isdisjoint({i["id"] for i in page["items"]})
 
 
 def test_overdue_list_is_the_overdue_kpi(seeded_store):
     street = Scope("street", "370212001")
-    kpi = seeded_store.kpis(street, WINDOW, as_of=AS_OF)["kpis"]["overdue_open"]["value"]
-    doc = seeded_store.overdue_appeals(street, WINDOW, AS_OF, limit=10)
+    kpi = seeded_store.kpis(street, WINDOW, as_of=AS_OF, viewer=SYSTEM)["kpis"]["overdue_open"]["value"]
+    doc = seeded_store.overdue_appeals(street, WINDOW, AS_OF, limit=10, viewer=SYSTEM)
     assert doc["total"] == kpi > 0
     items = doc["items"]
     assert len(items) == min(10, kpi)
@@ -207,27 +208,27 @@ def test_overdue_list_is_the_overdue_kpi(seeded_store):
         assert item["closed_at"] is None or datetime.fromisoformat(item["closed_at"]) > AS_OF
         assert "*" in item["reporter_name"] and "****" in item["reporter_phone"]
     with pytest.raises(Forbidden):
-        seeded_store.overdue_appeals(street, WINDOW, AS_OF, viewer=Scope("street", "370212002"))
+        seeded_store.overdue_appeals(street, WINDOW, AS_OF, viewer=Viewer("street", Scope("street", "370212002")))
 
 
 def test_appeal_timeline(seeded_store):
-    item = seeded_store.appeals(DISTRICT, WINDOW, limit=1, filters=Filters(status=("closed",)))["items"][0]
-    events = seeded_store.appeal_events(item["id"])
+    item = seeded_store.appeals(DISTRICT, WINDOW, limit=1, filters=Filters(status=("closed",)), viewer=SYSTEM)["items"][0]
+    events = seeded_store.appeal_events(item["id"], viewer=SYSTEM)
     assert events[0]["to_status"] == "accepted"
     assert events[-1]["to_status"] == "closed"
     with pytest.raises(NotFound):
-        seeded_store.appeal_events(10**12)
+        seeded_store.appeal_events(10**12, viewer=SYSTEM)
 
 
 def test_workers(seeded_store):
-    doc = seeded_store.workers(DISTRICT)
+    doc = seeded_store.workers(DISTRICT, viewer=SYSTEM)
     assert 1200 <= doc["total"] <= 1400
     types = pd.Series([w["type"] for w in doc["items"]]).value_counts()
     assert types["full_time"] >= 900
     assert all("*" in w["name"] for w in doc["items"])
-    grid_codes = {f["properties"]["code"] for f in seeded_store.boundaries("grid")["features"]}
+    grid_codes = {f["properties"]["code"] for f in seeded_store.boundaries("grid", viewer=SYSTEM)["features"]}
     assert grid_codes <= {w["grid_code"] for w in doc["items"] if w["type"] == "full_time"}
-    street = seeded_store.workers(Scope("street", "370212003"))
+    street = seeded_store.workers(Scope("street", "370212003"), viewer=SYSTEM)
     assert 0 < street["total"] < doc["total"]
     assert all(w["grid_code"].startswith("370212003") for w in street["items"])
 
@@ -268,7 +269,7 @@ def test_insert_assigns_grid_and_deadlines(writable_store):
     )
     ids = writable_store.insert_appeals(frame)
     day = Window(date(2026, 11, 20), date(2026, 11, 21))
-    items = writable_store.appeals(Scope("grid", grid["code"]), day, limit=100)["items"]
+    items = writable_store.appeals(Scope("grid", grid["code"]), day, limit=100, viewer=SYSTEM)["items"]
     mine = next(i for i in items if i["id"] == int(ids.iloc[0]))
     assert mine["grid_code"] == grid["code"]
     assert mine["response_deadline"] == "2026-11-20T11:00:00+08:00"  # 紧急: 2 h
@@ -306,11 +307,11 @@ def test_same_seed_same_data_on_both_backends(both_stores):
     sqlite_store, pg_store = both_stores
     assert sqlite_store.count("appeals") == pg_store.count("appeals") > 0
     assert sqlite_store.count("appeal_events") == pg_store.count("appeal_events")
-    a = sqlite_store.appeals(DISTRICT, WINDOW, limit=100_000)["items"]
-    b = pg_store.appeals(DISTRICT, WINDOW, limit=100_000)["items"]
+    a = sqlite_store.appeals(DISTRICT, WINDOW, limit=100_000, viewer=SYSTEM)["items"]
+    b = pg_store.appeals(DISTRICT, WINDOW, limit=100_000, viewer=SYSTEM)["items"]
     assert a == b
     for appeal_id in (a[0]["id"], a[len(a) // 2]["id"], a[-1]["id"]):
-        assert sqlite_store.appeal_events(appeal_id) == pg_store.appeal_events(appeal_id)
+        assert sqlite_store.appeal_events(appeal_id, viewer=SYSTEM) == pg_store.appeal_events(appeal_id, viewer=SYSTEM)
 
 
 @pytest.mark.postgis
@@ -323,8 +324,8 @@ def test_kpis_identical_on_both_backends(both_stores, scope):
     sqlite_store, pg_store = both_stores
     for window in (WINDOW, Window(date(2026, 11, 1), date(2026, 11, 21))):
         for filters in (Filters(), Filters(source=("wechat", "hotline_12345"))):
-            assert sqlite_store.kpis(scope, window, AS_OF, filters) == pg_store.kpis(
-                scope, window, AS_OF, filters
+            assert sqlite_store.kpis(scope, window, AS_OF, filters, viewer=SYSTEM) == pg_store.kpis(
+                scope, window, AS_OF, filters, viewer=SYSTEM
             )
 
 
@@ -337,25 +338,25 @@ def test_locate_identical_on_both_backends(both_stores):
 
 
 def test_grouped_counts_add_up(seeded_store):
-    total = seeded_store.kpi_counts(DISTRICT, WINDOW, AS_OF)
-    by_street = seeded_store.kpi_counts(DISTRICT, WINDOW, AS_OF, group_by="street_code")
+    total = seeded_store.kpi_counts(DISTRICT, WINDOW, AS_OF, viewer=SYSTEM)
+    by_street = seeded_store.kpi_counts(DISTRICT, WINDOW, AS_OF, group_by="street_code", viewer=SYSTEM)
     assert set(by_street) == {"370212001", "370212002", "370212003", "370212004", "370212005"}
     for key in total:
         assert sum(group[key] for group in by_street.values()) == total[key]
-    by_kind = seeded_store.kpi_counts(Scope("street", "370212005"), WINDOW, AS_OF, group_by="kind")
+    by_kind = seeded_store.kpi_counts(Scope("street", "370212005"), WINDOW, AS_OF, group_by="kind", viewer=SYSTEM)
     assert sum(g["accepted"] for g in by_kind.values()) == seeded_store.kpi_counts(
-        Scope("street", "370212005"), WINDOW, AS_OF
+        Scope("street", "370212005"), WINDOW, AS_OF, viewer=SYSTEM
     )["accepted"]
 
 
 def test_daily_counts(seeded_store):
     window = Window(date(2026, 11, 1), date(2026, 11, 11))
-    days = seeded_store.daily_counts(Scope("street", "370212001"), window)
+    days = seeded_store.daily_counts(Scope("street", "370212001"), window, viewer=SYSTEM)
     assert [d["day"] for d in days] == [f"2026-11-{i:02d}" for i in range(1, 11)]
-    items = seeded_store.appeals(Scope("street", "370212001"), window, limit=100_000)["items"]
+    items = seeded_store.appeals(Scope("street", "370212001"), window, limit=100_000, viewer=SYSTEM)["items"]
     assert sum(d["accepted"] for d in days) == len(items)
     # "Closed" is by the day of 办结, whenever the appeal came in: check against all the street's appeals.
-    everything = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=100_000)["items"]
+    everything = seeded_store.appeals(Scope("street", "370212001"), WINDOW, limit=100_000, viewer=SYSTEM)["items"]
     closed_in_window = [i for i in everything if i["closed_at"] and "2026-11-01" <= i["closed_at"][:10] <= "2026-11-10"]
     assert sum(d["closed"] for d in days) == len(closed_in_window)
 
@@ -363,18 +364,18 @@ def test_daily_counts(seeded_store):
 def test_heat_counts_cover_the_appeals(seeded_store):
     from layers import heat
 
-    cells = seeded_store.heat_counts(DISTRICT, WINDOW, Filters(), heat.ORIGIN, heat.CELL, heat.SHAPE)
+    cells = seeded_store.heat_counts(DISTRICT, WINDOW, Filters(), heat.ORIGIN, heat.CELL, heat.SHAPE, viewer=SYSTEM)
     assert all(0 <= c < heat.SHAPE[0] and 0 <= r < heat.SHAPE[1] for c, r, _ in cells)
-    assert sum(n for _, _, n in cells) == seeded_store.kpi_counts(DISTRICT, WINDOW, AS_OF)["accepted"]
+    assert sum(n for _, _, n in cells) == seeded_store.kpi_counts(DISTRICT, WINDOW, AS_OF, viewer=SYSTEM)["accepted"]
 
 
 def test_lineage_and_children(seeded_store):
     grid = Scope("grid", "370212001001001")
-    assert [u.level for u in seeded_store.lineage(grid)] == ["district", "street", "community", "grid"]
-    streets = seeded_store.children(DISTRICT)
+    assert [u.level for u in seeded_store.lineage(grid, viewer=SYSTEM)] == ["district", "street", "community", "grid"]
+    streets = seeded_store.children(DISTRICT, viewer=SYSTEM)
     assert [u.code for u in streets] == ["370212001", "370212002", "370212003", "370212004", "370212005"]
-    assert seeded_store.children(grid) == []
-    profile = seeded_store.grid_profile("370212001001001")
+    assert seeded_store.children(grid, viewer=SYSTEM) == []
+    profile = seeded_store.grid_profile("370212001001001", viewer=SYSTEM)
     assert 300 <= profile["households"] <= 500
     assert profile["key_population"] == sum(profile["key_population_by_type"].values())
 
@@ -396,7 +397,7 @@ def test_panel_queries_identical_on_both_backends(both_stores):
 
 def test_breakdown_matches_grouped_kpis(seeded_store):
     street = Scope("street", "370212003")
-    out = seeded_store.breakdown(street, WINDOW)
+    out = seeded_store.breakdown(street, WINDOW, viewer=SYSTEM)
     for dim in ("kind", "category", "source", "status", "handling_level"):
-        grouped = seeded_store.kpi_counts(street, WINDOW, AS_OF, group_by=dim)
+        grouped = seeded_store.kpi_counts(street, WINDOW, AS_OF, group_by=dim, viewer=SYSTEM)
         assert out[dim] == {k: v["accepted"] for k, v in grouped.items()}

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from geo import demo, reference, seeding
+from geo.access import SYSTEM
 from geo.scope import DISTRICT, Window
 from geo.store import schema
 from geo.store.errors import NotEmpty, PostgisMissing, StoreUnavailable
@@ -22,7 +23,7 @@ UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/nothing"
 def test_unreachable_database_is_a_clear_error():
     store = Store(UNREACHABLE)
     with pytest.raises(StoreUnavailable, match="数据库无法访问"):
-        store.kpis(DISTRICT, Window.parse(None, None, SEED_END.date()))
+        store.kpis(DISTRICT, Window.parse(None, None, SEED_END.date()), viewer=SYSTEM)
     health = store.health()
     assert health["database"] == "unreachable" and health["backend"] == "postgis"
 
@@ -65,7 +66,7 @@ def test_upgrade_keeps_existing_data(empty_store):
     appeals, events = next(demo.generate_appeals(reference.read_layer("grid"), None, 200, *WINDOW_BOUNDS, seed=5))
     store.insert_appeals(appeals, events)
     window = Window(WINDOW_BOUNDS[0].date(), WINDOW_BOUNDS[1].date())
-    before = store.kpis(DISTRICT, window, as_of=SEED_END)
+    before = store.kpis(DISTRICT, window, as_of=SEED_END, viewer=SYSTEM)
     store.downgrade("0001")
     assert store.schema_revision() == "0001"
     with store.connect() as conn:
@@ -75,7 +76,7 @@ def test_upgrade_keeps_existing_data(empty_store):
     store.migrate()
     assert store.schema_revision() == Store.head_revision()
     assert store.count("appeals") == 200 and store.count("appeal_events") == len(events)
-    assert store.kpis(DISTRICT, window, as_of=SEED_END) == before
+    assert store.kpis(DISTRICT, window, as_of=SEED_END, viewer=SYSTEM) == before
     with store.connect() as conn:
         assert "ix_appeals_kpi_street" in {i["name"] for i in sa.inspect(conn).get_indexes("appeals")}
         assert "proactive_items" in sa.inspect(conn).get_table_names()

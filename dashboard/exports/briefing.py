@@ -17,6 +17,7 @@ from dashboard.view import data as view_data
 from dashboard.view.state import LAYERS, ViewState
 from dashboard.view.text import minute_text
 from geo import reference
+from geo.access import Viewer
 from geo.domain import CATEGORY_LABELS, KINDS, LEVEL_LABELS, SOURCES, STATUSES
 from geo.scope import Scope
 from geo.store.store import Store
@@ -82,19 +83,20 @@ def layers_text(state: ViewState) -> str:
     return "、".join(names) or "仅底图"
 
 
-def collect(store: Store, state: ViewState, as_of: datetime, viewer: Scope, cache=None,
+def collect(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache=None,
             progress: Progress = no_progress) -> Briefing:
     """Reads everything a briefing shows; ``progress`` hears how far it got."""
     progress(0.05, "统计指标")
     head, data, ranking, overdue = view_data.gather(
-        lambda: view_data.summary(store, state, as_of, cache),
-        lambda: view_data.panels(store, state, as_of, cache),
-        lambda: view_data.ranking(store, state, as_of, cache),
-        lambda: store.overdue_appeals(state.scope, state.window, as_of, state.filters, viewer, OVERDUE_ROWS),
+        lambda: view_data.summary(store, state, as_of, viewer, cache),
+        lambda: view_data.panels(store, state, as_of, viewer, cache),
+        lambda: view_data.ranking(store, state, as_of, viewer, cache),
+        lambda: store.overdue_appeals(state.scope, state.window, as_of, state.filters, viewer=viewer,
+                                      limit=OVERDUE_ROWS),
     )
     progress(0.4, "准备地图")
     scene = map_scene(store, state, as_of, viewer, cache)
-    streets = {u.code: u.name for u in store.children(Scope("district", state.scope.code[:6]))}
+    streets = store.unit_names("street", viewer)
     return Briefing(state, as_of, head, data, ranking, overdue, scene, streets)
 
 
@@ -102,26 +104,26 @@ def _shapes(collection: dict, key: str) -> list[tuple[str, shapely.Geometry]]:
     return [(f["properties"][key], shapely.geometry.shape(f["geometry"])) for f in collection["features"]]
 
 
-def map_scene(store: Store, state: ViewState, as_of: datetime, viewer: Scope, cache=None) -> MapScene:
+def map_scene(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache=None) -> MapScene:
     """The live map's layers for the view, as shapes to draw."""
     scope = state.scope
     parent = scope if scope.level != "grid" else Scope("community", scope.code[:12])
     layers = state.layers
-    outline = _shapes(store.boundaries(scope.level, scope if scope.level != "district" else viewer), "code")
+    outline = _shapes(store.boundaries(scope.level, viewer.narrowed(scope)), "code")
     scene = MapScene(
-        bounds=view_data.map_frame(store, state, cache)["bounds"],
+        bounds=view_data.map_frame(store, state, viewer, cache)["bounds"],
         land=store.land(),
         neighbours=[g for _, g in _shapes(reference.read_geojson("neighbours"), "name")],
         scope_outline=next((g for code, g in outline if code == scope.code), None),
     )
     if "grids" in layers:
         scene.grids = _shapes(store.boundaries("grid", viewer), "code")
-        scene.grid_style = view_data.grid_style(store, state, as_of, cache)
+        scene.grid_style = view_data.grid_style(store, state, as_of, viewer, cache)
         scene.legend_title = f"网格着色：{METRICS[state.metric][0]}（{METRICS[state.metric][1]}）"
     if "boundaries" in layers:
-        scene.units = _shapes(store.boundaries(view_data.child_level(scope), parent), "name")
+        scene.units = _shapes(store.boundaries(view_data.child_level(scope), viewer.narrowed(parent)), "name")
     if "heat" in layers:
-        scene.heat_png = view_data.heat(store, state, cache, viewer).png
+        scene.heat_png = view_data.heat(store, state, viewer, cache).png
     if "workers" in layers:
         scene.workers = [(w["lon"], w["lat"], w["type"], w["status"])
                          for w in store.workers(scope, viewer)["items"] if w["lon"] is not None]

@@ -19,7 +19,8 @@ from dashboard.exports.jobs import Jobs, JobSpec, Progress
 from dashboard.view.data import parse_view
 from dashboard.view.state import ViewState
 from geo import clock
-from geo.scope import InvalidQuery, Scope
+from geo.access import Viewer
+from geo.scope import InvalidQuery
 from geo.store.store import Store
 
 #: kind → (file title, suffix, MIME type)
@@ -44,7 +45,7 @@ def export_name(state: ViewState, name: str, title: str, suffix: str) -> str:
 
 
 def start_export(kind: str, search: str, store: Store, cache: Cache | None, exporter: Exporter,
-                 viewer: Scope) -> dict:
+                 viewer: Viewer) -> dict:
     """Validates the view and starts its export job; returns the job's status."""
     if kind not in KINDS_OF_EXPORT:
         raise InvalidQuery(f"未知的导出格式 {kind!r}")
@@ -56,7 +57,7 @@ def start_export(kind: str, search: str, store: Store, cache: Cache | None, expo
 
     def work(path: Path, progress: Progress) -> None:
         if kind == "xlsx":
-            xlsx.write_workbook(store, state, as_of, path, cache, progress, viewer)
+            xlsx.write_workbook(store, state, as_of, path, cache, progress, viewer=viewer)
             return
         content = briefing.collect(store, state, as_of, viewer, cache, progress)
         data = pdf.render(content, cjk, progress) if kind == "pdf" else png.render(content, cjk, scale, progress)

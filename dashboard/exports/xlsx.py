@@ -17,6 +17,7 @@ from dashboard.exports.briefing import Progress, no_progress
 from dashboard.view import data as view_data
 from dashboard.view.state import ViewState
 from dashboard.view.text import format_kpi, kpi_delta, minute_text
+from geo.access import Viewer
 from geo.domain import (
     CATEGORY_LABELS,
     HANDLING_LEVELS,
@@ -28,7 +29,6 @@ from geo.domain import (
     STATUSES,
 )
 from geo.kpis import KPI_LABELS
-from geo.scope import DISTRICT, Scope
 from geo.store.store import Store
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,12 +64,12 @@ def appeal_row(item: dict, street_names: dict[str, str]) -> list:
 
 
 def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=None,
-                   progress: Progress = no_progress, viewer: Scope = DISTRICT) -> dict[str, int]:
+                   progress: Progress = no_progress, *, viewer: Viewer) -> dict[str, int]:
     """Writes the view's tables to ``path``; returns each sheet's number of data rows."""
     progress(0.02, "统计指标")
-    head = view_data.summary(store, state, as_of, cache)
-    data = view_data.panels(store, state, as_of, cache)
-    ranking = view_data.ranking(store, state, as_of, cache)
+    head = view_data.summary(store, state, as_of, viewer, cache)
+    data = view_data.panels(store, state, as_of, viewer, cache)
+    ranking = view_data.ranking(store, state, as_of, viewer, cache)
     bold = Font(bold=True)
     wb = Workbook(write_only=True)
     counts: dict[str, int] = {}
@@ -111,10 +111,10 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
                    r["overdue_open"]])
     counts["下级排名"] = len(ranking)
 
-    streets = {u.code: u.name for u in store.children(Scope("district", state.scope.code[:6]))}
+    streets = store.unit_names("street", viewer)
     ws = sheet("诉求明细", [header for _, header in APPEAL_COLUMNS])
     n, expected = 0, max(head["kpis"]["accepted"]["value"], 1)
-    for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer):
+    for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer=viewer):
         for item in batch:
             ws.append(appeal_row(item, streets))
         n += len(batch)

@@ -17,7 +17,7 @@ from dashboard.http.params import (
     single_values,
     window_arg,
 )
-from dashboard.services import get_store, viewer_scope
+from dashboard.services import current_viewer, get_store
 from geo.scope import Filters, InvalidQuery, Scope
 
 MAX_PAGE = 1000
@@ -30,8 +30,8 @@ blueprint = Blueprint("api", __name__)
 def kpis():
     """KPIs of a scope and window (see README: KPIs)."""
     args = single_values(request.args)
-    doc = get_store().kpis(scope_arg(args), window_arg(args), as_of=as_of_arg(args), filters=Filters.parse(args),
-                           viewer=viewer_scope())
+    doc = get_store().kpis(scope_arg(args, current_viewer()), window_arg(args), as_of=as_of_arg(args), filters=Filters.parse(args),
+                           viewer=current_viewer())
     return jsonify(doc)
 
 
@@ -40,12 +40,12 @@ def appeals():
     """The appeals /api/kpis counts, paged, personal data masked."""
     args = single_values(request.args)
     doc = get_store().appeals(
-        scope_arg(args),
+        scope_arg(args, current_viewer()),
         window_arg(args),
         limit=int_arg(args, "limit", 100, 1, MAX_PAGE),
         offset=int_arg(args, "offset", 0, 0, 10**9),
         filters=Filters.parse(args),
-        viewer=viewer_scope(),
+        viewer=current_viewer(),
     )
     return jsonify(doc)
 
@@ -53,7 +53,7 @@ def appeals():
 @blueprint.get("/api/workers")
 def workers():
     """Workers of a scope with their last position, names masked."""
-    return jsonify(get_store().workers(scope_arg(single_values(request.args)), viewer=viewer_scope()))
+    return jsonify(get_store().workers(scope_arg(single_values(request.args), current_viewer()), viewer=current_viewer()))
 
 
 @blueprint.get("/api/geo/<level>.geojson")
@@ -62,12 +62,12 @@ def boundaries(level: str):
     if level not in GEO_LEVELS:
         raise InvalidQuery(f"未知的边界层级 {level!r}，应为 {', '.join(GEO_LEVELS)} 之一")
     args = single_values(request.args)
-    viewer = viewer_scope()
+    viewer = current_viewer()
     parent = args.get("parent")
     if parent:
         within = Scope.from_code(parent)
         get_store().resolve(within, viewer)
-        viewer = within
+        viewer = viewer.narrowed(within)
     return geojson_response(get_store().boundaries(level, viewer), crs_arg(args))
 
 

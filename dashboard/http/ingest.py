@@ -21,7 +21,7 @@ from dashboard.ingest.writes import (
     record_positions,
     row_id,
 )
-from dashboard.services import get_store, ingest_keys, viewer_scope
+from dashboard.services import get_store, ingest_keys
 
 blueprint = Blueprint("ingest", __name__)
 
@@ -50,8 +50,7 @@ def post_appeals():
 def post_event(appeal_id: int):
     key_name, _ = caller()
     appeal_id = row_id(appeal_id, "诉求")
-    answer, status = apply_event(get_store(), appeal_id, body(f"events/{appeal_id}", key_name), key_name,
-                                 viewer_scope())
+    answer, status = apply_event(get_store(), appeal_id, body(f"events/{appeal_id}", key_name), key_name)
     return jsonify(answer), status
 
 
@@ -84,5 +83,5 @@ def replay_dead_letter(letter_id: int):
     """Runs a stored payload through its endpoint again (after the cause was fixed)."""
     key_name = keys.require_admin(caller())
     store = get_store()
-    result, status = replay(store, store.dead_letter(row_id(letter_id, "死信")), key_name, viewer_scope())
+    result, status = replay(store, store.dead_letter(row_id(letter_id, "死信")), key_name)
     return jsonify(result), status

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from dashboard.http.params import crs_arg, geojson_response, query_text, scope_arg, single_values
-from dashboard.services import get_cache, get_store, viewer_scope
+from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.view import data as view_data
 from geo import reference
 from geo.scope import InvalidQuery
@@ -32,7 +32,7 @@ def base_layer(name: str):
 def workers():
     """Worker positions of a scope as points; names masked by the store."""
     args = single_values(request.args)
-    doc = get_store().workers(scope_arg(args), viewer=viewer_scope())
+    doc = get_store().workers(scope_arg(args, current_viewer()), viewer=current_viewer())
     return geojson_response(worker_layer.feature_collection(doc["items"]), crs_arg(args), max_age=10)
 
 
@@ -41,8 +41,8 @@ def heat():
     """The demand heat image of a view (same query parameters as the dashboard URL)."""
     args = single_values(request.args)
     store = get_store()
-    state = view_data.parse_view(query_text(), store, viewer_scope())
-    image = view_data.heat(store, state, get_cache(), viewer=viewer_scope())
+    state = view_data.parse_view(query_text(), store, current_viewer())
+    image = view_data.heat(store, state, current_viewer(), get_cache())
     response = Response(image.png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = 3600 if args.get("v") else 60  # versioned URLs never go stale

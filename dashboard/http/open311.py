@@ -31,7 +31,7 @@ from dashboard.ingest.open311 import (
     statuses_for,
     submit,
 )
-from dashboard.services import get_store, ingest_keys, viewer_scope
+from dashboard.services import current_viewer, get_store, ingest_keys
 from geo import clock
 from geo.domain import CATEGORIES, CATEGORY_BY_CODE
 from geo.scope import InvalidQuery, parse_codes
@@ -137,7 +137,7 @@ def list_requests(fmt: str):
     _json_only(fmt)
     args = _query_args()
     _check_jurisdiction(args)
-    store, viewer = get_store(), viewer_scope()
+    store, viewer = get_store(), current_viewer()
     if args.get("service_request_id"):
         rows = store.find_appeals(ids=parse_ids(args["service_request_id"]), limit=MAX_REQUESTS, viewer=viewer)
     else:
@@ -157,7 +157,7 @@ def get_request(request_id: str, fmt: str):
     _check_jurisdiction(single_values(request.args))
     rows = []
     if REQUEST_ID.fullmatch(request_id):
-        rows = get_store().find_appeals(ids=[int(request_id)], limit=1, viewer=viewer_scope())
+        rows = get_store().find_appeals(ids=[int(request_id)], limit=1, viewer=current_viewer())
     if not rows:
         raise NotFound(f"未找到服务请求：{request_id}")
     return jsonify([service_request(rows[0])])

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask import Response, request
 
+from geo.access import Viewer
 from geo.clock import local_today
 from geo.crs import geojson_to_gcj02
 from geo.scope import InvalidQuery, Scope, Window, check_date_range
@@ -30,7 +31,10 @@ def query_text() -> str:
         raise InvalidQuery("查询参数不是有效的 UTF-8") from None
 
 
-def scope_arg(args) -> Scope:
+def scope_arg(args, viewer: Viewer) -> Scope:
+    """The asked-for unit; without ``scope`` and ``id``, the viewer's own."""
+    if not args.get("scope") and not args.get("id"):
+        return viewer.scope
     return Scope.parse(args.get("scope"), args.get("id"))
 
 

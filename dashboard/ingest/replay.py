@@ -13,27 +13,26 @@ from collections.abc import Callable
 
 from dashboard.ingest import open311
 from dashboard.ingest.writes import apply_event, ingest_appeals, record_positions
-from geo.scope import Scope
 from geo.store.store import Store
 
 
-def _appeal(store: Store, letter: dict, key_name: str | None, _viewer: Scope) -> tuple[dict, bool]:
+def _appeal(store: Store, letter: dict, key_name: str | None) -> tuple[dict, bool]:
     result = ingest_appeals(store, [json.loads(letter["payload"])], key_name, letter["endpoint"])[0]
     return result, result["status"] != "rejected"
 
 
-def _event(store: Store, letter: dict, key_name: str | None, viewer: Scope) -> tuple[dict, bool]:
+def _event(store: Store, letter: dict, key_name: str | None) -> tuple[dict, bool]:
     appeal_id = int(letter["endpoint"].split("/", 1)[1])
-    body, status = apply_event(store, appeal_id, json.loads(letter["payload"]), key_name, viewer)
+    body, status = apply_event(store, appeal_id, json.loads(letter["payload"]), key_name)
     return body, status < 300
 
 
-def _position(store: Store, letter: dict, key_name: str | None, _viewer: Scope) -> tuple[dict, bool]:
+def _position(store: Store, letter: dict, key_name: str | None) -> tuple[dict, bool]:
     result = record_positions(store, [json.loads(letter["payload"])], key_name)[0]
     return result, result["status"] == "recorded"
 
 
-def _open311(store: Store, letter: dict, key_name: str | None, _viewer: Scope) -> tuple[dict, bool]:
+def _open311(store: Store, letter: dict, key_name: str | None) -> tuple[dict, bool]:
     params = json.loads(letter["payload"])
     if not isinstance(params, dict):
         return {"status": "rejected", "errors": ["死信不是 JSON 对象，无法重放；请让来源重新发送"]}, False
@@ -44,12 +43,12 @@ def _open311(store: Store, letter: dict, key_name: str | None, _viewer: Scope) -
 
 
 #: Dead-letter endpoint prefix → how to run one stored payload again: (result, accepted?).
-REPLAYERS: dict[str, Callable[[Store, dict, str | None, Scope], tuple[dict, bool]]] = {
+REPLAYERS: dict[str, Callable[[Store, dict, str | None], tuple[dict, bool]]] = {
     "appeals": _appeal, "events": _event, "positions": _position, "open311": _open311,
 }
 
 
-def replay(store: Store, letter: dict, key_name: str | None, viewer: Scope) -> tuple[dict, int]:
+def replay(store: Store, letter: dict, key_name: str | None) -> tuple[dict, int]:
     """(answer, HTTP status): 200 replayed, 409 replayed before, 422 refused again or not replayable."""
     if letter["replayed_at"]:
         return {"error": "该死信已重放过", "replay_result": letter["replay_result"]}, 409
@@ -60,7 +59,7 @@ def replay(store: Store, letter: dict, key_name: str | None, viewer: Scope) -> t
     replayer = REPLAYERS.get(letter["endpoint"].split("/", 1)[0])
     if not payload_ok or replayer is None:
         return {"error": "该死信不是可重放的 JSON 载荷；请修正来源后重新发送"}, 422
-    result, accepted = replayer(store, letter, key_name, viewer)
+    result, accepted = replayer(store, letter, key_name)
     if accepted:
         store.mark_replayed(letter["id"], result)
         return {"status": "replayed", "result": result}, 200

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from dashboard.errors import HttpError, status_of
 from geo import clock
 from geo.ingest import MAX_BATCH, AppealIn, EventIn, PositionIn, reasons
-from geo.scope import Scope
 from geo.store.errors import Conflict, NotFound
 from geo.store.store import Store
 
@@ -84,7 +83,7 @@ def ingest_appeals(store: Store, items: list, key_name: str | None, endpoint: st
     return results
 
 
-def apply_event(store: Store, appeal_id: int, item, key_name: str | None, viewer: Scope) -> tuple[dict, int]:
+def apply_event(store: Store, appeal_id: int, item, key_name: str | None) -> tuple[dict, int]:
     """Validates and applies one event; (body, HTTP status). Refused events are dead-lettered."""
     endpoint = f"events/{appeal_id}"
     try:
@@ -94,7 +93,7 @@ def apply_event(store: Store, appeal_id: int, item, key_name: str | None, viewer
         store.file_dead_letters(endpoint, [(_dump(item), errors)], key_name)
         return {"status": "rejected", "errors": errors}, 422
     try:
-        result = store.add_event(appeal_id, event.model_dump(), viewer)
+        result = store.add_event(appeal_id, event.model_dump())
     except (Conflict, NotFound) as exc:
         store.file_dead_letters(endpoint, [(_dump(item), [str(exc)])], key_name)
         return {"status": "rejected", "errors": [str(exc)]}, status_of(exc)

@@ -18,7 +18,6 @@ from dashboard.ingest.replay import replay
 from dashboard.tools import simulator
 from geo import seeding
 from geo.domain import LOCAL_TZ
-from geo.scope import DISTRICT
 from geo.store.errors import StoreError
 from geo.store.store import Store
 
@@ -180,7 +179,7 @@ PAYLOAD_PREVIEW = 120
 def dead_letters(args, store: Store) -> int:
     """Lists pending dead letters (all with --all), or replays one through its endpoint's own code path."""
     if args.replay is not None:
-        result, status = replay(store, store.dead_letter(args.replay), "cli", DISTRICT)
+        result, status = replay(store, store.dead_letter(args.replay), "cli")
         if status != 200:
             detail = result.get("error") or result.get("result")
             return _fail(f"死信 {args.replay} 未能重放：{detail}")

@@ -20,6 +20,7 @@ from dashboard.view.state import ViewState
 from dashboard.view.text import ticker_time
 from geo import clock
 from geo import kpis as kpi_math
+from geo.access import SYSTEM, Viewer
 from geo.domain import CATEGORY_BY_CODE, LEVELS
 from geo.privacy import redact_text
 from geo.scope import Scope
@@ -36,11 +37,18 @@ def gather(*calls: Callable[[], object]) -> list:
         return [f.result() for f in [pool.submit(call) for call in calls]]
 
 
-def cached(cache: Cache | None, store: Store, name: str, parts: tuple, compute: Callable[[], object]):
-    """Returns ``compute()``, from the shared cache when the same question was asked of the same data."""
+def cached(cache: Cache | None, store: Store, name: str, viewer: Viewer, scope: Scope, parts: tuple,
+           compute: Callable[[], object]):
+    """Returns ``compute()``, from the shared cache when the same question was asked of the same data.
+
+    The viewer is authorized for ``scope`` first, on every call: a cached answer
+    is never served to someone who may not see it.
+    """
+    store.authorize(scope, viewer)
     if cache is None:
         return compute()
-    raw = json.dumps([name, store.url, store.data_version(), *parts], default=str, ensure_ascii=False)
+    raw = json.dumps([name, store.url, store.data_version(), viewer.role, viewer.scope.code, scope.code, *parts],
+                     default=str, ensure_ascii=False)
     key = "view:" + hashlib.sha256(raw.encode()).hexdigest()
     value = cache.get(key)
     if value is None:
@@ -49,46 +57,50 @@ def cached(cache: Cache | None, store: Store, name: str, parts: tuple, compute: 
     return value
 
 
-def summary(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
+def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
     """KPIs of the view and of the previous window of equal length, plus breadcrumbs."""
 
     def compute():
         doc, previous, lineage = gather(
-            lambda: store.kpis(state.scope, state.window, as_of=as_of, filters=state.filters),
-            lambda: store.kpis(state.scope, state.window.previous(), as_of=as_of, filters=state.filters),
-            lambda: store.lineage(state.scope),
+            lambda: store.kpis(state.scope, state.window, as_of=as_of, filters=state.filters, viewer=viewer),
+            lambda: store.kpis(state.scope, state.window.previous(), as_of=as_of, filters=state.filters,
+                               viewer=viewer),
+            lambda: store.lineage(state.scope, viewer),
         )
         crumbs = [{"level": u.level, "code": u.code, "name": u.name} for u in lineage]
         return {"kpis": doc["kpis"], "previous": previous["kpis"], "as_of": doc["as_of"], "name": doc["name"],
                 "lineage": crumbs}
 
-    return cached(cache, store, "summary", (state.to_search(), as_of), compute)
+    return cached(cache, store, "summary", viewer, state.scope, (state.to_search(), as_of), compute)
 
 
-def panels(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
+def panels(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
     """Trend, breakdowns, funnel and escalation mix of the view."""
 
     def compute():
         scope, window, filters = state.scope, state.window, state.filters
-        trend, breakdown = gather(lambda: store.daily_counts(scope, window, filters),
-                                  lambda: store.breakdown(scope, window, filters))
+        trend, breakdown = gather(lambda: store.daily_counts(scope, window, filters, viewer=viewer),
+                                  lambda: store.breakdown(scope, window, filters, viewer=viewer))
         return {"trend": trend, **breakdown}
 
-    return cached(cache, store, "panels", (state.to_search(), as_of), compute)
+    return cached(cache, store, "panels", viewer, state.scope, (state.to_search(), as_of), compute)
 
 
-def ranking(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> list[dict]:
+def ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer,
+            cache: Cache | None = None) -> list[dict]:
     """Child units with their KPIs, worst closure first (they need attention)."""
-    return cached(cache, store, "ranking", (state.to_search(), as_of), lambda: _ranking(store, state, as_of))
+    return cached(cache, store, "ranking", viewer, state.scope, (state.to_search(), as_of),
+                  lambda: _ranking(store, state, as_of, viewer))
 
 
-def _ranking(store: Store, state: ViewState, as_of: datetime) -> list[dict]:
+def _ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer) -> list[dict]:
     scope = state.scope
     if scope.level == "grid":
         return []
-    groups = store.kpi_counts(scope, state.window, as_of, state.filters, group_by=CHILD_COLUMN[scope.level])
+    groups = store.kpi_counts(scope, state.window, as_of, state.filters, group_by=CHILD_COLUMN[scope.level],
+                              viewer=viewer)
     rows = []
-    for unit in store.children(scope):
+    for unit in store.children(scope, viewer):
         k = kpi_math.compute(groups.get(unit.code, {}))
         rows.append(
             {
@@ -106,20 +118,21 @@ def _ranking(store: Store, state: ViewState, as_of: datetime) -> list[dict]:
     return rows
 
 
-def grid_counts(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
-    """Per-grid KPI sums for the choropleth: every grid of the district, so the map stays whole."""
-    district = Scope("district", state.scope.code[:6])
+def grid_counts(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
+    """Per-grid KPI sums for the choropleth: every grid the viewer may see, so the map stays whole."""
+    visible = viewer.scope
 
     def compute():
-        return store.kpi_counts(district, state.window, as_of, state.filters, group_by="grid_code")
+        return store.kpi_counts(visible, state.window, as_of, state.filters, group_by="grid_code", viewer=viewer)
 
-    return cached(cache, store, "grid_counts", (state.window, state.filters, as_of), compute)
+    return cached(cache, store, "grid_counts", viewer, visible, (state.window, state.filters, as_of), compute)
 
 
-def grid_style(store: Store, state: ViewState, as_of: datetime, cache: Cache | None = None) -> dict:
+def grid_style(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
     """The choropleth's colours of every grid for the view's metric: the live map's ``hideout``
     and the exported map image both come from here, so they agree."""
-    values = choropleth.metric_values(state.metric, grid_counts(store, state, as_of, cache), store.grid_areas())
+    counts = grid_counts(store, state, as_of, viewer, cache)
+    values = choropleth.metric_values(state.metric, counts, store.grid_areas())
     grid_scope = state.scope.level == "grid"
     style = choropleth.hideout(state.metric, values, state.scope.code[:12] if grid_scope else state.scope.code,
                                state.scope.code if grid_scope else "")
@@ -127,49 +140,48 @@ def grid_style(store: Store, state: ViewState, as_of: datetime, cache: Cache | N
     return style
 
 
-def heat_cells(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> list:
+def heat_cells(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> list:
     """The view's appeals binned on the heat lattice (bounded by the lattice, whatever the volume)."""
-    viewer = viewer or Scope("district", state.scope.code[:6])
 
     def compute():
-        return store.heat_counts(
-            state.scope, state.window, state.filters, heat_layer.ORIGIN, heat_layer.CELL, heat_layer.SHAPE, viewer
-        )
+        return store.heat_counts(state.scope, state.window, state.filters, heat_layer.ORIGIN, heat_layer.CELL,
+                                 heat_layer.SHAPE, viewer=viewer)
 
-    return cached(cache, store, "heat_cells", (viewer, state.scope, state.window, state.filters), compute)
+    return cached(cache, store, "heat_cells", viewer, state.scope, (state.window, state.filters), compute)
 
 
-def heat_reference(state: ViewState) -> ViewState:
+def heat_reference(state: ViewState, viewer: Viewer) -> ViewState:
     """The view whose peak sets the colour scale: a community or grid is scaled like its street,
-    so a handful of appeals in a small unit is not painted as a hotspot."""
+    so a handful of appeals in a small unit is not painted as a hotspot (within what the viewer may see)."""
     if state.scope.level in ("community", "grid"):
-        return state.with_scope(Scope("street", state.scope.code[:9]))
+        street = Scope("street", state.scope.code[:9])
+        return state.with_scope(street if viewer.sees(street) else viewer.scope)
     return state
 
 
-def heat_peak(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> float:
+def heat_peak(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> float:
     """The legend's top (appeals/km²) without drawing the image; the image is the endpoint's job."""
-    cells = heat_cells(store, heat_reference(state), cache, viewer)
+    store.authorize(state.scope, viewer)
+    cells = heat_cells(store, heat_reference(state, viewer), viewer, cache)
     return heat_layer.peak_per_km2(cells, heat_layer.land_mask(store.land()))
 
 
-def heat(store: Store, state: ViewState, cache: Cache | None = None, viewer: Scope | None = None) -> heat_layer.Heat:
+def heat(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> heat_layer.Heat:
     """The heat image of the view's scope, window and filters."""
-    viewer = viewer or Scope("district", state.scope.code[:6])
-    cells = heat_cells(store, state, cache, viewer)
-    peak = heat_peak(store, state, cache, viewer)
-    return cached(cache, store, "heat", (viewer, state.scope, state.window, state.filters),
+    cells = heat_cells(store, state, viewer, cache)
+    peak = heat_peak(store, state, viewer, cache)
+    return cached(cache, store, "heat", viewer, state.scope, (state.window, state.filters),
                   lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak))
 
 
-def map_frame(store: Store, state: ViewState, cache: Cache | None = None) -> dict:
+def map_frame(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> dict:
     """Bounds of the scope, to fit the map to it."""
 
     def compute():
-        bounds = store.unit_bounds(state.scope)
+        bounds = store.unit_bounds(state.scope, viewer)
         return {"bounds": bounds}
 
-    return cached(cache, store, "map_frame", (state.scope,), compute)
+    return cached(cache, store, "map_frame", viewer, state.scope, (), compute)
 
 
 def child_level(scope: Scope) -> str:
@@ -177,15 +189,19 @@ def child_level(scope: Scope) -> str:
     return LEVELS[min(LEVELS.index(scope.level) + 1, len(LEVELS) - 1)]
 
 
-def parse_view(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ViewState:
-    """The state of a URL; with a store, its unit must exist and be visible (else NotFound/Forbidden)."""
-    state = ViewState.from_search(search, clock.local_today())
+def parse_view(search: str | None, store: Store | None = None, viewer: Viewer | None = None) -> ViewState:
+    """The state of a URL; with a store, its unit must exist and the viewer see it (else NotFound/Forbidden).
+
+    A URL without a scope opens the viewer's own unit.
+    """
+    home = viewer.scope if viewer is not None else None
+    state = ViewState.from_search(search, clock.local_today(), home)
     if store is not None:
-        store.resolve(state.scope, viewer or Scope("district", state.scope.code[:6]))
+        store.resolve(state.scope, viewer or SYSTEM)
     return state
 
 
-def grid_view(store: Store, state: ViewState, viewer: Scope, limit: int = 1000) -> dict:
+def grid_view(store: Store, state: ViewState, viewer: Viewer, limit: int = 1000) -> dict:
     """What the grid section shows: profile, workers (masked) and the newest appeals (masked)."""
     profile, workers, appeals = gather(
         lambda: store.grid_profile(state.scope.code, viewer),
@@ -195,9 +211,9 @@ def grid_view(store: Store, state: ViewState, viewer: Scope, limit: int = 1000) 
     return {"profile": profile, "workers": workers, "appeals": appeals}
 
 
-def ticker(store: Store, scope: Scope, viewer: Scope, limit: int = 8) -> list[dict]:
+def ticker(store: Store, scope: Scope, viewer: Viewer, limit: int = 8) -> list[dict]:
     """The newest appeals of a scope for the "最新诉求" ticker: time, street, category, title; nothing personal."""
-    streets = {u.code: u.name for u in store.children(Scope("district", scope.code[:6]))}
+    streets = store.unit_names("street", viewer)
     rows = store.latest_appeals(scope, limit=limit, viewer=viewer)
     return [
         {

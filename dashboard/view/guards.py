@@ -14,7 +14,8 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.view.data import parse_view
 from dashboard.view.state import ViewState
-from geo.scope import InvalidQuery, Scope
+from geo.access import Viewer
+from geo.scope import InvalidQuery
 from geo.store.errors import Forbidden, NotFound, StoreNotReady, StoreUnavailable
 from geo.store.store import Store
 
@@ -35,7 +36,7 @@ def keep_on_outage(callback: Callable) -> Callable:
     return wrapper
 
 
-def view_state(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ViewState:
+def view_state(search: str | None, store: Store | None = None, viewer: Viewer | None = None) -> ViewState:
     """:func:`~dashboard.view.data.parse_view`, leaving the outputs as they are for a bad or forbidden URL."""
     try:
         return parse_view(search, store, viewer)

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from dash import Patch, no_update
 
 from dashboard.view.guards import OUTAGE
+from geo.access import Viewer
 from geo.crs import wgs84_to_gcj02
 from geo.scope import Scope
 from geo.store.store import Store
@@ -118,7 +119,7 @@ def worker_index(scope: Scope, items: list[dict], crs: str = "wgs84") -> dict:
             "since": max((w["at"] for w in items if w["at"]), default=None)}
 
 
-def worker_patch(store: Store, scope: Scope, index, viewer: Scope, names: bool = True):
+def worker_patch(store: Store, scope: Scope, index, viewer: Viewer, names: bool = True):
     """(Patch of moved workers or no_update, new index) since the index's ``since``."""
     index = checked_index(index)
     if not index or index.get("scope") != scope.code or not index.get("ids"):

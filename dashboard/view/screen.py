@@ -14,6 +14,7 @@ from urllib.parse import parse_qs
 from dashboard.view.data import parse_view
 from dashboard.view.state import ViewState
 from dashboard.view.text import format_kpi, kpi_delta
+from geo.access import Viewer
 from geo.kpis import KPI_LABELS
 from geo.scope import InvalidQuery, Scope
 from geo.store.errors import Forbidden, NotFound
@@ -67,7 +68,7 @@ def parse_seconds(raw: list[str] | None, name: str, default: int, bounds: tuple[
     return value, None
 
 
-def parse_screen(search: str | None, store: Store | None = None, viewer: Scope | None = None) -> ScreenQuery:
+def parse_screen(search: str | None, store: Store | None = None, viewer: Viewer | None = None) -> ScreenQuery:
     """The screen's URL query: the dashboard's view (``parse_view``) plus ``tour`` and ``refresh``.
 
     Never raises for bad input: each bad part falls back to its default and is named in ``problems``.
@@ -89,9 +90,9 @@ def parse_screen(search: str | None, store: Store | None = None, viewer: Scope |
     return ScreenQuery(state, tour, refresh, tuple(problems))
 
 
-def tour_stops(store: Store, viewer: Scope) -> list[Scope]:
+def tour_stops(store: Store, viewer: Viewer) -> list[Scope]:
     """The auto-tour's stops: the viewer's unit, then each of its child units (the district's streets)."""
-    return [viewer, *(unit.scope for unit in store.children(viewer, viewer))]
+    return [viewer.scope, *(unit.scope for unit in store.children(viewer.scope, viewer))]
 
 
 def tour_step(n_intervals) -> int:

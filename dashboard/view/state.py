@@ -55,12 +55,18 @@ class ViewState:
     professional: str = ""
 
     @classmethod
-    def from_search(cls, search: str | None, today: date) -> ViewState:
-        """Parses ``?scope=…&id=…``; raises InvalidQuery naming the bad parameter."""
+    def from_search(cls, search: str | None, today: date, home: Scope | None = None) -> ViewState:
+        """Parses ``?scope=…&id=…``; raises InvalidQuery naming the bad parameter.
+
+        Without ``scope`` and ``id`` the view opens ``home`` (the viewer's own unit), else the district.
+        """
         if search is not None and not isinstance(search, str):  # a forged callback input
             raise InvalidQuery("地址参数格式不对")
         params = {k: v[-1] for k, v in parse_qs((search or "").lstrip("?"), keep_blank_values=True).items()}
-        scope = Scope.parse(params.get("scope"), params.get("id"))
+        if home is not None and not params.get("scope") and not params.get("id"):
+            scope = home
+        else:
+            scope = Scope.parse(params.get("scope"), params.get("id"))
         window = Window.parse(params.get("from"), params.get("to"), today)
         chosen = set(parse_codes(params.get("layers", ",".join(DEFAULT_LAYERS)), LAYERS, "layers"))
         layers = tuple(x for x in LAYERS if x in chosen)  # one order, whatever the link's

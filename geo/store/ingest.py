@@ -20,8 +20,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from geo import clock, kpis, workflow
+from geo.access import SYSTEM, Viewer
 from geo.privacy import mask_name
-from geo.scope import DISTRICT, Scope
+from geo.scope import NO_FILTERS, Scope
 from geo.store import schema as t
 from geo.store.errors import NotFound
 
@@ -60,8 +61,7 @@ class IngestMixin:
             created.discard(appeal_id)  # a repeat within the batch is "existing", like a retry
         return out
 
-    def latest_appeals(self, scope: Scope = DISTRICT, limit: int = 10, after_id: int = 0,
-                       viewer: Scope = DISTRICT) -> list[dict]:
+    def latest_appeals(self, scope: Scope, limit: int = 10, after_id: int = 0, *, viewer: Viewer) -> list[dict]:
         """The newest appeals of a scope (by id, i.e. arrival) for the ticker: no personal data at all."""
         self.authorize(scope, viewer)
         a = t.appeals
@@ -74,7 +74,7 @@ class IngestMixin:
 
     # -- workflow events -------------------------------------------------------
 
-    def add_event(self, appeal_id: int, event: dict, viewer: Scope = DISTRICT) -> dict:
+    def add_event(self, appeal_id: int, event: dict, viewer: Viewer = SYSTEM) -> dict:
         """Applies one workflow event if the workflow allows it; returns the appeal's new state.
 
         ``event`` has ``to_status``, ``at`` (UTC; default now), ``actor`` and
@@ -146,7 +146,7 @@ class IngestMixin:
                 self.set_meta(conn, "positions_version", uuid.uuid4().hex)
         return results
 
-    def positions_since(self, scope: Scope, since: datetime | None, viewer: Scope = DISTRICT) -> list[dict]:
+    def positions_since(self, scope: Scope, since: datetime | None, viewer: Viewer) -> list[dict]:
         """Latest positions of the scope's workers that moved after ``since`` (all of them without it)."""
         self.resolve(scope, viewer)
         w, latest = t.workers, t.worker_latest
@@ -244,7 +244,7 @@ class IngestMixin:
 
     def find_appeals(self, ids: list[int] | None = None, start: datetime | None = None,
                      end: datetime | None = None, categories: tuple[str, ...] = (), statuses: tuple[str, ...] = (),
-                     limit: int = 1000, viewer: Scope = DISTRICT) -> list[dict]:
+                     limit: int = 1000, *, viewer: Viewer) -> list[dict]:
         """Appeals by id, or accepted in [start, end] with these codes; newest first, at most ``limit``.
 
         For public listings such as Open311: no personal data is selected at all.
@@ -257,8 +257,8 @@ class IngestMixin:
                            a.c.lat, a.c.accepted_at, a.c.deadline, updated.label("updated_at"),
                            s.c.name.label("street_name"), c.c.name.label("community_name"))
                  .select_from(a.join(s, s.c.code == a.c.street_code).join(c, c.c.code == a.c.community_code)))
-        if viewer.level != "district":
-            query = query.where(a.c.grid_code.startswith(viewer.code))
+        self.authorize(viewer.scope, viewer)
+        query = query.where(*self._appeal_conditions(viewer.scope, None, NO_FILTERS))
         if ids is not None:
             query = query.where(a.c.id.in_(ids))
         if start is not None:

@@ -1,8 +1,8 @@
 """The one data-access layer: every query the app makes goes through ``Store``.
 
-Every read takes the scope it covers and the viewer's scope (what the caller
-may see); :meth:`Store.authorize` is the single place that checks one against
-the other. Backend differences live in :mod:`geo.store.dialects`.
+Every read takes the scope it covers and the viewer (a role bound to a unit:
+what the caller may see, :mod:`geo.access`); :meth:`Store.authorize` is the
+single place that checks one against the other. Backend differences live in :mod:`geo.store.dialects`.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from geo import clock, domain, kpis
+from geo.access import SYSTEM, Viewer
 from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
 from geo.privacy import mask_name, mask_phone
-from geo.scope import CODE_LENGTH, DISTRICT, NO_FILTERS, Filters, Scope, Window
+from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.dialects import GridIndex, backend_for
 from geo.store.errors import Forbidden, NotFound, StoreError, StoreNotReady, StoreUnavailable
@@ -213,7 +214,7 @@ class Store(IngestMixin):
             found = self.backend.locate(conn, index, np.atleast_1d(lon), np.atleast_1d(lat))
         return [str(index.codes[i]) if i >= 0 else None for i in found]
 
-    def resolve(self, scope: Scope, viewer: Scope = DISTRICT) -> Unit:
+    def resolve(self, scope: Scope, viewer: Viewer) -> Unit:
         """The unit a scope names; NotFound if no such unit, Forbidden if the viewer may not see it."""
         self.authorize(scope, viewer)
         table = LEVEL_TABLES[scope.level]
@@ -225,13 +226,13 @@ class Store(IngestMixin):
             raise NotFound(f"未找到{domain.LEVEL_LABELS[scope.level]}：{scope.code}")
         return Unit(scope.level, row[0], row[1], row[2] if parent else None)
 
-    def lineage(self, scope: Scope, viewer: Scope = DISTRICT) -> list[Unit]:
+    def lineage(self, scope: Scope, viewer: Viewer) -> list[Unit]:
         """The units from the district down to ``scope``, for breadcrumbs."""
         self.authorize(scope, viewer)  # the last resolve below checks that the unit exists
         levels = LEVELS[: LEVELS.index(scope.level) + 1]
-        return [self.resolve(Scope(level, scope.code[: CODE_LENGTH[level]])) for level in levels]
+        return [self.resolve(Scope(level, scope.code[: CODE_LENGTH[level]]), SYSTEM) for level in levels]
 
-    def unit_bounds(self, scope: Scope, viewer: Scope = DISTRICT) -> tuple[float, float, float, float]:
+    def unit_bounds(self, scope: Scope, viewer: Viewer) -> tuple[float, float, float, float]:
         """(min lon, min lat, max lon, max lat) of a unit, to fit the map to it."""
         self.resolve(scope, viewer)
         table = LEVEL_TABLES[scope.level]
@@ -239,7 +240,7 @@ class Store(IngestMixin):
             wkb = conn.execute(sa.select(self.backend.geom_out(table.c.geom)).where(table.c.code == scope.code)).scalar()
         return tuple(float(v) for v in shapely.from_wkb(wkb).bounds)
 
-    def children(self, scope: Scope, viewer: Scope = DISTRICT) -> list[Unit]:
+    def children(self, scope: Scope, viewer: Viewer) -> list[Unit]:
         """The units one level below ``scope`` (none below a grid)."""
         self.resolve(scope, viewer)
         if scope.level == "grid":
@@ -253,6 +254,16 @@ class Store(IngestMixin):
             ).all()
         return [Unit(level, code, name, scope.code) for code, name in rows]
 
+    def unit_names(self, level: str, viewer: Viewer) -> dict[str, str]:
+        """Code → name of the units of one level that the viewer may see (for labels)."""
+        self.authorize(viewer.scope, viewer)
+        table = LEVEL_TABLES[level]
+        with self.connect() as conn:
+            rows = conn.execute(sa.select(table.c.code, table.c.name)
+                                .where(table.c.code.startswith(viewer.scope.code[: CODE_LENGTH[level]]))).all()
+        return {code: name for code, name in rows if code.startswith(viewer.scope.code) or
+                viewer.scope.code.startswith(code)}
+
     def grid_areas(self) -> dict[str, float]:
         """Grid areas in km², from the cached grid shapes (local equirectangular approximation)."""
         index = self.grid_index()
@@ -262,26 +273,29 @@ class Store(IngestMixin):
         return {str(code): float(a) for code, a in zip(index.codes, km2, strict=True)}
 
     @staticmethod
-    def authorize(scope: Scope, viewer: Scope) -> None:
-        """The one access check: a viewer sees its own unit and everything inside it."""
-        if not viewer.contains(scope):
-            raise Forbidden(f"无权访问 {scope.code}：当前账号仅可查看 {viewer.code}")
+    def authorize(scope: Scope, viewer: Viewer) -> None:
+        """The one access check: a viewer sees its own unit and everything inside it; admins see no data."""
+        if not viewer.reads_data:
+            raise Forbidden("管理员账号不能查看诉求数据，请使用区级、街道或社区账号")
+        if not viewer.sees(scope):
+            raise Forbidden(f"无权访问 {scope.code}：当前账号仅可查看 {viewer.scope.code}")
 
-    def boundaries(self, level: str, viewer: Scope = DISTRICT) -> dict:
+    def boundaries(self, level: str, viewer: Viewer) -> dict:
         """A GeoJSON FeatureCollection of one level, limited to what the viewer may see."""
         if level == "professional":
             return self._professional_boundaries(viewer)
         if level not in LEVEL_TABLES:
             raise NotFound(f"未知的边界层级：{level}")
+        self.authorize(viewer.scope, viewer)
         table = LEVEL_TABLES[level]
         parent = LEVEL_PARENT[level]
         columns = [c for c in table.columns if c.name != "geom"]
         query = sa.select(*columns, self.backend.geom_out(table.c.geom).label("wkb")).order_by(table.c.code)
         if level != "district":
-            query = query.where(table.c.code.startswith(viewer.code))
+            query = query.where(table.c.code.startswith(viewer.scope.code))
         with self.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
-            key_pop = self._key_population(conn, viewer) if level == "grid" else {}
+            key_pop = self._key_population(conn, viewer.scope) if level == "grid" else {}
         features = []
         for row in rows:
             props = {k: v for k, v in row.items() if k != "wkb"}
@@ -293,10 +307,11 @@ class Store(IngestMixin):
             features.append(_feature(row["wkb"], props))
         return {"type": "FeatureCollection", "features": features}
 
-    def _professional_boundaries(self, viewer: Scope) -> dict:
+    def _professional_boundaries(self, viewer: Viewer) -> dict:
         """Professional grids that overlap what the viewer may see (they nest basic grids)."""
+        self.authorize(viewer.scope, viewer)
         table, members = t.professional_grids, t.professional_grid_members
-        visible = sa.select(members.c.professional_code).where(members.c.grid_code.startswith(viewer.code))
+        visible = sa.select(members.c.professional_code).where(members.c.grid_code.startswith(viewer.scope.code))
         with self.connect() as conn:
             counts = dict(
                 conn.execute(
@@ -324,10 +339,10 @@ class Store(IngestMixin):
         ]
         return {"type": "FeatureCollection", "features": features}
 
-    def _key_population(self, conn, viewer: Scope) -> dict[str, dict[str, int]]:
+    def _key_population(self, conn, scope: Scope) -> dict[str, dict[str, int]]:
         kp = t.key_population
         rows = conn.execute(
-            sa.select(kp.c.grid_code, kp.c.type, kp.c.count).where(kp.c.grid_code.startswith(viewer.code))
+            sa.select(kp.c.grid_code, kp.c.type, kp.c.count).where(kp.c.grid_code.startswith(scope.code))
         )
         out: dict[str, dict[str, int]] = {}
         for grid, kind, count in rows:
@@ -345,7 +360,7 @@ class Store(IngestMixin):
             self.backend.copy_rows(conn, t.worker_latest, latest[["worker_id", "at", "lon", "lat", "status"]])
             self.backend.reset_sequences(conn, [t.worker_positions])
 
-    def workers(self, scope: Scope, viewer: Scope = DISTRICT) -> dict:
+    def workers(self, scope: Scope, viewer: Viewer) -> dict:
         """Workers whose home grid lies in scope, with their last position; names masked."""
         self.resolve(scope, viewer)
         w, p = t.workers, t.worker_latest
@@ -476,7 +491,8 @@ class Store(IngestMixin):
         as_of: datetime,
         filters: Filters = NO_FILTERS,
         group_by: str | None = None,
-        viewer: Scope = DISTRICT,
+        *,
+        viewer: Viewer,
     ) -> dict:
         """The integer sums behind every KPI, in one indexed pass.
 
@@ -517,7 +533,7 @@ class Store(IngestMixin):
         return {r.key: {k: int(v) for k, v in r._mapping.items() if k != "key"} for r in rows}
 
     def breakdown(
-        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT
+        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer
     ) -> dict[str, dict[str, int]]:
         """Appeal counts by kind, category, source, status and handling level, from one grouped pass."""
         self.authorize(scope, viewer)
@@ -547,7 +563,7 @@ class Store(IngestMixin):
             return self._land
 
     def daily_counts(
-        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT
+        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer
     ) -> list[dict]:
         """Per local day of the window: appeals accepted (受理) and appeals closed (办结) that day.
 
@@ -584,7 +600,8 @@ class Store(IngestMixin):
         origin: tuple[float, float],
         cell: float,
         shape: tuple[int, int],
-        viewer: Scope = DISTRICT,
+        *,
+        viewer: Viewer,
     ) -> list[tuple[int, int, int]]:
         """Appeal counts on a regular lon/lat lattice: (column, row, count) for non-empty cells.
 
@@ -604,7 +621,7 @@ class Store(IngestMixin):
             rows = conn.execute(sa.select(col, row, sa.func.count()).where(*conditions).group_by(col, row)).all()
         return [(int(c), int(r), int(n)) for c, r, n in rows]
 
-    def grid_profile(self, code: str, viewer: Scope = DISTRICT) -> dict:
+    def grid_profile(self, code: str, viewer: Viewer) -> dict:
         """A grid's base figures and key-population counts (counts only, never people)."""
         scope = Scope("grid", code)
         self.resolve(scope, viewer)
@@ -628,7 +645,8 @@ class Store(IngestMixin):
         window: Window,
         as_of: datetime | None = None,
         filters: Filters = NO_FILTERS,
-        viewer: Scope = DISTRICT,
+        *,
+        viewer: Viewer,
     ) -> dict:
         """The /api/kpis document for a scope and window."""
         unit = self.resolve(scope, viewer)
@@ -651,7 +669,8 @@ class Store(IngestMixin):
         limit: int = 100,
         offset: int = 0,
         filters: Filters = NO_FILTERS,
-        viewer: Scope = DISTRICT,
+        *,
+        viewer: Viewer,
     ) -> dict:
         """The appeals that :meth:`kpis` counts, newest first, personal data masked."""
         self.resolve(scope, viewer)
@@ -680,7 +699,8 @@ class Store(IngestMixin):
         window: Window,
         as_of: datetime,
         filters: Filters = NO_FILTERS,
-        viewer: Scope = DISTRICT,
+        *,
+        viewer: Viewer,
         limit: int = 50,
     ) -> dict:
         """The appeals behind the ``overdue_open`` KPI, longest overdue first, personal data masked.
@@ -699,7 +719,7 @@ class Store(IngestMixin):
         return {"total": total, "limit": limit, "items": [_appeal_item(r._mapping) for r in rows]}
 
     def iter_appeals(
-        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, viewer: Scope = DISTRICT, batch: int = 5000,
+        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer, batch: int = 5000,
     ) -> Iterator[list[dict]]:
         """Every appeal :meth:`appeals` would list, newest first, in masked batches.
 
@@ -728,7 +748,7 @@ class Store(IngestMixin):
             yield [_appeal_item(r._mapping) for r in rows]
             after = (rows[-1].accepted_at, rows[-1].id)
 
-    def appeal_events(self, appeal_id: int, viewer: Scope = DISTRICT) -> list[dict]:
+    def appeal_events(self, appeal_id: int, viewer: Viewer) -> list[dict]:
         """The workflow timeline of one appeal."""
         a, e = t.appeals, t.appeal_events
         with self.connect() as conn:

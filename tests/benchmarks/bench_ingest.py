@@ -41,6 +41,7 @@ from app import create_app
 from dashboard import config
 from dashboard.tools.simulator import AppealFactory, Patrol, load_grids
 from geo import seeding
+from geo.access import SYSTEM
 from geo.domain import DEMO_SEED
 from geo.scope import DISTRICT
 from geo.store.store import Store
@@ -160,7 +161,7 @@ def machine_busy() -> tuple[float, float]:
 def bench_positions(backend: str, n_workers: int, seconds: int) -> None:
     with FreshStore(backend) as url, tempfile.TemporaryDirectory() as data_dir:
         store = Store(url)
-        workers = store.workers(DISTRICT)
+        workers = store.workers(DISTRICT, viewer=SYSTEM)
         store.dispose()
         items = workers["items"]
         chosen = (items * (n_workers // len(items) + 1))[:n_workers] if n_workers > len(items) else items[:n_workers]

@@ -25,6 +25,7 @@ from dash._utils import split_callback_id
 from app import create_app
 from dashboard import config, services
 from dashboard.ui import ids
+from geo.access import SYSTEM
 from geo.clock import local_today
 
 END = date(2026, 11, 28)
@@ -36,11 +37,11 @@ def drill_path(store) -> list[str]:
 
     window = f"from={END - timedelta(days=30)}&to={END}"
     out = [f"?{window}"]
-    for street in store.children(DISTRICT):
+    for street in store.children(DISTRICT, viewer=SYSTEM):
         out.append(f"?scope=street&id={street.code}&{window}")
-        community = store.children(street.scope)[0]
+        community = store.children(street.scope, viewer=SYSTEM)[0]
         out.append(f"?scope=community&id={community.code}&{window}")
-        grid = store.children(community.scope)[0]
+        grid = store.children(community.scope, viewer=SYSTEM)[0]
         out.append(f"?scope=grid&id={grid.code}&{window}")
     return out
 
@@ -106,7 +107,7 @@ def naive_points(store, days: int) -> tuple[int, int]:
     window = Window(END - timedelta(days=days), END)
     total, offset, nbytes = None, 0, 0
     while total is None or offset < total:
-        page = store.appeals(DISTRICT, window, limit=50_000, offset=offset)
+        page = store.appeals(DISTRICT, window, limit=50_000, offset=offset, viewer=SYSTEM)
         total = page["total"]
         features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [i["lon"], i["lat"]]},
                      "properties": {"id": i["id"], "category": i["category"], "status": i["status"]}}
