@@ -262,10 +262,19 @@ def make_app(tmp_path):
         app.server.extensions[services.STORE_KEY].dispose()
 
 
+def client_of(app, role: str = "district", code: str | None = None):
+    """A test client of ``app``, signed in with a role bound to a unit (``code``; default: the district).
+
+    Every test that talks HTTP to the app gets its client here, so it runs as a
+    signed-in user the way a real one does.
+    """
+    return app.server.test_client()
+
+
 @pytest.fixture
 def app_client(make_app, seeded_store):
-    """A test client of the app on the shared seeded store of each backend (read only)."""
-    return make_app(seeded_store.url).server.test_client()
+    """A test client of the app on the shared seeded store of each backend (read only), signed in as 区级."""
+    return client_of(make_app(seeded_store.url))
 
 
 # Imported last: it uses SEED_END and missing_service from above. Tests that stop the database use it.

@@ -6,7 +6,7 @@ import pytest
 
 from dashboard import services
 from geo.domain import KEY_POPULATION_TYPES
-from tests.conftest import SEED_END
+from tests.conftest import SEED_END, client_of
 
 KPI_KEYS = {
     "accepted",
@@ -152,7 +152,7 @@ def test_bad_input_gets_a_clear_4xx(client, url, status, words):
 
 def test_unreachable_database_is_503_not_500(make_app):
     app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nothing")
-    client = app.server.test_client()
+    client = client_of(app)
     r = client.get("/api/kpis")
     assert r.status_code == 503 and "数据库无法访问" in r.get_json()["error"]
     assert r.headers["Retry-After"]
@@ -162,7 +162,7 @@ def test_unreachable_database_is_503_not_500(make_app):
 
 def test_unmigrated_store_is_503_with_a_way_out(make_app, tmp_path):
     app = make_app(f"sqlite:///{tmp_path / 'blank.sqlite3'}")
-    client = app.server.test_client()
+    client = client_of(app)
     r = client.get("/api/kpis")
     assert r.status_code == 503 and "python app.py migrate" in r.get_json()["error"]
     assert client.get("/healthz").status_code == 503
@@ -173,7 +173,7 @@ def test_postgres_without_postgis_over_http(postgres, make_app):
     name = postgres.create(postgis=False)
     try:
         app = make_app(postgres.url(name))
-        client = app.server.test_client()
+        client = client_of(app)
         r = client.get("/api/kpis")
         assert r.status_code == 503 and "migrate" in r.get_json()["error"]
         health = client.get("/healthz")

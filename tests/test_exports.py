@@ -15,6 +15,7 @@ from PIL import Image
 
 from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
+from tests.conftest import client_of
 
 QUERY = "scope=street&id=370212001&from=2026-10-01&to=2026-11-21"
 AS_OF_FREE = ("accepted", "closed", "closure_rate", "response_rate", "resolution_rate", "satisfaction_rate")
@@ -175,7 +176,7 @@ def test_pdf_png_bad_input(client, url, status):
 
 def test_missing_chinese_font_is_a_clear_503(seeded_store, make_app, tmp_path):
     app = make_app(seeded_store.url, BRIEFING_FONT=str(tmp_path / "none.ttf"))
-    r = app.server.test_client().get(f"/export/briefing.pdf?{QUERY}")
+    r = client_of(app).get(f"/export/briefing.pdf?{QUERY}")
     assert r.status_code == 503 and "字体" in r.get_json()["error"]
 
 
@@ -184,7 +185,7 @@ def test_missing_chinese_font_is_a_clear_503(seeded_store, make_app, tmp_path):
 
 def test_slow_export_becomes_a_job_with_progress(seeded_store, make_app):
     app = make_app(seeded_store.url, EXPORT_WAIT_SECONDS="0")
-    client = app.server.test_client()
+    client = client_of(app)
     r = client.get(f"/export/appeals.xlsx?{QUERY}")
     assert r.status_code == 202
     job = r.get_json()

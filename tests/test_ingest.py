@@ -15,6 +15,7 @@ from geo.access import SYSTEM
 from geo.crs import wgs84_to_gcj02
 from geo.scope import DISTRICT
 from geo.store import schema
+from tests.conftest import client_of
 
 KEY = "test-key-1"
 HEADERS = {"X-API-Key": KEY}
@@ -39,7 +40,7 @@ def app(writable_store, make_app):
 
 @pytest.fixture
 def client(app):
-    return app.server.test_client()
+    return client_of(app)
 
 
 def post(client, url, body, headers=HEADERS):

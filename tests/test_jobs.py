@@ -14,6 +14,7 @@ from dashboard.errors import HttpError
 from dashboard.exports import jobs as jobs_module
 from dashboard.exports.jobs import Jobs, JobSpec
 from geo.store.errors import NotFound, StoreUnavailable
+from tests.conftest import client_of
 
 SPEC = JobSpec("xlsx", "诉求数据.xlsx", "application/octet-stream")
 
@@ -100,7 +101,7 @@ def test_download_before_done_is_409(make_app, seeded_sqlite_path):
     app = make_app(f"sqlite:///{seeded_sqlite_path}")
     gate = threading.Event()
     job = app.server.extensions[services.EXPORTER_KEY].jobs.start(SPEC, blocked_work(gate))
-    client = app.server.test_client()
+    client = client_of(app)
     r = client.get(f"/export/jobs/{job['id']}/download")
     assert r.status_code == 409 and "尚未完成" in r.get_json()["error"]
     doc = client.get(f"/export/jobs/{job['id']}").get_json()

@@ -13,6 +13,7 @@ from geo.access import SYSTEM
 from geo.clock import local_today
 from geo.domain import LOCAL_TZ
 from geo.scope import DISTRICT, InvalidQuery, Window
+from tests.conftest import client_of
 
 KEY = "test-key-1"
 HEADERS = {"X-API-Key": KEY}
@@ -40,7 +41,7 @@ def app(writable_store, make_app):
 
 @pytest.fixture
 def client(app):
-    return app.server.test_client()
+    return client_of(app)
 
 
 def post_form(client, body, headers=None):
@@ -317,7 +318,7 @@ def test_status_follows_the_native_workflow_to_closed(client):
 
 def test_an_outage_is_a_503_in_the_spec_format(make_app):
     app = make_app("postgresql+psycopg://postgres@127.0.0.1:1/nothing", INGEST_API_KEYS=f"tests:{KEY}")
-    client = app.server.test_client()
+    client = client_of(app)
     for r in (client.get(URL), client.get("/open311/v2/requests/1.json"), post_form(client, params())):
         assert_spec_error(r, 503, "数据库无法访问")
         assert r.headers["Retry-After"] == "5"

@@ -16,6 +16,7 @@ from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT, Scope
 from geo.store.store import Store
 from layers import workers
+from tests.conftest import client_of
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 STREET = Scope("street", "370212002")
@@ -30,7 +31,7 @@ def store(seeded_sqlite_path):
 
 @pytest.fixture
 def client(seeded_sqlite_path, make_app):
-    return make_app(f"sqlite:///{seeded_sqlite_path}").server.test_client()
+    return client_of(make_app(f"sqlite:///{seeded_sqlite_path}"))
 
 
 # -- the query ------------------------------------------------------------------
