@@ -16,7 +16,7 @@ from callbacks import grid, live, navigation, panels
 from callbacks import map as map_view
 from callbacks import screen as screen_view
 from dashboard import config, errors, services
-from dashboard.http import api, exports, ingest, map_api, open311
+from dashboard.http import access, admin, api, exports, ingest, login, map_api, open311
 from dashboard.http.screen import redirect_screen_mode
 from dashboard.tools.cli import main
 from dashboard.ui import page
@@ -39,11 +39,13 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
     )
     services.install(app.server, settings)
     errors.register(app.server)
-    for blueprint in (ingest.blueprint, open311.blueprint, api.blueprint, map_api.blueprint, exports.blueprint):
+    access.register(app.server)
+    for blueprint in (login.blueprint, admin.blueprint, ingest.blueprint, open311.blueprint, api.blueprint,
+                      map_api.blueprint, exports.blueprint):
         app.server.register_blueprint(blueprint)
     providers = basemap.providers(settings.tianditu_key, settings.tile_url, settings.tile_crs)
     offered = {code: providers[code] for code in settings.tile_providers if code in providers}
-    app.layout = lambda: page.page([(p.code, p.label) for p in offered.values()])
+    app.layout = lambda: page.page([(p.code, p.label) for p in offered.values()], services.account_label())
     navigation.register(app)
     map_view.register(app, offered)
     panels.register(app)

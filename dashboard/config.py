@@ -41,6 +41,18 @@ SETTINGS: tuple[Setting, ...] = (
             "answer 202 with a job to poll."),
     Setting("INGEST_API_KEYS", "", "Ingest API keys, comma-separated, each `name:key`, `name:key:admin` (may read "
             "dead letters) or a bare key. More keys: `python app.py api-key create NAME [--admin]` (stored hashed)."),
+    Setting("SECRET_KEY", "", "Signs session cookies. Empty: a random key made once in DATA_DIR/secret_key (shared by "
+            "all server processes on that folder). Changing it signs everyone out."),
+    Setting("AUTH_DISABLED", "", "Set to 1 to skip sign-in and serve everyone as 区级 (demos, local tools). Refused "
+            "unless HOST is a loopback address."),
+    Setting("SESSION_IDLE_MINUTES", "30", "A signed-in session ends after this many minutes without a request."),
+    Setting("SESSION_MAX_HOURS", "12", "A signed-in session ends this many hours after sign-in, however active."),
+    Setting("SCREEN_SESSION_DAYS", "90", "A wall's device session lasts this many days (revoking its token ends it "
+            "at once)."),
+    Setting("SECURE_COOKIES", "auto", "Session cookies' Secure flag: auto (when the request came over HTTPS), 1 "
+            "(always), 0 (never)."),
+    Setting("RATE_LIMIT_STORAGE", "memory://", "Where failed sign-ins and wrong API keys are counted: memory:// (one "
+            "process) or redis://host:6379/N (shared by all processes; use it with more than one)."),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
     Setting("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
             "Tests only: a PostgreSQL server where tests create and drop their own databases."),
@@ -69,6 +81,13 @@ class Config:
     briefing_font: str = ""
     ingest_api_keys: str = ""
     export_wait_seconds: float = 2.0
+    secret_key: str = ""
+    auth_disabled: bool = False
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    screen_session_days: int = 90
+    secure_cookies: str = "auto"
+    rate_limit_storage: str = "memory://"
 
     @property
     def cache_dir(self) -> Path:
@@ -112,6 +131,13 @@ def load(environ: dict[str, str] | None = None) -> Config:
         briefing_font=get("BRIEFING_FONT", environ),
         ingest_api_keys=get("INGEST_API_KEYS", environ),
         export_wait_seconds=_float("EXPORT_WAIT_SECONDS", environ),
+        secret_key=get("SECRET_KEY", environ),
+        auth_disabled=_flag("AUTH_DISABLED", environ),
+        session_idle_minutes=_int("SESSION_IDLE_MINUTES", environ),
+        session_max_hours=_int("SESSION_MAX_HOURS", environ),
+        screen_session_days=_int("SCREEN_SESSION_DAYS", environ),
+        secure_cookies=_choice("SECURE_COOKIES", environ, ("auto", "1", "0")),
+        rate_limit_storage=get("RATE_LIMIT_STORAGE", environ),
     )
 
 
@@ -121,6 +147,17 @@ def _int(name: str, environ: dict[str, str] | None) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"设置 {name} 必须是整数，当前为 {raw!r}") from None
+
+
+def _flag(name: str, environ: dict[str, str] | None) -> bool:
+    return _choice(name, environ, ("", "0", "1")) == "1"
+
+
+def _choice(name: str, environ: dict[str, str] | None, allowed: tuple[str, ...]) -> str:
+    raw = get(name, environ).strip()
+    if raw not in allowed:
+        raise ValueError(f"设置 {name} 应为 {' / '.join(a or '空' for a in allowed)} 之一，当前为 {raw!r}")
+    return raw
 
 
 def _float(name: str, environ: dict[str, str] | None) -> float:

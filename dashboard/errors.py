@@ -21,9 +21,11 @@ RETRY_AFTER_SECONDS = 5
 class HttpError(Exception):
     """A refusal of the web layer itself (no key, a body that is not JSON, a busy exporter, no CJK font)."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.status = status
+        #: Seconds a refused caller should wait (429 and 503 answers say so in ``Retry-After``).
+        self.retry_after = retry_after
 
 
 #: Store errors by what they mean to a caller; the first class that matches decides.
@@ -60,6 +62,8 @@ def json_error(exc: Exception) -> Response:
     """``{"error": message}`` with the error's status."""
     response = jsonify({"error": str(exc)})
     response.status_code = status_of(exc)
+    if getattr(exc, "retry_after", None):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return with_retry_after(response)
 
 

@@ -3,32 +3,49 @@
 They live in the Flask app's ``extensions``, built once by :func:`install` from
 the settings, never in module globals, so several server processes built from
 the same settings give the same answers. Handlers and callbacks reach them
-through the getters here, and ask :func:`current_viewer` who is asking.
+through the getters here, and ask :func:`current_viewer` who is asking
+(the signed-in account, through Flask-Login).
 """
 
 from __future__ import annotations
 
-from flask import Flask, current_app
-from flask_caching import Cache
+import ipaddress
 
+from flask import Flask, current_app, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface
+from flask_caching import Cache
+from flask_login import LoginManager, UserMixin, current_user
+
+from dashboard.auth import secrets
+from dashboard.auth.accounts import viewer_of
+from dashboard.auth.throttle import Throttle
 from dashboard.config import Config
+from dashboard.errors import HttpError
 from dashboard.exports.exporter import Exporter
 from dashboard.exports.jobs import Jobs
 from dashboard.ingest.keys import KnownKeys, env_keys
 from geo.access import Viewer
 from geo.scope import DISTRICT
+from geo.store.errors import StoreNotReady, StoreUnavailable
 from geo.store.store import Store
 
 STORE_KEY = "zhizhi.store"
 CACHE_KEY = "zhizhi.cache"
 EXPORTER_KEY = "zhizhi.exporter"
 INGEST_KEYS_KEY = "zhizhi.ingest_keys"
+THROTTLE_KEY = "zhizhi.throttle"
+CONFIG_KEY = "zhizhi.config"
+#: Who everyone is when sign-in is off (AUTH_DISABLED=1, loopback only).
+LOCAL_VIEWER = Viewer("district", DISTRICT, "本机（未启用登录）")
 #: Largest request body (a batch of 1,000 appeals is ~2 MB); larger ones get 413 before any parsing.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
 
 def install(server: Flask, config: Config) -> None:
     """Builds the services from the settings onto ``server``."""
+    if config.auth_disabled and not is_loopback(config.host):
+        raise ValueError(f"AUTH_DISABLED=1 只允许在本机回环地址上使用（当前监听 {config.host}）："
+                         "对外服务必须登录。请去掉 AUTH_DISABLED，或改为 --host 127.0.0.1")
     server.extensions[STORE_KEY] = Store(config.database_url)
     server.extensions[CACHE_KEY] = Cache(
         server,
@@ -38,7 +55,71 @@ def install(server: Flask, config: Config) -> None:
     server.extensions[EXPORTER_KEY] = Exporter(Jobs(config.exports_dir), config.briefing_font,
                                                config.export_wait_seconds)
     server.extensions[INGEST_KEYS_KEY] = env_keys(config.ingest_api_keys)
+    server.extensions[THROTTLE_KEY] = Throttle(config.rate_limit_storage)
+    server.extensions[CONFIG_KEY] = config
     server.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    _install_sessions(server, config)
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SignedIn(UserMixin):
+    """A signed-in account as Flask-Login holds it; its id carries the account's session epoch,
+    so a password reset or a disable ends every session signed in before."""
+
+    def __init__(self, user: dict):
+        self.user = user
+        self.viewer = viewer_of(user)
+
+    def get_id(self) -> str:
+        return f"{self.user['id']}:{self.user['session_epoch']}"
+
+
+class _Sessions(SecureCookieSessionInterface):
+    """Signed cookie sessions whose Secure flag follows the request's scheme (SECURE_COOKIES=auto)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        mode = app.extensions[CONFIG_KEY].secure_cookies
+        return mode == "1" or (mode == "auto" and request.is_secure)
+
+
+def _install_sessions(server: Flask, config: Config) -> None:
+    server.secret_key = secrets.session_key(config.secret_key, config.data_dir)
+    server.session_interface = _Sessions()
+    server.config.update(SESSION_COOKIE_NAME="zhizhi_session", SESSION_COOKIE_HTTPONLY=True,
+                         SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=config.screen_session_days * 86400)
+    manager = LoginManager(server)
+    manager.session_protection = None  # sessions end by time and by epoch; an address change (a wall on DHCP) is no reason
+
+    @manager.user_loader
+    def _load(session_id: str):
+        user_id, _, epoch = session_id.partition(":")
+        if not user_id.isdigit() or not epoch.isdigit():
+            return None
+        try:
+            user = get_store().user(user_id=int(user_id))
+        except (StoreUnavailable, StoreNotReady):
+            # The database is away: the page must still reach its callbacks to say so ("数据连接中断…"),
+            # and no data can be read anyway. The account as signed in stands until the store is back.
+            kept = session.get(ACCOUNT_SESSION_KEY)
+            return SignedIn(kept) if kept and SignedIn(kept).get_id() == session_id else None
+        if user is None or user["disabled_at"] is not None or user["session_epoch"] != int(epoch):
+            return None
+        return SignedIn(user)
+
+
+#: The session's copy of the signed-in account (no secrets), used only while the database is away.
+ACCOUNT_SESSION_KEY = "account"
+ACCOUNT_FIELDS = ("id", "username", "display_name", "role", "scope_code", "session_epoch")
+
+
+def remember_account(user: SignedIn) -> None:
+    session[ACCOUNT_SESSION_KEY] = {k: user.user[k] for k in ACCOUNT_FIELDS}
 
 
 def get_store() -> Store:
@@ -59,6 +140,34 @@ def ingest_keys() -> KnownKeys:
     return current_app.extensions.get(INGEST_KEYS_KEY, {})
 
 
+def account_label() -> str:
+    """「姓名 · 角色」of who is signed in, for the page header; empty when sign-in is off."""
+    if not has_request_context() or get_config().auth_disabled or not current_user.is_authenticated:
+        return ""
+    return f"{current_user.user['display_name']} · {current_user.viewer.label}"
+
+
+def get_config() -> Config:
+    return current_app.extensions[CONFIG_KEY]
+
+
+def get_throttle() -> Throttle:
+    return current_app.extensions[THROTTLE_KEY]
+
+
 def current_viewer() -> Viewer:
-    """Who is asking, as a role bound to a unit. There is no login yet, so a district viewer."""
-    return Viewer("district", DISTRICT, "anonymous")
+    """Who is asking, as a role bound to a unit: the signed-in account (401 if none)."""
+    if get_config().auth_disabled:
+        return LOCAL_VIEWER
+    if current_user.is_authenticated:
+        return current_user.viewer
+    raise HttpError(401, "请先登录")
+
+
+def audit(action: str, viewer: Viewer | None = None, scope_code: str | None = None, detail: dict | None = None,
+          actor: str | None = None) -> None:
+    """Appends an audit entry for the current request: who (the viewer, or ``actor``), from which address."""
+    address = request.remote_addr if has_request_context() else None
+    get_store().record_audit(actor or (viewer.user if viewer else "anonymous"), action,
+                             role=viewer.role if viewer else None, scope_code=scope_code, address=address,
+                             detail=detail)

@@ -72,6 +72,8 @@ class Viewer:
 
 #: The server's own reads (seeding, the CLI, jobs): the whole district, unmasked coordinates.
 SYSTEM = Viewer("district", DISTRICT, "system")
+#: The operator at the command line, managing accounts and reading the audit log.
+OPERATOR = Viewer("admin", DISTRICT, "cli")
 
 
 def role_scope(role: str, code: str | None) -> Scope:

@@ -18,8 +18,10 @@ skipping).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sqlite3
+import urllib.request
 import uuid
 from datetime import datetime
 from pathlib import Path
@@ -29,6 +31,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from dashboard import config, services
+from dashboard.auth import accounts
 from geo import seeding
 from geo.domain import LOCAL_TZ
 from geo.store.store import Store
@@ -262,13 +265,77 @@ def make_app(tmp_path):
         app.server.extensions[services.STORE_KEY].dispose()
 
 
+#: The password of every account the tests make (accounts are made once per store and reused).
+TEST_PASSWORD = "correct-horse-battery"
+
+
+def test_account(app, role: str = "district", code: str | None = None) -> tuple[str, str]:
+    """(username, secret) of a test account with this role and unit, made on first use.
+
+    People get :data:`TEST_PASSWORD`; a wall gets a fresh device token each call.
+    """
+    store = app.server.extensions[services.STORE_KEY]
+    username = f"test-{role}-{code or 'district'}"
+    if store.user(username) is None:
+        made = accounts.add_account(store, username, role, code, actor="tests",
+                                    password=None if role == "screen" else TEST_PASSWORD)
+        return username, made.secret
+    if role == "screen":
+        return username, accounts.reset_secret(store, username, actor="tests").secret
+    return username, TEST_PASSWORD
+
+
+def sign_in(client, username: str, password: str, next_path: str = ""):
+    """Signs ``client`` in through the real 登录 form (its CSRF token included); returns the POST's response."""
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client.post("/login", data={"username": username, "password": password, "csrf": csrf, "next": next_path})
+
+
 def client_of(app, role: str = "district", code: str | None = None):
     """A test client of ``app``, signed in with a role bound to a unit (``code``; default: the district).
 
     Every test that talks HTTP to the app gets its client here, so it runs as a
-    signed-in user the way a real one does.
+    signed-in user the way a real one does: through the 登录 form, or a wall's
+    device-token URL.
     """
-    return app.server.test_client()
+    client = app.server.test_client()
+    username, secret = test_account(app, role, code)
+    if role == "screen":
+        response = client.get(f"/screen/login?token={secret}")
+    else:
+        response = sign_in(client, username, secret)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
+def browser_open(duo, url: str, data: bytes | None = None, headers: dict | None = None):
+    """``urlopen`` as the signed-in browser: its session cookie goes along (for files and API calls)."""
+    cookies = "; ".join(f"{c['name']}={c['value']}" for c in duo.driver.get_cookies())
+    url = url if url.startswith("http") else duo.server_url + url
+    request = urllib.request.Request(url, data=data, headers={"Cookie": cookies, **(headers or {})},
+                                     method="POST" if data is not None else "GET")
+    return urllib.request.urlopen(request)
+
+
+def browser_sign_in(duo, app, role: str = "district", code: str | None = None) -> None:
+    """Signs the dash_duo browser in through the 登录 page, as a person would, then opens the home page.
+
+    Start the server with ``start_server(app, navigate=False)``: the first page a
+    browser sees is the sign-in page, which is no Dash page to wait for.
+    """
+    base = duo.server.url
+    username, secret = test_account(app, role, code)
+    if role == "screen":
+        duo.driver.get(f"{base}/screen/login?token={secret}")
+    else:
+        duo.driver.get(f"{base}/login")
+        duo.find_element("#username").send_keys(username)
+        duo.find_element("#password").send_keys(secret)
+        duo.find_element("#login-submit").click()
+        duo.wait_for_element(".header" if role != "admin" else ".admin-header", timeout=15)
+    if role != "admin":
+        duo.server_url = base  # opens the role's home page and waits for Dash to render it
 
 
 @pytest.fixture

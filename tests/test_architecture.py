@@ -22,7 +22,7 @@ PACKAGES = ("callbacks", "dashboard", "layers", "geo")
 #: Top-level order: a package may import those after it, never those before it.
 TOP_ORDER = {"app": 0, "callbacks": 1, "dashboard": 2, "layers": 3, "geo": 4}
 #: dashboard/ subpackages (and top modules): a module imports only lower ranks, or its own subpackage.
-DASHBOARD_RANKS = {"config": 0, "errors": 0, "view": 1, "ui": 2, "exports": 2, "ingest": 2, "services": 3, "http": 4,
+DASHBOARD_RANKS = {"config": 0, "errors": 0, "view": 1, "ui": 2, "exports": 2, "ingest": 2, "auth": 2, "services": 3, "http": 4,
                    "tools": 5}
 
 

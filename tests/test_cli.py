@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -130,25 +134,38 @@ def test_first_run_seeds_the_embedded_store_and_serves(tmp_path):
         stderr=subprocess.STDOUT,
         text=True,
     )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
+    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 180
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
                     health = json.load(r)
                 break
             except OSError:
-                assert proc.poll() is None, proc.stdout.read()
+                assert proc.poll() is None, "".join(lines)
                 assert time.monotonic() < deadline, "server did not come up"
                 time.sleep(0.5)
-        assert health["backend"] == "sqlite" and health["database"] == "reachable"
+        assert health == {"status": "up"}
         assert (tmp_path / "data" / "zhizhi.sqlite3").exists()
-        with urllib.request.urlopen(
-            f"http://127.0.0.1:{port}/api/appeals?from=2022-01-01&limit=1", timeout=10
-        ) as r:
+        # The first accounts' passwords are printed once, like Jupyter's token.
+        output = "".join(lines)
+        passwords = dict(re.findall(r"^  (\w+)（.+?）  密码：(\S+)$", output, re.MULTILINE))
+        assert set(passwords) == {"admin", "district"}, output
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{base}/api/appeals?from=2022-01-01&limit=1", timeout=10)
+        assert refused.value.code == 401  # nothing is served before signing in
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        page = browser.open(f"{base}/login", timeout=10).read().decode()
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"username": "district", "password": passwords["district"], "csrf": csrf})
+        with browser.open(f"{base}/login", data=form.encode(), timeout=10) as r:
+            assert "智治大脑" in r.read().decode()  # redirected to the dashboard
+        with browser.open(f"{base}/api/appeals?from=2022-01-01&limit=1", timeout=10) as r:
             assert json.load(r)["total"] == 400
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as r:
-            assert "智治大脑" in r.read().decode()
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -14,6 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
+from tests.conftest import browser_open, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -27,13 +28,14 @@ CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
 @pytest.fixture
 def dashboard(dash_duo, seeded_sqlite_path, make_app):
     app = make_app(f"sqlite:///{seeded_sqlite_path}")
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
     dash_duo.driver.set_window_size(1600, 1000)
     return dash_duo
 
 
 def api(duo, path: str) -> dict:
-    with urllib.request.urlopen(duo.server_url + path) as r:
+    with browser_open(duo, path) as r:
         return json.load(r)
 
 
@@ -166,11 +168,13 @@ def test_a_forged_link_gets_a_message_not_a_crash(dashboard, query):
 
 def test_unreachable_tiles_leave_a_working_map(dash_duo, seeded_sqlite_path, make_app):
     """A tile server that refuses connections: the vector base, layers and panels still work."""
-    dash_duo.start_server(make_app(
+    app = make_app(
         f"sqlite:///{seeded_sqlite_path}",
         TILE_PROVIDERS="custom,vector-light",
         TILE_URL="http://127.0.0.1:9/{z}/{x}/{y}.png",  # port 9 (discard): nothing listens
-    ))
+    )
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
     dash_duo.driver.set_window_size(1600, 1000)
     dash_duo.driver.get(f"{dash_duo.server_url}/?{WINDOW}")
     assert_cards_match(dash_duo, WINDOW)

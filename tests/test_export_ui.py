@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import subprocess
-import urllib.request
 
 import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.kpis import KPI_LABELS
+from tests.conftest import browser_open, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,8 @@ CARDS = [key for key in KPI_LABELS if key not in CLOCK_DEPENDENT]
 @pytest.fixture
 def dashboard(dash_duo, seeded_sqlite_path, make_app):
     app = make_app(f"sqlite:///{seeded_sqlite_path}")
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
     dash_duo.driver.set_window_size(1600, 1000)
     return dash_duo
 
@@ -38,7 +39,7 @@ def test_briefing_button_exports_the_numbers_on_screen(dashboard, tmp_path):
     dashboard.find_element("#export-pdf").click()
     link = dashboard.wait_for_element("#export-status a.export-link", timeout=60)
     assert link.text.startswith("下载 简报_王哥庄街道_2026-10-21_2026-11-21")
-    with urllib.request.urlopen(link.get_attribute("href")) as r:
+    with browser_open(dashboard, link.get_attribute("href")) as r:
         assert r.headers["Content-Type"] == "application/pdf"
         path = tmp_path / "from-button.pdf"
         path.write_bytes(r.read())

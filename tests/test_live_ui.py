@@ -13,6 +13,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.access import SYSTEM
 from geo.scope import Scope
+from tests.conftest import browser_open, browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis]
 
@@ -23,7 +24,9 @@ LON, LAT = 120.4462, 36.1349
 
 @pytest.fixture
 def live(dash_duo, writable_store, make_app):
-    dash_duo.start_server(make_app(writable_store.url, INGEST_API_KEYS=f"live:{KEY}"))
+    app = make_app(writable_store.url, INGEST_API_KEYS=f"live:{KEY}")
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
     dash_duo.driver.set_window_size(1600, 1000)
     return dash_duo
 
@@ -61,7 +64,7 @@ def test_a_posted_appeal_shows_within_5_seconds(live):
     assert "李四" not in ticker.text and "13900001111" not in ticker.text and "139****1111" not in ticker.text
     # The KPI cards follow the same tick (default window ends today, so the new appeal counts).
     wait_until(live, lambda: live.find_element("#kpi-accepted .kpi-value").text != accepted, 5)
-    expected = json.load(urllib.request.urlopen(f"{live.server_url}/api/kpis?scope=street&id=370212001"))
+    expected = json.load(browser_open(live, "/api/kpis?scope=street&id=370212001"))
     assert live.find_element("#kpi-accepted .kpi-value").text == f"{expected['kpis']['accepted']['value']:,}"
     assert seen_after < 5
     assert live.get_logs() == []

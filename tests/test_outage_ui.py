@@ -9,13 +9,15 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import services
+from tests.conftest import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
 
 def test_outage_banner_then_recovery(dash_duo, pg_cluster, make_app):
     app = make_app(pg_cluster.url("zhizhi"))
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
     dash_duo.driver.set_window_size(1600, 1000)
     wait = WebDriverWait(dash_duo.driver, 20, poll_frequency=0.2)
     dash_duo.driver.get(dash_duo.server_url + "/")

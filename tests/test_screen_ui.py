@@ -20,6 +20,7 @@ from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT
 from geo.store import schema
 from geo.store.store import Store
+from tests.conftest import browser_open, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -60,7 +61,8 @@ return {width: innerWidth, height: innerHeight,
 @pytest.fixture
 def wall(dash_duo, seeded_sqlite_path, make_app):
     app = make_app(f"sqlite:///{seeded_sqlite_path}")
-    dash_duo.start_server(app)
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
     return dash_duo
 
 
@@ -79,7 +81,7 @@ def wait_until(duo, condition, timeout: float = 20):
 
 
 def api(duo, path: str) -> dict:
-    with urllib.request.urlopen(duo.server_url + path) as r:
+    with browser_open(duo, path) as r:
         return json.load(r)
 
 
@@ -210,5 +212,5 @@ def test_the_tour_moves_on_and_bad_links_get_a_banner(wall, seeded_sqlite_path):
     assert wall.get_logs() == []
     # The server answered every one of those with a page, never an error.
     for query in ("scope=street&id=999", "tour=abc", "tour=-1&refresh=%00"):
-        with urllib.request.urlopen(f"{wall.server_url}/screen/?{query}") as r:
+        with browser_open(wall, f"/screen/?{query}") as r:
             assert r.status == 200

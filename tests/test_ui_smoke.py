@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 
 import pytest
 
 from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
+from tests.conftest import browser_open, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,8 +18,9 @@ CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
 
 def test_kpi_cards_show_the_api_numbers(dash_duo, seeded_sqlite_path, make_app, tmp_path):
     app = make_app(f"sqlite:///{seeded_sqlite_path}")
-    dash_duo.start_server(app)
-    with urllib.request.urlopen(dash_duo.server_url + "/api/kpis") as r:
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
+    with browser_open(dash_duo, "/api/kpis") as r:
         api = json.load(r)
     for key in KPI_LABELS:
         if key not in CLOCK_DEPENDENT:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from dashboard.http.access import key_identity
 from dashboard.http.params import int_arg, single_values
 from dashboard.ingest import keys
 from dashboard.ingest.replay import replay
@@ -21,14 +22,16 @@ from dashboard.ingest.writes import (
     record_positions,
     row_id,
 )
-from dashboard.services import get_store, ingest_keys
+from dashboard.services import get_store
+from geo.access import SYSTEM
+from geo.scope import DISTRICT
 
 blueprint = Blueprint("ingest", __name__)
 
 
 def caller() -> tuple[str, str]:
     """(name, role) of the request's ``X-API-Key``."""
-    return keys.identity(request.headers.get("X-API-Key"), ingest_keys(), get_store())
+    return key_identity(request.headers.get("X-API-Key"))
 
 
 def body(endpoint: str, key_name: str):
@@ -59,6 +62,18 @@ def post_positions():
     key_name, _ = caller()
     items, _ = as_items(body("positions", key_name), "positions")
     return jsonify(batch_summary(record_positions(get_store(), items, key_name)))
+
+
+@blueprint.get("/api/ingest/workers")
+def worker_roster():
+    """The workers a position feed may report: id, type and home grid only (no names, no positions).
+
+    A writer key reads nothing else; a GPS gateway needs this much to know its devices.
+    """
+    caller()
+    items = get_store().workers(DISTRICT, SYSTEM)["items"]
+    return jsonify({"total": len(items),
+                    "items": [{"id": w["id"], "type": w["type"], "grid_code": w["grid_code"]} for w in items]})
 
 
 @blueprint.get("/api/keys/me")

@@ -15,8 +15,8 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from dashboard.errors import HttpError, status_of, with_retry_after
+from dashboard.http.access import key_identity
 from dashboard.http.params import single_values
-from dashboard.ingest import keys
 from dashboard.ingest.open311 import (
     ENDPOINT,
     MAX_REQUESTS,
@@ -31,7 +31,7 @@ from dashboard.ingest.open311 import (
     statuses_for,
     submit,
 )
-from dashboard.services import current_viewer, get_store, ingest_keys
+from dashboard.services import current_viewer, get_store
 from geo import clock
 from geo.domain import CATEGORIES, CATEGORY_BY_CODE
 from geo.scope import InvalidQuery, parse_codes
@@ -109,9 +109,10 @@ def create_request(fmt: str):
     key = (params or {}).get("api_key")
     store = get_store()
     try:
-        key_name, _ = keys.identity(key if isinstance(key, str) and key else request.headers.get("X-API-Key"),
-                                    ingest_keys(), store)
+        key_name, _ = key_identity(key if isinstance(key, str) and key else request.headers.get("X-API-Key"))
     except HttpError as exc:  # the spec answers a missing api_key with 403, like a wrong one
+        if exc.status == 429:
+            raise
         raise HttpError(403, str(exc)) from None
     if params is None:
         scrubbed = API_KEY_IN_TEXT.sub(r"\1***", raw[:100_000])  # the secret never reaches a dead letter
@@ -174,7 +175,10 @@ def unknown(_unknown: str):
 @blueprint.errorhandler(HttpError)
 def _expected_error(exc: Exception):
     """Bad input (400), bad keys (403), unknown ids (404) and outages (503, with Retry-After) in the spec's format."""
-    return errors_response(status_of(exc), [str(exc)])
+    response = errors_response(status_of(exc), [str(exc)])
+    if getattr(exc, "retry_after", None):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @blueprint.errorhandler(HTTPException)

@@ -12,11 +12,13 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from dashboard.auth import accounts
 from dashboard.config import Config, load, markdown_table
 from dashboard.ingest.keys import env_keys
 from dashboard.ingest.replay import replay
 from dashboard.tools import simulator
 from geo import seeding
+from geo.access import ROLE_LABELS
 from geo.domain import LOCAL_TZ
 from geo.store.errors import StoreError
 from geo.store.store import Store
@@ -50,6 +52,17 @@ def parser(config: Config) -> argparse.ArgumentParser:
     create.add_argument("--admin", action="store_true", help="管理员密钥：还可查看、重放死信（含原始个人信息）")
     ks.add_parser("list", help="列出密钥（不含密钥本身）")
     ks.add_parser("revoke", help="吊销密钥").add_argument("name")
+    u = sub.add_parser("users", help="管理登录账号（库内只存密码哈希）", parents=[store_flag])
+    us = u.add_subparsers(dest="action", required=True)
+    add = us.add_parser("add", help="新建账号，初始密码（大屏：设备令牌）只显示一次")
+    add.add_argument("username", help="登录名，如 zhonghan-leader")
+    add.add_argument("--role", required=True, choices=list(ROLE_LABELS),
+                     help="district 区级 / street 街道 / community 社区 / screen 大屏 / admin 管理员")
+    add.add_argument("--scope", help="街道（9 位）或社区（12 位）编码；大屏可填任一级编码；区级、管理员不填")
+    add.add_argument("--name", default="", help="显示的姓名或单位")
+    us.add_parser("list", help="列出账号（不含密码）")
+    us.add_parser("disable", help="停用账号，其已登录的会话立即失效").add_argument("username")
+    us.add_parser("reset-password", help="重置密码（大屏：更换设备令牌）并显示一次").add_argument("username")
     d = sub.add_parser("dead-letters", help="列出被拒收的载荷（死信），或重放其中一条", parents=[store_flag])
     d.add_argument("--all", action="store_true", help="也列出已重放的")
     d.add_argument("--limit", type=_positive_int, default=50, help="最多列出几条（默认 50）")
@@ -147,6 +160,8 @@ def main(argv: list[str] | None, build_app: Callable[[Config], object]) -> int:
             return api_key(args, store)
         if args.command == "dead-letters":
             return dead_letters(args, store)
+        if args.command == "users":
+            return users(args, store)
         return serve(args, config, store, build_app)
     except (StoreError, ValueError, simulator.SimulationError) as exc:
         return _fail(str(exc))
@@ -170,6 +185,30 @@ def api_key(args, store: Store) -> int:
             role = "管理员" if k["role"] == "admin" else "写入"
             print(f"{k['name']}\t{role}\t创建于 {_local(k['created_at'])}\t{state}")
     return 0
+
+
+def users(args, store: Store) -> int:
+    """Secrets are shown once, when made or reset; afterwards only names, roles and states."""
+    store.migrate()
+    if args.action == "add":
+        made = accounts.add_account(store, args.username, args.role, args.scope, args.name)
+        print(_secret_text(made))
+    elif args.action == "reset-password":
+        print(_secret_text(accounts.reset_secret(store, args.username)))
+    elif args.action == "disable":
+        accounts.disable_account(store, args.username)
+        print(f"已停用账号 {args.username}，其已登录的会话在下一次请求时结束")
+    else:
+        lines = accounts.account_lines(store)
+        print("\n".join(lines) if lines else "库内还没有账号（首次运行 python app.py 时会创建）")
+    return 0
+
+
+def _secret_text(made: accounts.NewSecret) -> str:
+    if made.is_token:
+        return (f"大屏账号 {made.username} 的设备令牌（只显示这一次）：\n{made.secret}\n"
+                f"在大屏上打开 http://服务器地址/screen/login?token={made.secret} 即可长期登录")
+    return f"账号 {made.username}（{ROLE_LABELS[made.role]}）的密码（只显示这一次，请妥善转交）：\n{made.secret}"
 
 
 #: Payloads are shown cut to this many characters: enough to recognise one, not a wall of JSON.
@@ -225,12 +264,20 @@ def simulate(args, config: Config) -> int:
 
 
 def serve(args, config: Config, store: Store, build_app) -> int:
+    config = Config(**{**config.__dict__, "database_url": args.database_url, "host": args.host, "port": args.port})
+    app = build_app(config)  # first: a refused setting (AUTH_DISABLED off loopback) stops before any work
     store.migrate()
     if store.is_empty():
         print("首次运行：正在生成演示数据（约半分钟）…")
         seeding.seed(store, appeals=config.demo_appeals, seed=config.demo_seed)
+    first = accounts.bootstrap(store)
+    if first:
+        print("首次运行：已创建以下账号，密码只显示这一次，请记下（之后可用 python app.py users reset-password 重置）：")
+        for made in first:
+            print(f"  {made.username}（{ROLE_LABELS[made.role]}）  密码：{made.secret}")
     store.dispose()
-    app = build_app(Config(**{**config.__dict__, "database_url": args.database_url}))
+    if config.auth_disabled:
+        print("AUTH_DISABLED=1：未启用登录，所有访问者都按区级账号对待（只允许本机访问）")
     print(f"智治大脑已启动：http://{args.host}:{args.port}/")
     app.run(host=args.host, port=args.port, debug=args.debug)
     return 0

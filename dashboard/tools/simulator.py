@@ -157,7 +157,7 @@ class Patrol:
     advanced by the real time between ticks; status follows the local hour.
 
     Args:
-        workers: Items of ``GET /api/workers`` (``id``, ``type``, ``grid_code``, ``lon``, ``lat``).
+        workers: Items of ``GET /api/ingest/workers`` (``id``, ``type``, ``grid_code``; ``lon``, ``lat`` if known).
         grids: From :func:`load_grids`.
         seed: Seed of the walk.
         now: Time of the first tick.
@@ -551,7 +551,7 @@ def check_key(client: RetryingClient) -> None:
 
 def fetch_workers(client: RetryingClient, count: int, seed: int) -> list[dict]:
     """``count`` of the server's real workers (all if fewer), picked by seed so a rerun walks the same ones."""
-    status, body = client.get("/api/workers")
+    status, body = client.get("/api/ingest/workers")
     if status != 200 or not isinstance(body, dict):
         raise SimulationError(f"无法读取网格员列表（HTTP {status}）：{body}")
     items = body["items"]

@@ -13,6 +13,10 @@ DATA_AS_OF = "data-as-of"
 BREADCRUMBS = "breadcrumbs"
 SCOPE_TITLE = "scope-title"
 
+# Account
+ACCOUNT = "account-name"
+LOGOUT = "logout"
+
 # Filters
 PRESET = "filter-preset"
 DATE_RANGE = "filter-dates"

@@ -23,8 +23,9 @@ LIVE_POLL_MS = 3000
 EMPTY_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 
-def page(basemaps: list[tuple[str, str]] | None = None) -> html.Div:
-    """The command-center screen. ``basemaps`` are (code, label) pairs offered in the picker."""
+def page(basemaps: list[tuple[str, str]] | None = None, account: str = "") -> html.Div:
+    """The command-center screen. ``basemaps`` are (code, label) pairs offered in the picker;
+    ``account`` names who is signed in (empty: sign-in is off, no 退出登录)."""
     basemaps = basemaps or [("vector-light", "矢量底图（浅色，离线）")]
     return html.Div(
         className="page",
@@ -35,7 +36,7 @@ def page(basemaps: list[tuple[str, str]] | None = None) -> html.Div:
             dcc.Interval(id=ids.LIVE_TICK, interval=LIVE_POLL_MS),
             dcc.Store(id=ids.LIVE_STATE),
             dcc.Store(id=ids.WORKER_INDEX),
-            header(),
+            header(account),
             html.Div(id=ids.ERROR_BANNER, className="error-banner", hidden=True),
             html.Div(id=ids.LIVE_BANNER, className="error-banner outage", hidden=True, role="alert"),
             filter_bar(basemaps),
@@ -49,14 +50,24 @@ def page(basemaps: list[tuple[str, str]] | None = None) -> html.Div:
     )
 
 
-def header() -> html.Header:
+def header(account: str = "") -> html.Header:
     return html.Header(
         className="header",
         children=[
             html.Div([html.H1("智治大脑"), html.Span("崂山区“崂先办”诉求解决平台 · 社会治理指挥中心", className="subtitle")]),
             html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "层级导航"}),
             export_bar(),
+            account_menu(account) if account else None,
         ],
+    )
+
+
+def account_menu(account: str) -> html.Form:
+    """Who is signed in, and 退出登录 (a POST, so a link on another site can't sign anyone out)."""
+    return html.Form(
+        className="account", method="post", action="/logout",
+        children=[html.Span(account, id=ids.ACCOUNT, className="account-name"),
+                  html.Button("退出登录", id=ids.LOGOUT, type="submit", className="export-button")],
     )
 
 

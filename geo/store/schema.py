@@ -212,6 +212,45 @@ api_keys = sa.Table(
     sa.Column("revoked_at", Instant()),
 )
 
+#: People and wall devices who sign in (``python app.py users …``); only argon2 hashes of passwords are stored.
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(64), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(64), nullable=False),
+    #: district / street / community / screen / admin (geo.access.ROLE_LABELS).
+    sa.Column("role", sa.String(16), nullable=False),
+    #: The unit the role is bound to (the district's code for district and admin accounts).
+    sa.Column("scope_code", sa.String(15), nullable=False),
+    #: argon2id hash of the password; None for a wall, which signs in with a device token.
+    sa.Column("password_hash", sa.String(255)),
+    #: sha256 of a wall's device token.
+    sa.Column("token_hash", sa.String(64), unique=True),
+    #: Bumped by a password reset or a disable: every session signed in before is void.
+    sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", Instant(), nullable=False),
+    sa.Column("disabled_at", Instant()),
+)
+
+#: Who did what: sign-ins, exports, unmasked views, account and key changes, replays. Append-only:
+#: the database itself refuses UPDATE and DELETE on it (triggers of migration 0006).
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("at", Instant(), nullable=False, index=True),
+    #: The account (or "cli", or an ingest key's name) that acted; the name tried, for a failed sign-in.
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16)),
+    sa.Column("action", sa.String(32), nullable=False, index=True),
+    #: The unit the action concerned (an export's scope, an unmasked appeal's grid).
+    sa.Column("scope_code", sa.String(15)),
+    sa.Column("address", sa.String(64)),
+    #: JSON with the action's particulars (window, filters, the account changed, the reason a sign-in failed).
+    sa.Column("detail", sa.Text, nullable=False, server_default="{}"),
+)
+
 meta = sa.Table(
     "store_meta",
     metadata,
@@ -219,7 +258,7 @@ meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
-#: Delete order for a reset (children first).
+#: What ``Store.reset`` deletes, children first. Accounts and the audit log outlive a reset.
 ALL_TABLES = (
     dead_letters,
     api_keys,

@@ -32,6 +32,7 @@ from geo.domain import LEVELS
 from geo.privacy import mask_name, mask_phone
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
+from geo.store.accounts import AccountsMixin
 from geo.store.dialects import GridIndex, backend_for
 from geo.store.errors import Forbidden, NotFound, StoreError, StoreNotReady, StoreUnavailable
 from geo.store.ingest import IngestMixin
@@ -67,7 +68,7 @@ class Unit:
         return Scope(self.level, self.code)
 
 
-class Store(IngestMixin):
+class Store(IngestMixin, AccountsMixin):
     """A store on PostGIS or embedded SQLite, chosen by the URL."""
 
     def __init__(self, url: str):
@@ -273,8 +274,15 @@ class Store(IngestMixin):
         return {str(code): float(a) for code, a in zip(index.codes, km2, strict=True)}
 
     @staticmethod
-    def authorize(scope: Scope, viewer: Viewer) -> None:
-        """The one access check: a viewer sees its own unit and everything inside it; admins see no data."""
+    def authorize(scope: Scope | None, viewer: Viewer) -> None:
+        """The one access check: a viewer sees its own unit and everything inside it; admins see no data.
+
+        ``scope=None`` asks for the admin's records instead (accounts, the audit log).
+        """
+        if scope is None:
+            if viewer.role != "admin":
+                raise Forbidden("仅管理员可查看账号与审计日志")
+            return
         if not viewer.reads_data:
             raise Forbidden("管理员账号不能查看诉求数据，请使用区级、街道或社区账号")
         if not viewer.sees(scope):
