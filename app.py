@@ -58,6 +58,7 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
                            update_title=None)
     screen_app.layout = screen_page.page
     screen_view.register(screen_app)
+    app.server.extensions[services.SCREEN_APP_KEY] = screen_app
     return app
 
 

@@ -6,8 +6,8 @@ from dash import ClientsideFunction, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.errors import HttpError
-from dashboard.exports.exporter import job_document, start_export
-from dashboard.services import current_viewer, get_cache, get_exporter, get_store
+from dashboard.exports.exporter import job_document
+from dashboard.services import export_view, get_exporter
 from dashboard.ui import ids, page
 from geo.store.errors import NotFound, StoreError
 
@@ -17,7 +17,7 @@ BUTTON_KIND = {ids.EXPORT_PDF: "pdf", ids.EXPORT_PNG: "png", ids.EXPORT_XLSX: "x
 def start(kind: str, search: str | None) -> tuple[dict | None, bool, list]:
     """(job, polling disabled?, status children) for a click; a bad view is reported, not raised."""
     try:
-        job = job_document(start_export(kind, search or "", get_store(), get_cache(), get_exporter(), current_viewer()))
+        job = job_document(export_view(kind, search or ""))
     except (StoreError, HttpError, ValueError) as exc:  # InvalidQuery is a ValueError
         return None, True, page.export_error(f"无法导出：{exc}")
     return {"id": job["id"]}, False, page.export_progress(job)

@@ -114,12 +114,13 @@ def register(app) -> None:
     def sync(search, preset, start, end, kind, category, source, status, metric, layers, professional, unit_click):
         day = local_today()
         trigger = ctx.triggered_id
+        viewer = current_viewer()
         try:
-            current = ViewState.from_search(search, day)
-            get_store().resolve(current.scope, current_viewer())
+            current = ViewState.from_search(search, day, viewer.scope)
+            get_store().resolve(current.scope, viewer)
         except (InvalidQuery, NotFound, Forbidden) as exc:
-            # A forged or stale link: say so and show the default view.
-            default = ViewState.from_search("", day)
+            # A forged or stale link: say so and show the default view (the viewer's own unit).
+            default = ViewState.from_search("", day, viewer.scope)
             return (default.to_search(), *controls_from_state(default, day), f"链接参数有误，已显示默认视图：{exc}", False)
         if trigger in (None, ids.URL):
             return (no_update, *controls_from_state(current, day), no_update, True)
@@ -128,7 +129,7 @@ def register(app) -> None:
                 target = drill_target(unit_click)
                 if target is None:
                     return (no_update,) * 11 + (no_update, True)
-                get_store().resolve(target, current_viewer())
+                get_store().resolve(target, viewer)
                 new = current.with_scope(target)
             else:
                 values = {"preset": preset, "start": start, "end": end, "kind": kind, "category": category,

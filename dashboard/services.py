@@ -21,9 +21,10 @@ from dashboard.auth.accounts import viewer_of
 from dashboard.auth.throttle import Throttle
 from dashboard.config import Config
 from dashboard.errors import HttpError
-from dashboard.exports.exporter import Exporter
+from dashboard.exports.exporter import Exporter, start_export
 from dashboard.exports.jobs import Jobs
 from dashboard.ingest.keys import KnownKeys, env_keys
+from dashboard.view.data import parse_view
 from geo.access import Viewer
 from geo.scope import DISTRICT
 from geo.store.errors import StoreNotReady, StoreUnavailable
@@ -35,6 +36,8 @@ EXPORTER_KEY = "zhizhi.exporter"
 INGEST_KEYS_KEY = "zhizhi.ingest_keys"
 THROTTLE_KEY = "zhizhi.throttle"
 CONFIG_KEY = "zhizhi.config"
+#: The big screen's Dash app, on the same server (its callbacks are checked like the dashboard's).
+SCREEN_APP_KEY = "zhizhi.screen_app"
 #: Who everyone is when sign-in is off (AUTH_DISABLED=1, loopback only).
 LOCAL_VIEWER = Viewer("district", DISTRICT, "本机（未启用登录）")
 #: Largest request body (a batch of 1,000 appeals is ~2 MB); larger ones get 413 before any parsing.
@@ -171,3 +174,14 @@ def audit(action: str, viewer: Viewer | None = None, scope_code: str | None = No
     get_store().record_audit(actor or (viewer.user if viewer else "anonymous"), action,
                              role=viewer.role if viewer else None, scope_code=scope_code, address=address,
                              detail=detail)
+
+
+def export_view(kind: str, search: str) -> dict:
+    """Starts an export of the view in ``search`` for the caller, and audits it (who, which scope, which window)."""
+    viewer = current_viewer()
+    status = start_export(kind, search, get_store(), get_cache(), get_exporter(), viewer)
+    state = parse_view(search, None, viewer)
+    audit("export", viewer, state.scope.code,
+          detail={"format": kind, "from": state.window.start.isoformat(), "to": state.window.end.isoformat(),
+                  **state.filters.as_params()})
+    return status

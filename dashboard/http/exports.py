@@ -13,9 +13,9 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, send_file
 
 from dashboard.errors import HttpError
-from dashboard.exports.exporter import job_document, start_export
+from dashboard.exports.exporter import job_document
 from dashboard.http.params import query_text, single_values
-from dashboard.services import current_viewer, get_cache, get_exporter, get_store
+from dashboard.services import export_view, get_exporter
 
 blueprint = Blueprint("exports", __name__)
 
@@ -23,7 +23,7 @@ blueprint = Blueprint("exports", __name__)
 def _finish_or_accept(kind: str):
     single_values(request.args)
     exporter = get_exporter()
-    status = start_export(kind, query_text(), get_store(), get_cache(), exporter, current_viewer())
+    status = export_view(kind, query_text())
     status = exporter.jobs.wait(status["id"], exporter.wait_seconds)
     if status["state"] == "done":
         return _send(status)

@@ -22,7 +22,7 @@ from dashboard.ingest.writes import (
     record_positions,
     row_id,
 )
-from dashboard.services import get_store
+from dashboard.services import audit, get_store
 from geo.access import SYSTEM
 from geo.scope import DISTRICT
 
@@ -99,4 +99,5 @@ def replay_dead_letter(letter_id: int):
     key_name = keys.require_admin(caller())
     store = get_store()
     result, status = replay(store, store.dead_letter(row_id(letter_id, "死信")), key_name)
+    audit("dead_letter_replayed", actor=f"密钥 {key_name}", detail={"dead_letter": letter_id, "status": status})
     return jsonify(result), status

@@ -54,15 +54,16 @@ def parser(config: Config) -> argparse.ArgumentParser:
     ks.add_parser("revoke", help="吊销密钥").add_argument("name")
     u = sub.add_parser("users", help="管理登录账号（库内只存密码哈希）", parents=[store_flag])
     us = u.add_subparsers(dest="action", required=True)
-    add = us.add_parser("add", help="新建账号，初始密码（大屏：设备令牌）只显示一次")
+    add = us.add_parser("add", help="新建账号，初始密码（大屏：设备令牌）只显示一次", parents=[store_flag])
     add.add_argument("username", help="登录名，如 zhonghan-leader")
     add.add_argument("--role", required=True, choices=list(ROLE_LABELS),
                      help="district 区级 / street 街道 / community 社区 / screen 大屏 / admin 管理员")
     add.add_argument("--scope", help="街道（9 位）或社区（12 位）编码；大屏可填任一级编码；区级、管理员不填")
     add.add_argument("--name", default="", help="显示的姓名或单位")
-    us.add_parser("list", help="列出账号（不含密码）")
-    us.add_parser("disable", help="停用账号，其已登录的会话立即失效").add_argument("username")
-    us.add_parser("reset-password", help="重置密码（大屏：更换设备令牌）并显示一次").add_argument("username")
+    us.add_parser("list", help="列出账号（不含密码）", parents=[store_flag])
+    us.add_parser("disable", help="停用账号，其已登录的会话立即失效", parents=[store_flag]).add_argument("username")
+    us.add_parser("reset-password", help="重置密码（大屏：更换设备令牌）并显示一次",
+                  parents=[store_flag]).add_argument("username")
     d = sub.add_parser("dead-letters", help="列出被拒收的载荷（死信），或重放其中一条", parents=[store_flag])
     d.add_argument("--all", action="store_true", help="也列出已重放的")
     d.add_argument("--limit", type=_positive_int, default=50, help="最多列出几条（默认 50）")
@@ -171,10 +172,12 @@ def api_key(args, store: Store) -> int:
     """Keys are shown once at creation; afterwards only their names and dates, since only hashes are kept."""
     if args.action == "create":
         key = store.create_api_key(args.name, "admin" if args.admin else "writer")
+        store.record_audit("cli", "api_key_created", detail={"name": args.name, "admin": args.admin})
         role = "管理员" if args.admin else "写入"
         print(f"已为 {args.name} 创建{role} API 密钥（只显示这一次，请妥善保存）：\n{key}")
     elif args.action == "revoke":
         store.revoke_api_key(args.name)
+        store.record_audit("cli", "api_key_revoked", detail={"name": args.name})
         print(f"已吊销 {args.name} 的 API 密钥")
     else:
         keys = store.api_keys()
@@ -219,6 +222,7 @@ def dead_letters(args, store: Store) -> int:
     """Lists pending dead letters (all with --all), or replays one through its endpoint's own code path."""
     if args.replay is not None:
         result, status = replay(store, store.dead_letter(args.replay), "cli")
+        store.record_audit("cli", "dead_letter_replayed", detail={"dead_letter": args.replay, "status": status})
         if status != 200:
             detail = result.get("error") or result.get("result")
             return _fail(f"死信 {args.replay} 未能重放：{detail}")

@@ -75,7 +75,7 @@ def parse_screen(search: str | None, store: Store | None = None, viewer: Viewer 
     """
     search = search or ""
     if not isinstance(search, str) or len(search) > MAX_QUERY:
-        return ScreenQuery(parse_view(""), problems=("链接过长或格式无效",))
+        return ScreenQuery(parse_view("", None, viewer), problems=("链接过长或格式无效",))
     params = parse_qs(search.lstrip("?"), keep_blank_values=True)
     problems = []
     tour, problem = parse_seconds(params.get("tour"), "tour", 0, TOUR_RANGE, zero_is_off=True)
@@ -86,7 +86,7 @@ def parse_screen(search: str | None, store: Store | None = None, viewer: Viewer 
         state = parse_view(search, store, viewer)
     except (InvalidQuery, NotFound, Forbidden) as exc:
         problems.append(str(exc))
-        state = parse_view("")
+        state = parse_view("", None, viewer)  # the viewer's own unit
     return ScreenQuery(state, tour, refresh, tuple(problems))
 
 
