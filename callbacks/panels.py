@@ -11,6 +11,7 @@ from dashboard.view.guards import keep_on_outage, view_state
 from dashboard.view.state import ViewState
 from dashboard.view.text import as_of_text, window_text
 from geo import clock
+from geo.access import Viewer
 from geo.domain import LEVEL_LABELS
 from geo.scope import Scope
 
@@ -20,11 +21,12 @@ def scope_href(state: ViewState, level: str, code: str) -> str:
     return "/" + state.with_scope(Scope(level, code)).to_search()
 
 
-def crumbs(state: ViewState, lineage: list[dict]) -> list[tuple[str, str | None]]:
+def crumbs(state: ViewState, lineage: list[dict], viewer: Viewer) -> list[tuple[str, str | None]]:
+    """Breadcrumbs; units above what the viewer may see are named but not links (they would be refused)."""
     out = []
     for i, unit in enumerate(lineage):
-        last = i == len(lineage) - 1
-        out.append((unit["name"], None if last else scope_href(state, unit["level"], unit["code"])))
+        link = i < len(lineage) - 1 and viewer.sees(Scope(unit["level"], unit["code"]))
+        out.append((unit["name"], scope_href(state, unit["level"], unit["code"]) if link else None))
     return out
 
 
@@ -57,7 +59,7 @@ def register(app) -> None:
                  html.Span(window_text(state.window), className="window-text")]
         return (
             title,
-            page.breadcrumbs(crumbs(state, head["lineage"])),
+            page.breadcrumbs(crumbs(state, head["lineage"], viewer)),
             figures.kpi_cards(head),
             figs["trend"],
             figs["kind"],

@@ -265,14 +265,12 @@ def test_first_accounts_are_made_once(writable_store):
 
 def test_the_audit_log_is_append_only_in_the_database(writable_store):
     writable_store.record_audit("tests", "login")
-    for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-            with writable_store.connect(write=True) as conn:
-                conn.execute(sa.text(statement))
+    refused = ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"]
     if writable_store.backend.name == "postgis":
-        with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-            with writable_store.connect(write=True) as conn:
-                conn.execute(sa.text("TRUNCATE audit_log"))
+        refused.append("TRUNCATE audit_log")
+    for statement in refused:
+        with pytest.raises(sa.exc.DatabaseError, match="append-only"), writable_store.connect(write=True) as conn:
+            conn.execute(sa.text(statement))
     writable_store.reset()  # a reseed keeps the accounts and the log
     assert writable_store.audit_entries(OPERATOR)["total"] == 1
 

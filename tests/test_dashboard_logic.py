@@ -90,10 +90,12 @@ def test_breadcrumb_links_keep_window_and_filters():
                {"level": "street", "code": "370212001", "name": "中韩街道"},
                {"level": "community", "code": "370212001001", "name": "中韩社区"},
                {"level": "grid", "code": "370212001001001", "name": "中韩社区第1网格"}]
-    out = crumbs(state, lineage)
+    out = crumbs(state, lineage, SYSTEM)
     assert out[0] == ("崂山区", "/?from=2026-11-01&to=2026-11-08&kind=livelihood")
     assert out[1][1] == "/?scope=street&id=370212001&from=2026-11-01&to=2026-11-08&kind=livelihood"
     assert out[-1] == ("中韩社区第1网格", None)
+    street = crumbs(state, lineage, Viewer("street", Scope("street", "370212001")))
+    assert street[0] == ("崂山区", None) and street[1][1] == out[1][1]  # no link above the viewer's own unit
     assert scope_href(state, "street", "370212005").startswith("/?scope=street&id=370212005&")
 
 

@@ -98,7 +98,7 @@ def bench_appeals(backend: str, batches: int, singles: int, profile: str | None)
     now = datetime.now(UTC) - timedelta(minutes=1)
     factory = AppealFactory(grids, DEMO_SEED, now)
     with FreshStore(backend) as url, tempfile.TemporaryDirectory() as data_dir:
-        app = create_app(config.load({"DATABASE_URL": url, "DATA_DIR": data_dir, "INGEST_API_KEYS": KEY}))
+        app = create_app(config.load({"AUTH_DISABLED": "1", "DATABASE_URL": url, "DATA_DIR": data_dir, "INGEST_API_KEYS": KEY}))
         client = app.server.test_client()
         headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
 

@@ -72,7 +72,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=30)
     args = p.parse_args()
     Store(args.database_url).migrate()
-    app = create_app(config.load({"DATABASE_URL": args.database_url, "DATA_DIR": tempfile.mkdtemp(),
+    app = create_app(config.load({"AUTH_DISABLED": "1", "DATABASE_URL": args.database_url, "DATA_DIR": tempfile.mkdtemp(),
                                     "INGEST_API_KEYS": f"bench:{KEY}"}))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()

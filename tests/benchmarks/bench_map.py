@@ -150,7 +150,7 @@ def main() -> None:
     p.add_argument("--skip-browser", action="store_true")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
-        app = create_app(config.load({"DATABASE_URL": args.database_url, "DATA_DIR": data_dir}))
+        app = create_app(config.load({"AUTH_DISABLED": "1", "DATABASE_URL": args.database_url, "DATA_DIR": data_dir}))
         store = app.server.extensions[services.STORE_KEY]
         keys = callbacks(app)
         paths = drill_path(store)

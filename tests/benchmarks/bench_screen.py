@@ -106,7 +106,7 @@ def main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request would bury the table
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or seeded_store(folder, args.appeals)
-        app = create_app(config.load({"DATABASE_URL": url, "DATA_DIR": folder,
+        app = create_app(config.load({"AUTH_DISABLED": "1", "DATABASE_URL": url, "DATA_DIR": folder,
                                         "INGEST_API_KEYS": "bench:bench-screen-key"}))
         server = make_server("127.0.0.1", args.port, app.server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
