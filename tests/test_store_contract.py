@@ -387,10 +387,10 @@ def test_panel_queries_identical_on_both_backends(both_stores):
     sqlite_store, pg_store = both_stores
     street = Scope("street", "370212002")
     for store_call in (
-        lambda s: s.kpi_counts(DISTRICT, WINDOW, AS_OF, group_by="grid_code"),
-        lambda s: s.kpi_counts(street, WINDOW, AS_OF, group_by="category"),
-        lambda s: s.daily_counts(street, WINDOW),
-        lambda s: sorted(s.heat_counts(DISTRICT, WINDOW, Filters(), heat.ORIGIN, heat.CELL, heat.SHAPE)),
+        lambda s: s.kpi_counts(DISTRICT, WINDOW, AS_OF, group_by="grid_code", viewer=SYSTEM),
+        lambda s: s.kpi_counts(street, WINDOW, AS_OF, group_by="category", viewer=SYSTEM),
+        lambda s: s.daily_counts(street, WINDOW, viewer=SYSTEM),
+        lambda s: sorted(s.heat_counts(DISTRICT, WINDOW, Filters(), heat.ORIGIN, heat.CELL, heat.SHAPE, viewer=SYSTEM)),
     ):
         assert store_call(sqlite_store) == store_call(pg_store)
 
