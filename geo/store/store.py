@@ -29,7 +29,7 @@ from geo import clock, domain, kpis
 from geo.access import SYSTEM, Viewer
 from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
-from geo.privacy import mask_name, mask_phone
+from geo.privacy import mask_actor, mask_name, masked_appeal
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.dialects import GridIndex, backend_for
@@ -690,7 +690,7 @@ class Store(IngestMixin):
             "total": total,
             "limit": limit,
             "offset": offset,
-            "items": [_appeal_item(r._mapping) for r in rows],
+            "items": [_appeal_item(r._mapping, viewer) for r in rows],
         }
 
     def overdue_appeals(
@@ -716,7 +716,7 @@ class Store(IngestMixin):
             rows = conn.execute(
                 sa.select(*LISTED_APPEAL_COLUMNS).where(*conditions).order_by(a.c.deadline, a.c.id).limit(limit)
             ).all()
-        return {"total": total, "limit": limit, "items": [_appeal_item(r._mapping) for r in rows]}
+        return {"total": total, "limit": limit, "items": [_appeal_item(r._mapping, viewer) for r in rows]}
 
     def iter_appeals(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer, batch: int = 5000,
@@ -745,11 +745,28 @@ class Store(IngestMixin):
                 rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(batch)).all()
             if not rows:
                 return
-            yield [_appeal_item(r._mapping) for r in rows]
+            yield [_appeal_item(r._mapping, viewer) for r in rows]
             after = (rows[-1].accepted_at, rows[-1].id)
 
+    def appeal_detail(self, appeal_id: int, viewer: Viewer, unmasked: bool = False) -> dict:
+        """One appeal, masked like every listing; with ``unmasked`` as stored, for the audited 查看完整信息.
+
+        This is the store's only unmasked read of an appeal, and only roles that
+        handle appeals (:attr:`Viewer.may_unmask`) get it, inside their own unit.
+        """
+        if unmasked and not viewer.may_unmask:
+            raise Forbidden(f"{viewer.label}账号不能查看诉求人完整信息")
+        a = t.appeals
+        with self.connect() as conn:
+            row = conn.execute(sa.select(*LISTED_APPEAL_COLUMNS).where(a.c.id == appeal_id)).first()
+        if row is None:
+            raise NotFound(f"未找到诉求：{appeal_id}")
+        self.authorize(Scope("grid", row.grid_code), viewer)
+        item = _iso_times(row._mapping)
+        return item if unmasked else masked_appeal(item, viewer.coarse_coordinates)
+
     def appeal_events(self, appeal_id: int, viewer: Viewer) -> list[dict]:
-        """The workflow timeline of one appeal."""
+        """The workflow timeline of one appeal; people named as actors are masked."""
         a, e = t.appeals, t.appeal_events
         with self.connect() as conn:
             grid = conn.execute(sa.select(a.c.grid_code).where(a.c.id == appeal_id)).scalar()
@@ -761,7 +778,7 @@ class Store(IngestMixin):
                 .where(e.c.appeal_id == appeal_id)
                 .order_by(e.c.seq)
             ).all()
-        return [{**r._mapping, "at": _iso(r.at)} for r in rows]
+        return [{**r._mapping, "at": _iso(r.at), "actor": mask_actor(r.actor)} for r in rows]
 
     def count(self, table_name: str) -> int:
         table = t.metadata.tables[table_name]
@@ -782,13 +799,16 @@ def overdue_open(as_of: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(sa.or_(a.c.closed_at.is_(None), a.c.closed_at > as_of), a.c.deadline < as_of)
 
 
-def _appeal_item(row) -> dict:
+def _appeal_item(row, viewer: Viewer) -> dict:
+    """A listed appeal as the viewer may see it (:func:`geo.privacy.masked_appeal`)."""
+    return masked_appeal(_iso_times(row), viewer.coarse_coordinates)
+
+
+def _iso_times(row) -> dict:
     item = dict(row)
     for key, value in item.items():
         if isinstance(value, datetime):
             item[key] = _iso(value)
-    item["reporter_name"] = mask_name(item["reporter_name"])
-    item["reporter_phone"] = mask_phone(item["reporter_phone"])
     return item
 
 

@@ -1,0 +1,160 @@
+"""The personal-data rules of geo/privacy.py, and the store applying them by viewer on both backends."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from geo.access import COARSE_DECIMALS, SYSTEM, Viewer
+from geo.demo.text import SOURCE_TEXT, category_text
+from geo.domain import CATEGORIES
+from geo.privacy import mask_actor, mask_name, mask_phone, redact_text
+from geo.scope import DISTRICT, Scope, Window
+from geo.store.errors import Forbidden, NotFound
+from geo.store.store import Store
+
+WINDOW = Window(date(2026, 9, 21), date(2026, 11, 21))
+STREET = Scope("street", "370212002")
+VIEWERS = {
+    "district": Viewer("district"),
+    "street": Viewer("street", STREET),
+    "community": Viewer("community", Scope("community", "370212002001")),
+    "screen": Viewer("screen"),
+}
+
+
+# -- names, phones, free text ---------------------------------------------------------------
+
+
+def test_names_and_phones():
+    assert mask_name("张三") == "张*"
+    assert mask_name("王小明") == "王**"
+    assert mask_name("欧阳娜娜") == "欧阳**"
+    assert mask_name(None) is None
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("85551234") == "******34"
+
+
+@pytest.mark.parametrize("typed,shown", [
+    ("电话 13812345678 或 0532-88886666", "电话 138****5678 或 053****6666"),
+    ("手机+86 138-1234-5678，座机(0532)8888 6666", "手机138****5678，座机053****6666"),
+    ("身份证 37021219900101123X，邮箱 a.b@qq.com", "身份证 3****************X，邮箱 a***@qq.com"),
+    ("身份证号 370212 19900101 1234", "身份证号 3****************4"),
+    ("老身份证370212900101123。", "老身份证3*************3。"),
+    ("银行卡6222021234567890128", "银行卡***************0128"),
+    ("退款到 6222 0212 3456 7890 128", "退款到 ***************0128"),
+    ("卡号：6222021234567890", "卡号：************7890"),  # not Luhn-valid, but said to be a card
+    ("邮箱：ＺＨＡＮＧ＠ＥＸＡＭＰＬＥ．ＣＯＭ，电话１３８１２３４５６７８", "邮箱：Z***@EXAMPLE.COM，电话138****5678"),
+    ("联系人：张三，电话：88886666，微信 zhangsan_1990，QQ号 12345678",
+     "联系人：张*，电话：******66，微信 ***，QQ号 ***"),
+    ("诉求人 王小明。", "诉求人 王**。"),
+])
+def test_contact_details_in_free_text_are_masked(typed, shown):
+    assert redact_text(typed) == shown
+
+
+@pytest.mark.parametrize("text", [
+    "3号楼2单元 2026年11月 路灯不亮",
+    "诉求编号 20261128093015123 已受理",  # a 17-digit reference: no card network starts with 2
+    "订单 6222021234567891 未到账",  # 16 digits that fail the Luhn check, and nothing says card
+    "2026-11-28 09:30 报修，已等 120 分钟",
+    "网格员巡查发现井盖缺失",
+    None,
+    "",
+])
+def test_ordinary_text_is_left_alone(text):
+    assert redact_text(text) == text
+
+
+def strings(value) -> list[str]:
+    return [value] if isinstance(value, str) else [s for v in value for s in strings(v)]
+
+
+def test_demo_wording_is_left_alone(seeded_store):
+    """The demo's wording, and the titles and descriptions of stored demo appeals, come through unchanged:
+    the rules raise no false alarms on ordinary appeals."""
+    texts = strings(category_text())
+    assert len(texts) > 100 and [t for t in texts if redact_text(t) != t] == []
+    listed = seeded_store.appeals(DISTRICT, WINDOW, limit=300, viewer=SYSTEM)["items"]
+    for item in listed:
+        stored = seeded_store.appeal_detail(item["id"], SYSTEM, unmasked=True)
+        assert (item["title"], item["description"]) == (stored["title"], stored["description"])
+
+
+def test_actors():
+    assert mask_actor("张三") == "张*"
+    assert mask_actor("网格员张三") == "网格员张*"
+    assert mask_actor("网格员李四 13812345678") == "网格员李* 138****5678"
+    assert mask_actor("张三（网格员）") == "张*（网格员）"
+    demo = [row[4] for row in SOURCE_TEXT] + [c.department for c in CATEGORIES]
+    for organisation in (*demo, "街道综治中心", "社区工作站", "区社会治理中心", "网格员", "W00012", None):
+        assert mask_actor(organisation) == organisation
+
+
+# -- appeals by viewer ----------------------------------------------------------------------
+
+
+def decimals(value: float) -> int:
+    text = repr(float(value))
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+def test_coordinates_are_coarse_below_district(seeded_store):
+    for role, viewer in VIEWERS.items():
+        scope = viewer.scope
+        items = seeded_store.appeals(scope, WINDOW, limit=200, viewer=viewer)["items"]
+        assert items
+        fine = max(max(decimals(i["lon"]), decimals(i["lat"])) for i in items)
+        if role == "district":
+            assert fine > COARSE_DECIMALS
+        else:
+            assert fine <= COARSE_DECIMALS, role
+    public = seeded_store.find_appeals(limit=50, viewer=SYSTEM)
+    assert public and all(decimals(r["lon"]) <= COARSE_DECIMALS and decimals(r["lat"]) <= COARSE_DECIMALS
+                          for r in public)
+
+
+def plant(store: Store, **fields) -> int:
+    record = {"source": "hotline_12345", "source_ref": "PRIV-1", "kind": "livelihood", "category": "noise",
+              "priority": "normal", "title": "噪音 13812345678", "description": "邮箱 a.b@qq.com",
+              "reporter_name": "欧阳娜娜", "reporter_phone": "13912345678", "lon": 120.44621234, "lat": 36.13491234,
+              "accepted_at": datetime(2026, 11, 20, 1, 0, tzinfo=UTC), "status": "accepted",
+              "handling_level": "community", **fields}
+    [(appeal_id, _)] = store.ingest_appeals([record])
+    return appeal_id
+
+
+def test_appeal_detail_unmasks_only_on_request_and_only_for_handlers(writable_store):
+    appeal_id = plant(writable_store)
+    grid = writable_store.appeal_detail(appeal_id, SYSTEM)["grid_code"]
+    inside = {"district": Viewer("district"), "street": Viewer("street", Scope("street", grid[:9])),
+              "community": Viewer("community", Scope("community", grid[:12]))}
+    for role, viewer in inside.items():
+        masked = writable_store.appeal_detail(appeal_id, viewer)
+        assert masked["reporter_name"] == "欧阳**" and masked["reporter_phone"] == "139****5678", role
+        assert "13812345678" not in masked["title"] and "a.b@qq.com" not in masked["description"]
+        full = writable_store.appeal_detail(appeal_id, viewer, unmasked=True)
+        assert full["reporter_name"] == "欧阳娜娜" and full["reporter_phone"] == "13912345678"
+        assert full["title"] == "噪音 13812345678" and full["description"] == "邮箱 a.b@qq.com"
+        assert (full["lon"], full["lat"]) == (120.44621234, 36.13491234)
+        assert set(full) == set(masked)
+    assert writable_store.appeal_detail(appeal_id, inside["street"])["lon"] == round(120.44621234, COARSE_DECIMALS)
+    with pytest.raises(Forbidden, match="大屏"):
+        writable_store.appeal_detail(appeal_id, Viewer("screen"), unmasked=True)
+    assert writable_store.appeal_detail(appeal_id, Viewer("screen"))["reporter_name"] == "欧阳**"
+    elsewhere = "370212001" if grid[:9] != "370212001" else "370212002"
+    with pytest.raises(Forbidden):
+        writable_store.appeal_detail(appeal_id, Viewer("street", Scope("street", elsewhere)), unmasked=True)
+    with pytest.raises(Forbidden):
+        writable_store.appeal_detail(appeal_id, Viewer("admin"), unmasked=True)
+    with pytest.raises(NotFound):
+        writable_store.appeal_detail(10**12, SYSTEM, unmasked=True)
+
+
+def test_actors_are_masked_in_the_timeline(writable_store):
+    appeal_id = plant(writable_store)
+    writable_store.add_event(appeal_id, {"to_status": "dispatched", "actor": "网格员张三（13812345678）"})
+    writable_store.add_event(appeal_id, {"to_status": "in_progress", "actor": "王小明"})
+    actors = [e["actor"] for e in writable_store.appeal_events(appeal_id, SYSTEM)]
+    assert actors == ["网格员张*（138****5678）", "王**"]
