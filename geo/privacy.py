@@ -8,15 +8,18 @@ rule and none applies one of its own. The rules:
 - contact details typed into free text: phones, ID card numbers, bank card
   numbers, e-mail addresses, QQ/WeChat ids, names after 联系人/姓名/我叫 …
   (:func:`redact_text`), and people named as workflow actors (:func:`mask_actor`);
-- coordinates rounded to about 100 m (:func:`coarse`) for roles below district.
+- coordinates rounded to about 100 m (:func:`coarse`) for roles below district;
+- key-population counts below :data:`MIN_COUNT` suppressed, and totals built only
+  from what was published (:func:`published_count`, :func:`published_sum`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from geo.access import COARSE_DECIMALS
+from geo.domain import KEY_POPULATION_TYPES
 
 # -- names and phones ----------------------------------------------------------------------
 
@@ -205,3 +208,43 @@ def masked_appeal(item: dict, coarse_coordinates: bool) -> dict:
             if field in out:
                 out[field] = coarse(out[field])
     return out
+
+
+# -- counts of people ----------------------------------------------------------------------
+
+#: Counts of people (重点人群) below this are never published: they show as "<3".
+MIN_COUNT = 3
+
+
+def _published(low: int, high: int) -> dict:
+    if low == high:
+        text = str(low)
+    elif low == 0:
+        text = f"<{high + 1}"
+    else:
+        text = f"{low}–{high}"
+    return {"low": low, "high": high, "text": text}
+
+
+def published_count(n: int) -> dict:
+    """One count of people as published: exact from MIN_COUNT on, else only "<3" (0 included: "nobody
+    here has …" is a disclosure too). ``low``/``high`` bound the true value; ``text`` is what is shown."""
+    n = int(n)
+    return _published(n, n) if n >= MIN_COUNT else _published(0, MIN_COUNT - 1)
+
+
+def published_sum(parts: Iterable[dict]) -> dict:
+    """A total of published counts, computed from the published counts only, never from the true ones.
+
+    Every figure is then a function of the published cells, so no set of totals
+    (a grid's, a community's, a street's; overlapping or not) can be differenced
+    back to a suppressed cell: a total with suppressed parts is the range they allow.
+    """
+    parts = list(parts)
+    return _published(sum(p["low"] for p in parts), sum(p["high"] for p in parts))
+
+
+def published_key_population(by_type: dict[str, int]) -> dict:
+    """A grid's key-population counts as published: every type's count and their total."""
+    cells = {kind: published_count(by_type.get(kind, 0)) for kind in KEY_POPULATION_TYPES}
+    return {"key_population": published_sum(cells.values()), "key_population_by_type": cells}

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
 
+from geo import reference
 from geo.access import COARSE_DECIMALS, SYSTEM, Viewer
 from geo.demo.text import SOURCE_TEXT, category_text
-from geo.domain import CATEGORIES
-from geo.privacy import mask_actor, mask_name, mask_phone, redact_text
+from geo.domain import CATEGORIES, KEY_POPULATION_TYPES
+from geo.privacy import (
+    MIN_COUNT,
+    mask_actor,
+    mask_name,
+    mask_phone,
+    published_count,
+    published_key_population,
+    published_sum,
+    redact_text,
+)
 from geo.scope import DISTRICT, Scope, Window
 from geo.store.errors import Forbidden, NotFound
 from geo.store.store import Store
@@ -90,6 +103,108 @@ def test_actors():
     demo = [row[4] for row in SOURCE_TEXT] + [c.department for c in CATEGORIES]
     for organisation in (*demo, "街道综治中心", "社区工作站", "区社会治理中心", "网格员", "W00012", None):
         assert mask_actor(organisation) == organisation
+
+
+# -- counts of people -----------------------------------------------------------------------
+
+
+def test_small_counts_are_suppressed():
+    assert [published_count(n)["text"] for n in (0, 1, 2, 3, 40)] == ["<3", "<3", "<3", "3", "40"]
+    assert published_count(0) == published_count(2)  # nothing tells 0 from 1 or 2
+    assert MIN_COUNT == 3
+    total = published_sum([published_count(n) for n in (5, 1, 0, 7)])
+    assert total == {"low": 12, "high": 16, "text": "12–16"}
+    assert published_sum([published_count(n) for n in (1, 2)])["text"] == "<5"
+    assert published_sum([published_count(n) for n in (5, 7)])["text"] == "12"
+
+
+def bounds_after_attack(cells: dict, totals: list[tuple[list, dict]]) -> dict:
+    """What an attacker learns about each cell from every published figure: interval propagation over the
+    cells' own published bounds and every published total (``totals``: the cells summed, and the figure)."""
+    bounds = {c: [v["low"], v["high"]] for c, v in cells.items()}
+    changed = True
+    while changed:
+        changed = False
+        for members, figure in totals:
+            for c in members:
+                others_low = sum(bounds[o][0] for o in members if o != c)
+                others_high = sum(bounds[o][1] for o in members if o != c)
+                low, high = max(bounds[c][0], figure["low"] - others_high), min(bounds[c][1], figure["high"] - others_low)
+                if [low, high] != bounds[c]:
+                    bounds[c], changed = [low, high], True
+    return bounds
+
+
+def published_tables(true: dict[str, dict[str, int]]) -> tuple[dict, list]:
+    """Grid cells and every total of them the product could show: per grid, per community and type, per
+    community, per street and type, per street; each built by published_sum from the published cells."""
+    cells, totals = {}, []
+    for grid, by_type in true.items():
+        published = published_key_population(by_type)
+        for kind, value in published["key_population_by_type"].items():
+            cells[(grid, kind)] = value
+        totals.append(([(grid, k) for k in KEY_POPULATION_TYPES], published["key_population"]))
+    for width in (12, 9):  # community, street
+        for unit in {g[:width] for g in true}:
+            for kinds in [[k] for k in KEY_POPULATION_TYPES] + [list(KEY_POPULATION_TYPES)]:
+                members = [(g, k) for g in true if g.startswith(unit) for k in kinds]
+                totals.append((members, published_sum(cells[m] for m in members)))
+    return cells, totals
+
+
+def test_no_total_recovers_a_suppressed_cell():
+    """Differencing every total the product could publish (grid, community, street; by type and overall)
+    leaves each suppressed cell anywhere in 0–2, and publishes the same whatever the suppressed cells hold."""
+    true = {"370212001001001": {"mental_health": 1, "elderly_alone": 4, "disabled": 9},
+            "370212001001002": {"mental_health": 2, "elderly_alone": 0, "disabled": 12},
+            "370212001002001": {"mental_health": 0, "elderly_alone": 1, "disabled": 3}}
+    cells, totals = published_tables(true)
+    bounds = bounds_after_attack(cells, totals)
+    for (grid, kind), value in cells.items():
+        if value["low"] != value["high"]:
+            assert bounds[(grid, kind)] == [0, MIN_COUNT - 1], (grid, kind)
+    for changes in itertools.product(range(MIN_COUNT), repeat=3):  # any true values of three suppressed cells
+        other = json.loads(json.dumps(true))
+        for grid, n in zip(true, changes, strict=True):
+            other[grid]["mental_health"] = n
+        assert published_tables(other) == (cells, totals)
+
+
+def test_the_attack_finds_a_cell_behind_an_exact_total():
+    """The attack above is a real one: an exact total next to suppressed cells gives them away."""
+    lone = bounds_after_attack({"a": published_count(1), "b": published_count(13)}, [(["a", "b"], published_count(14))])
+    assert lone["a"] == [1, 1]
+    true = {**{k: 5 for k in KEY_POPULATION_TYPES}, "mental_health": 1}
+    cells = published_key_population(true)["key_population_by_type"]
+    assert cells["mental_health"]["text"] == "<3"
+    bounds = bounds_after_attack(cells, [(list(cells), published_count(sum(true.values())))])
+    assert bounds["mental_health"] == [1, 1]
+
+
+def test_the_store_publishes_only_suppressed_counts(seeded_store):
+    """Every grid's figures, from the boundaries and the profile, are the committed counts suppressed, and the
+    district's grids survive the differencing attack."""
+    raw = reference.load()["key_population"]
+    true: dict[str, dict[str, int]] = {}
+    for row in raw.itertuples():
+        true.setdefault(row.grid_code, {})[row.type] = row.count
+    features = seeded_store.boundaries("grid", viewer=SYSTEM)["features"]
+    assert len(features) == len(true) == 863
+    suppressed = 0
+    for f in features:
+        p = f["properties"]
+        assert {k: p[k] for k in ("key_population", "key_population_by_type")} == published_key_population(true[p["code"]])
+        suppressed += sum(v["low"] != v["high"] for v in p["key_population_by_type"].values())
+        for kind, value in p["key_population_by_type"].items():
+            assert value["text"] == (str(true[p["code"]].get(kind, 0)) if true[p["code"]].get(kind, 0) >= 3 else "<3")
+    assert suppressed > 100  # the synthetic data does have small cells
+    profile = seeded_store.grid_profile(features[0]["properties"]["code"], viewer=SYSTEM)
+    assert profile["key_population"] == features[0]["properties"]["key_population"]
+    assert not re.search(r'"(?:count|value)"', json.dumps(profile["key_population_by_type"]))
+    street_true = {g: v for g, v in true.items() if g.startswith("370212001")}
+    cells, totals = published_tables(street_true)
+    bounds = bounds_after_attack(cells, totals)
+    assert all(bounds[c] == [0, 2] for c, v in cells.items() if v["low"] != v["high"])
 
 
 # -- appeals by viewer ----------------------------------------------------------------------

@@ -29,7 +29,7 @@ from geo import clock, domain, kpis
 from geo.access import SYSTEM, Viewer
 from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
-from geo.privacy import mask_actor, mask_name, masked_appeal
+from geo.privacy import mask_actor, mask_name, masked_appeal, published_key_population
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.dialects import GridIndex, backend_for
@@ -301,9 +301,7 @@ class Store(IngestMixin):
             props = {k: v for k, v in row.items() if k != "wkb"}
             props["parent_code"] = row.get(parent) if parent else None
             if level == "grid":
-                by_type = key_pop.get(row["code"], {})
-                props["key_population"] = sum(by_type.values())
-                props["key_population_by_type"] = {k: by_type.get(k, 0) for k in domain.KEY_POPULATION_TYPES}
+                props.update(published_key_population(key_pop.get(row["code"], {})))
             features.append(_feature(row["wkb"], props))
         return {"type": "FeatureCollection", "features": features}
 
@@ -340,6 +338,7 @@ class Store(IngestMixin):
         return {"type": "FeatureCollection", "features": features}
 
     def _key_population(self, conn, scope: Scope) -> dict[str, dict[str, int]]:
+        """True counts per grid and type: they never leave the store unsuppressed (see published_key_population)."""
         kp = t.key_population
         rows = conn.execute(
             sa.select(kp.c.grid_code, kp.c.type, kp.c.count).where(kp.c.grid_code.startswith(scope.code))
@@ -622,7 +621,7 @@ class Store(IngestMixin):
         return [(int(c), int(r), int(n)) for c, r, n in rows]
 
     def grid_profile(self, code: str, viewer: Viewer) -> dict:
-        """A grid's base figures and key-population counts (counts only, never people)."""
+        """A grid's base figures and key-population counts (published counts only: small ones suppressed)."""
         scope = Scope("grid", code)
         self.resolve(scope, viewer)
         g = t.grids
@@ -632,8 +631,7 @@ class Store(IngestMixin):
                           g.c.buildings, g.c.house_numbers, g.c.legal_persons).where(g.c.code == code)
             ).one()
             key_pop = self._key_population(conn, scope).get(code, {})
-        return {**row._mapping, "key_population_by_type": {k: key_pop.get(k, 0) for k in domain.KEY_POPULATION_TYPES},
-                "key_population": sum(key_pop.values())}
+        return {**row._mapping, **published_key_population(key_pop)}
 
     def data_version(self) -> str:
         """Changes whenever appeals are written; part of every cache key."""
