@@ -9,16 +9,20 @@ rule and none applies one of its own. The rules:
   numbers, e-mail addresses, QQ/WeChat ids, names after 联系人/姓名/我叫 …
   (:func:`redact_text`), and people named as workflow actors (:func:`mask_actor`);
 - coordinates rounded to about 100 m (:func:`coarse`) for roles below district;
+- grid workers on the wall as keys that change every hour (:func:`worker_key`);
 - key-population counts below :data:`MIN_COUNT` suppressed, and totals built only
   from what was published (:func:`published_count`, :func:`published_sum`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
-from geo.access import COARSE_DECIMALS
+from geo.access import COARSE_DECIMALS, Viewer
 from geo.domain import KEY_POPULATION_TYPES
 
 # -- names and phones ----------------------------------------------------------------------
@@ -208,6 +212,42 @@ def masked_appeal(item: dict, coarse_coordinates: bool) -> dict:
             if field in out:
                 out[field] = coarse(out[field])
     return out
+
+
+# -- worker keys on the wall ---------------------------------------------------------------
+
+#: How long a worker keeps one key on the wall: the wall reloads its layer when the keys turn over.
+WORKER_KEY_SECONDS = 3600
+
+
+def worker_key_period(now: datetime) -> int:
+    """The number of the key period ``now`` falls in."""
+    return int(now.timestamp()) // WORKER_KEY_SECONDS
+
+
+def worker_key(secret: str, period: int, worker_id: str) -> str:
+    """An opaque key for a worker on the wall: stable for one period (so moves can be patched in), unlinkable
+    to the worker's id or to its key in any other period without the store's secret."""
+    digest = hmac.new(secret.encode(), f"{period}:{worker_id}".encode(), hashlib.sha256).hexdigest()
+    return "k" + digest[:16]
+
+
+def masked_workers(rows: list[dict], viewer: Viewer, secret: str, now: datetime) -> tuple[list[dict], int | None]:
+    """Workers (``id``, ``name``, ``grid_code``, ``lon``, ``lat`` and the rest) as they leave the store, with the
+    period their keys belong to (None: the keys are the ids, which never turn over).
+
+    Every item gets a ``key`` to patch it by. A viewer that may follow workers
+    gets the id as the key and the name masked; the wall gets nameless, homeless
+    points rounded to about 100 m, keyed for this period only and ordered by key,
+    so neither the keys nor the order say who is who.
+    """
+    if viewer.shows_worker_ids:
+        return [{**r, "key": r["id"], "name": mask_name(r["name"])} for r in rows], None
+    period = worker_key_period(now)
+    items = [{**{k: v for k, v in r.items() if k not in ("id", "name", "grid_code")},
+              "key": worker_key(secret, period, r["id"]), "lon": coarse(r["lon"]), "lat": coarse(r["lat"])}
+             for r in rows]
+    return sorted(items, key=lambda w: w["key"]), period
 
 
 # -- counts of people ----------------------------------------------------------------------

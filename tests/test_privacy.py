@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from dashboard.view import live
 from geo import reference
 from geo.access import COARSE_DECIMALS, SYSTEM, Viewer
 from geo.demo.text import SOURCE_TEXT, category_text
@@ -22,6 +23,8 @@ from geo.privacy import (
     published_key_population,
     published_sum,
     redact_text,
+    worker_key,
+    worker_key_period,
 )
 from geo.scope import DISTRICT, Scope, Window
 from geo.store.errors import Forbidden, NotFound
@@ -273,3 +276,62 @@ def test_actors_are_masked_in_the_timeline(writable_store):
     writable_store.add_event(appeal_id, {"to_status": "in_progress", "actor": "王小明"})
     actors = [e["actor"] for e in writable_store.appeal_events(appeal_id, SYSTEM)]
     assert actors == ["网格员张*（138****5678）", "王**"]
+
+
+# -- workers by viewer ----------------------------------------------------------------------
+
+
+def test_the_wall_gets_no_worker_ids_names_or_homes(seeded_store):
+    named = seeded_store.workers(DISTRICT, viewer=SYSTEM)
+    wall = seeded_store.workers(DISTRICT, viewer=Viewer("screen"))
+    assert named["key_period"] is None and all(w["key"] == w["id"] and "*" in w["name"] for w in named["items"])
+    assert wall["total"] == named["total"] > 1000
+    assert wall["key_period"] == worker_key_period(datetime.now(UTC))
+    ids = {w["id"] for w in named["items"]}
+    text = json.dumps(wall, ensure_ascii=False)
+    assert not [i for i in ids if i in text]
+    for w in wall["items"]:
+        assert set(w) == {"key", "type", "status", "lon", "lat", "at"}
+        assert w["lon"] is None or max(decimals(w["lon"]), decimals(w["lat"])) <= COARSE_DECIMALS
+    keys = [w["key"] for w in wall["items"]]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)  # ordered by key: the order says nothing either
+    assert seeded_store.workers(DISTRICT, viewer=Viewer("screen"))["items"] == wall["items"]  # stable within a period
+    # Another server process on the same database makes the same keys (the secret is the store's).
+    twin = Store(seeded_store.url)
+    try:
+        assert [w["key"] for w in twin.workers(DISTRICT, viewer=Viewer("screen"))["items"]] == keys
+    finally:
+        twin.dispose()
+
+
+def test_worker_keys_turn_over_every_period():
+    now = datetime(2026, 11, 20, 4, 30, tzinfo=UTC)
+    period = worker_key_period(now)
+    assert worker_key_period(now + timedelta(minutes=29)) == period != worker_key_period(now + timedelta(hours=1))
+    assert worker_key("s", period, "W00001") == worker_key("s", period, "W00001")
+    assert worker_key("s", period, "W00001") != worker_key("s", period + 1, "W00001")
+    assert worker_key("s", period, "W00001") != worker_key("other", period, "W00001")
+    assert "W00001" not in worker_key("s", period, "W00001")
+
+
+def test_the_wall_patches_workers_by_their_keys(writable_store):
+    """A moved worker is patched into the wall's layer by its key; the layer is sent again once keys turn over."""
+    wall = Viewer("screen")
+    points, index = live.worker_layer(writable_store, DISTRICT, wall, names=False)
+    assert index["period"] is not None and len(index["keys"]) == len(points["features"]) > 0
+    assert all(set(f["properties"]) == {"type", "status"} for f in points["features"])
+    worker = writable_store.workers(DISTRICT, viewer=SYSTEM)["items"][0]
+    at = datetime.fromisoformat(index["since"]) + timedelta(seconds=5)
+    writable_store.record_positions([{"worker_id": worker["id"], "at": at, "lon": 120.5012345, "lat": 36.2012345,
+                                      "status": "handling"}])
+    patch, new_index = live.worker_patch(writable_store, DISTRICT, index, wall, names=False)
+    operations = patch.to_plotly_json()["operations"]
+    moved = {tuple(op["location"]): op["params"]["value"] for op in operations}
+    assert len(moved) == 2  # one worker: its coordinates and its status
+    [(location, coordinates)] = [(loc, v) for loc, v in moved.items() if loc[-1] == "coordinates"]
+    assert coordinates == [120.501, 36.201]
+    assert datetime.fromisoformat(new_index["since"]) == at and new_index["keys"] == index["keys"]
+    assert worker["id"] not in json.dumps(operations)
+    expired = {**index, "period": index["period"] - 1}
+    again, fresh = live.worker_patch(writable_store, DISTRICT, expired, wall, names=False)
+    assert fresh["period"] == index["period"] and again["type"] == "FeatureCollection"

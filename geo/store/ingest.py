@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from geo import clock, kpis, workflow
 from geo.access import SYSTEM, Viewer
-from geo.privacy import mask_name, masked_appeal
+from geo.privacy import masked_appeal
 from geo.scope import NO_FILTERS, Scope
 from geo.store import schema as t
 from geo.store.errors import NotFound
@@ -148,19 +148,19 @@ class IngestMixin:
         return results
 
     def positions_since(self, scope: Scope, since: datetime | None, viewer: Viewer) -> list[dict]:
-        """Latest positions of the scope's workers that moved after ``since`` (all of them without it)."""
+        """Latest positions of the scope's workers that moved after ``since`` (all of them without it),
+        masked and keyed like :meth:`workers` for this viewer."""
         self.resolve(scope, viewer)
         w, latest = t.workers, t.worker_latest
-        query = (sa.select(w.c.id, w.c.name, w.c.type, latest.c.at, latest.c.lon, latest.c.lat, latest.c.status)
+        query = (sa.select(w.c.id, w.c.name, w.c.type, w.c.grid_code, latest.c.at, latest.c.lon, latest.c.lat,
+                           latest.c.status)
                  .select_from(w.join(latest, latest.c.worker_id == w.c.id))
                  .where(w.c.grid_code.startswith(scope.code)).order_by(w.c.id))
         if since is not None:
             query = query.where(latest.c.at > since)
         with self.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
-        for row in rows:
-            row["name"] = mask_name(row["name"])
-        return rows
+        return self._workers_for(rows, viewer)[0]
 
     def live_versions(self) -> dict[str, str]:
         """Tokens that change on every appeal or position write: the dashboard polls these."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import threading
 import uuid
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from geo import clock, domain, kpis
 from geo.access import SYSTEM, Viewer
 from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
-from geo.privacy import mask_actor, mask_name, masked_appeal, published_key_population
+from geo.privacy import mask_actor, masked_appeal, masked_workers, published_key_population
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.dialects import GridIndex, backend_for
@@ -48,6 +49,8 @@ LEVEL_PARENT = {
 LISTED_APPEAL_COLUMNS = [
     c for c in t.appeals.columns if c.name not in ("responded_on_time", "closed_on_time", "close_seconds")
 ]
+#: The store_meta row holding the secret behind the wall's worker keys (made on first use).
+WORKER_KEY_SECRET = "worker_key_secret"
 #: Writes at least this large refresh the planner's statistics afterwards.
 BIG_WRITE = 20_000
 APPEAL_SCOPE_COLUMN = {"street": "street_code", "community": "community_code", "grid": "grid_code"}
@@ -78,6 +81,7 @@ class Store(IngestMixin):
         self._grid_index: GridIndex | None = None
         self._land: shapely.Geometry | None = None
         self._grid_index_lock = threading.Lock()
+        self._worker_secret: str | None = None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -150,6 +154,7 @@ class Store(IngestMixin):
         with self.connect(write=True) as conn:
             self.backend.delete_all(conn, list(t.ALL_TABLES))
         self._grid_index = None
+        self._worker_secret = None
 
     def get_meta(self, key: str) -> str | None:
         with self.connect() as conn:
@@ -360,7 +365,8 @@ class Store(IngestMixin):
             self.backend.reset_sequences(conn, [t.worker_positions])
 
     def workers(self, scope: Scope, viewer: Viewer) -> dict:
-        """Workers whose home grid lies in scope, with their last position; names masked."""
+        """Workers whose home grid lies in scope, with their last position, masked for the viewer
+        (:func:`geo.privacy.masked_workers`); ``key_period`` says until when the items' keys hold."""
         self.resolve(scope, viewer)
         w, p = t.workers, t.worker_latest
         query = (
@@ -370,21 +376,24 @@ class Store(IngestMixin):
             .order_by(w.c.id)
         )
         with self.connect() as conn:
-            rows = conn.execute(query).all()
-        items = [
-            {
-                "id": r.id,
-                "name": mask_name(r.name),
-                "type": r.type,
-                "grid_code": r.grid_code,
-                "status": r.status or "offline",
-                "lon": r.lon,
-                "lat": r.lat,
-                "at": _iso(r.at),
-            }
-            for r in rows
-        ]
-        return {"total": len(items), "items": items}
+            rows = [{**r._mapping, "status": r.status or "offline", "at": _iso(r.at)} for r in conn.execute(query)]
+        items, period = self._workers_for(rows, viewer)
+        return {"total": len(items), "items": items, "key_period": period}
+
+    def _workers_for(self, rows: list[dict], viewer: Viewer) -> tuple[list[dict], int | None]:
+        """Worker rows as the viewer may see them, keyed with this store's secret."""
+        secret = self._worker_key_secret() if not viewer.shows_worker_ids else ""
+        return masked_workers(rows, viewer, secret, clock.now())
+
+    def _worker_key_secret(self) -> str:
+        """The secret behind the wall's worker keys: made once per store, shared by every server process."""
+        if self._worker_secret is None:
+            m = t.meta
+            with self.connect(write=True) as conn:
+                conn.execute(self.backend.insert(m).values(key=WORKER_KEY_SECRET, value=secrets.token_hex(32))
+                             .on_conflict_do_nothing())
+                self._worker_secret = conn.execute(sa.select(m.c.value).where(m.c.key == WORKER_KEY_SECRET)).scalar()
+        return self._worker_secret
 
     # -- appeals -------------------------------------------------------------
 
