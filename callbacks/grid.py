@@ -19,6 +19,7 @@ from geo.domain import (
     STATUSES,
     WORKER_TYPES,
 )
+from geo.privacy import MIN_COUNT
 from geo.store.errors import Forbidden, NotFound
 
 #: The grid table lists at most this many of a grid's appeals, newest first.
@@ -29,14 +30,22 @@ PROFILE_FIELDS = (
 )
 
 
+def figure_text(value) -> str:
+    """A profile figure: a plain count, or a published count of people (its text, e.g. "<3")."""
+    return value["text"] if isinstance(value, dict) else f"{value:,}"
+
+
 def profile_view(profile: dict, workers: list[dict]) -> html.Div:
-    stats = [html.Div([html.Div(f"{profile[k]:,}", className="stat-value"), html.Div(label, className="stat-label")],
+    """The grid's figures; key-population counts arrive from the store already suppressed and are shown as they are."""
+    stats = [html.Div([html.Div(figure_text(profile[k]), className="stat-value"), html.Div(label, className="stat-label")],
                       className="stat") for k, label in PROFILE_FIELDS]
-    key_pop = [html.Span(f"{KEY_POPULATION_TYPES[k]} {n}", className="chip") for k, n in profile["key_population_by_type"].items() if n]
+    key_pop = [html.Span(f"{KEY_POPULATION_TYPES[k]} {count['text']}", className="chip")
+               for k, count in profile["key_population_by_type"].items()]
     staff = [html.Span(f"{w['name']}（{WORKER_TYPES[w['type']]}）", className="chip worker") for w in workers]
     return html.Div([
         html.Div(stats, className="stats"),
-        html.Div([html.Span("重点人群（仅统计数）：", className="muted"), *key_pop], className="chips"),
+        html.Div([html.Span(f"重点人群（仅统计数，少于 {MIN_COUNT} 人不显示具体数）：", className="muted"), *key_pop],
+                 className="chips"),
         html.Div([html.Span("网格员：", className="muted"), *(staff or [html.Span("暂无", className="muted")])],
                  className="chips"),
     ])

@@ -9,12 +9,12 @@ from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.ui import ids
 from dashboard.view.data import gather, grid_style, heat_peak, map_frame, ranking
 from dashboard.view.guards import keep_on_outage, view_state
-from dashboard.view.live import worker_index
+from dashboard.view.live import worker_index, worker_layer
 from dashboard.view.mapview import fly_to, layer_urls
 from dashboard.view.state import ViewState
 from dashboard.view.text import percent
 from geo import clock
-from geo.crs import geojson_to_gcj02, wgs84_to_gcj02
+from geo.crs import wgs84_to_gcj02
 from geo.domain import WORKER_STATUSES, WORKER_TYPES
 from geo.scope import Scope
 from layers import choropleth, heat, units, workers
@@ -97,21 +97,18 @@ def register(app, providers: dict) -> None:
         as_of = clock.view_as_of()
         heat_on = "heat" in state.layers
         workers_on = "workers" in state.layers
-        version, style, frame, peak, hover, staff = gather(
+        version, style, frame, peak, hover, (worker_points, index) = gather(
             store.data_version,
             lambda: grid_style(store, state, as_of, viewer, cache),
             lambda: map_frame(store, state, viewer, cache),
             lambda: heat_peak(store, state, viewer, cache) if heat_on else None,
             lambda: hover_figures(store, state, as_of, viewer, cache),
-            lambda: store.workers(state.scope, viewer)["items"] if workers_on else [],
+            lambda: (worker_layer(store, state.scope, viewer, provider.crs) if workers_on
+                     else (workers.EMPTY, worker_index(state.scope, {"items": []}, provider.crs))),
         )
         urls = layer_urls(state, provider.crs, version)
         viewport = fly_to(frame["bounds"], padding=24, duration=0.6, max_zoom=16)
         # The live poll keeps positions current with small patches; a view change sends the whole set once.
-        worker_points = workers.feature_collection(staff)
-        if provider.crs == "gcj02":
-            worker_points = geojson_to_gcj02(worker_points)
-        index = worker_index(state.scope, staff, provider.crs)
         professional = ([units.professional_layer("layer-professional-lines", urls["professional"], state.professional)]
                         if state.professional else [])
         unit_hideout = {"selected": state.scope.code if state.scope.level == "grid" else "",

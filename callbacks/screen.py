@@ -18,7 +18,6 @@ from dashboard.view.text import as_of_clock_text, window_text
 from geo import clock
 from geo.domain import LEVEL_LABELS
 from geo.kpis import KPI_LABELS
-from layers import workers
 
 #: The browser reports its viewport once per page load; chart text is sized from it.
 VIEWPORT_JS = "function (_search) { return {w: window.innerWidth, h: window.innerHeight}; }"
@@ -123,16 +122,16 @@ def register(app) -> None:
         prevent_initial_call="initial_duplicate",
     )
     def poll(_tick, search, last, index, refreshes):
-        """New appeals refresh every panel at once; moved workers are patched in place, nameless."""
+        """New appeals refresh every panel at once; moved workers are patched in place, as the 大屏 role sees them."""
         store, viewer = get_store(), current_viewer()
+        wall = screen.wall_viewer(viewer)
         index = live.checked_index(index)
 
         def read(changes: live.Changes):
-            if not index or index.get("scope") != viewer.scope.code:
-                staff = store.workers(viewer.scope, viewer)["items"]  # the whole wall's workers, once
-                return workers.feature_collection(staff, names=False), live.worker_index(viewer.scope, staff)
+            if not index or index.get("scope") != wall.scope.code or live.keys_expired(index):
+                return live.worker_layer(store, wall.scope, wall, names=False)  # the whole wall's workers, once
             if changes.positions:
-                return live.worker_patch(store, viewer.scope, index, viewer, names=False)
+                return live.worker_patch(store, wall.scope, index, wall, names=False)
             return no_update, no_update
 
         result = live.poll(last, store.live_versions, read, clock.local_now())

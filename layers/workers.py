@@ -11,16 +11,17 @@ STATUS_COLORS = {"patrolling": "#2da44e", "handling": "#d4a72c", "standby": "#8c
 
 
 def feature_collection(items: list[dict], names: bool = True) -> dict:
-    """Worker items as GeoJSON points with tooltips; the store has already masked the names.
+    """Worker items as GeoJSON points with tooltips; the store has already masked them for the viewer.
 
-    ``names=False`` leaves out the tooltip (the only property naming a person): public screens get positions only.
+    ``names=False`` leaves out the tooltip (the only property naming a person): public screens get positions
+    only (and a wall's viewer gets no names from the store in the first place).
     """
     features = []
     for w in items:
         if w["lon"] is None:
             continue
-        properties = {"type": w["type"], "status": w["status"], "grid_code": w["grid_code"]}
-        if names:
+        properties = {"type": w["type"], "status": w["status"]}
+        if names and w.get("name"):
             properties["tooltip"] = tooltip(w["name"], w["type"], w["status"])
         features.append(
             {
@@ -39,24 +40,25 @@ def tooltip(name: str, kind: str, status: str) -> str:
     return f"{name} · {WORKER_TYPES[kind]} · {WORKER_STATUSES.get(status, status)}"
 
 
-def placed_ids(items: list[dict]) -> list[str]:
-    """Worker ids in the order of :func:`feature_collection`'s features (workers without a fix are left out)."""
-    return [w["id"] for w in items if w["lon"] is not None]
+def placed_keys(items: list[dict]) -> list[str]:
+    """The store's worker keys in the order of :func:`feature_collection`'s features (workers without a fix
+    are left out): ids for viewers who may follow workers, the wall's opaque keys otherwise."""
+    return [w["key"] for w in items if w["lon"] is not None]
 
 
 def position_patch(patch, placed: list[str], rows: list[dict], names: bool = True) -> int:
     """Moves the changed workers inside the browser's FeatureCollection (a Dash ``Patch``): only
     their coordinates, status and tooltip travel, never the whole layer. Returns how many moved."""
-    index = {worker_id: i for i, worker_id in enumerate(placed)}
+    index = {key: i for i, key in enumerate(placed)}
     moved = 0
     for row in rows:
-        i = index.get(row["id"])
+        i = index.get(row["key"])
         if i is None:
             continue
         feature = patch["features"][i]
         feature["geometry"]["coordinates"] = [row["lon"], row["lat"]]
         feature["properties"]["status"] = row["status"]
-        if names:
+        if names and row.get("name"):
             feature["properties"]["tooltip"] = tooltip(row["name"], row["type"], row["status"])
         moved += 1
     return moved

@@ -92,6 +92,7 @@ def test_geojson_levels(client):
     grid = client.get("/api/geo/grid.geojson").get_json()["features"][0]["properties"]
     assert {"households", "population", "buildings", "legal_persons", "key_population"} <= set(grid)
     assert set(grid["key_population_by_type"]) == set(KEY_POPULATION_TYPES)
+    assert all(v["text"] == "<3" or v["low"] == v["high"] >= 3 for v in grid["key_population_by_type"].values())
     professional = client.get("/api/geo/professional.geojson").get_json()["features"]
     assert len({f["properties"]["type"] for f in professional}) == 8
 

@@ -5,7 +5,6 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 
 from geo.kpis import STAGE_TIMES, appeal_kpi_flags, compute, derive_appeal_fields
-from geo.privacy import mask_name, mask_phone, redact_text
 
 COUNTS = {
     "accepted": 200, "closed": 180, "closed_on_time": 170, "overdue_open": 12, "responded_on_time": 190,
@@ -34,23 +33,6 @@ def test_nothing_to_divide_gives_none_not_zero():
     assert k["on_time_rate"].value is None
     assert k["mean_hours_to_close"].value is None
     assert k["accepted"].value == 0
-
-
-def test_masking():
-    assert mask_name("张三") == "张*"
-    assert mask_name("王小明") == "王**"
-    assert mask_name("欧阳娜娜") == "欧阳**"
-    assert mask_name(None) is None
-    assert mask_phone("13812345678") == "138****5678"
-    assert mask_phone("85551234") == "******34"
-
-
-
-def test_contact_details_are_redacted_from_free_text():
-    assert redact_text("电话 13812345678 或 0532-88886666") == "电话 *** 或 ***"
-    assert redact_text("身份证 37021219900101123X，邮箱 a.b@qq.com") == "身份证 ***，邮箱 ***"
-    assert redact_text("3号楼2单元 2026年11月 路灯不亮") == "3号楼2单元 2026年11月 路灯不亮"
-    assert redact_text(None) is None
 
 
 # -- the flags behind the sums: one rule for bulk writes and workflow events ------------------------

@@ -16,17 +16,17 @@ from layers import workers
 
 def test_a_patch_moves_only_the_changed_workers():
     items = [
-        {"id": "W1", "name": "张*", "type": "full_time", "status": "patrolling", "grid_code": "g1", "lon": 1.0, "lat": 2.0},
-        {"id": "W2", "name": "李*", "type": "window", "status": "standby", "grid_code": "g1", "lon": None, "lat": None},
-        {"id": "W3", "name": "王**", "type": "industry", "status": "handling", "grid_code": "g2", "lon": 3.0, "lat": 4.0},
+        {"key": "W1", "name": "张*", "type": "full_time", "status": "patrolling", "lon": 1.0, "lat": 2.0},
+        {"key": "W2", "name": "李*", "type": "window", "status": "standby", "lon": None, "lat": None},
+        {"key": "W3", "name": "王**", "type": "industry", "status": "handling", "lon": 3.0, "lat": 4.0},
     ]
     collection = workers.feature_collection(items)
-    placed = workers.placed_ids(items)
+    placed = workers.placed_keys(items)
     assert placed == ["W1", "W3"] and len(collection["features"]) == 2
     before = copy.deepcopy(collection)
     moved = workers.position_patch(collection, placed, [
-        {"id": "W3", "name": "王**", "type": "industry", "status": "offline", "lon": 3.5, "lat": 4.5},
-        {"id": "W2", "name": "李*", "type": "window", "status": "patrolling", "lon": 9.0, "lat": 9.0},  # had no fix
+        {"key": "W3", "name": "王**", "type": "industry", "status": "offline", "lon": 3.5, "lat": 4.5},
+        {"key": "W2", "name": "李*", "type": "window", "status": "patrolling", "lon": 9.0, "lat": 9.0},  # had no fix
     ])
     assert moved == 1
     assert collection["features"][0] == before["features"][0]
@@ -54,9 +54,10 @@ def test_ticker_rows_carry_nothing_personal(writable_store):
 
 
 def test_forged_live_state_from_the_browser_is_ignored():
-    good = {"scope": "370212", "ids": ["W1"], "crs": "wgs84", "since": "2026-11-28T01:00:00+00:00"}
-    assert checked_index(good) == good
-    for forged in ([], "x", {**good, "ids": "W1"}, {**good, "ids": [1]}, {**good, "crs": "bd09"},
+    good = {"scope": "370212", "keys": ["W1"], "period": None, "crs": "wgs84", "since": "2026-11-28T01:00:00+00:00"}
+    assert checked_index(good) == good and checked_index({**good, "period": 493_000}) == {**good, "period": 493_000}
+    for forged in ([], "x", {**good, "keys": "W1"}, {**good, "keys": [1]}, {**good, "crs": "bd09"},
+                   {**good, "period": "1"}, {**good, "period": True},
                    {**good, "since": "garbage"}, {**good, "since": "2026-11-28T01:00:00"}, {**good, "scope": 5}):
         assert checked_index(forged) is None, forged
     assert counter(3) == 3 and counter("3") == 0 and counter(True) == 0 and counter(-1) == 0 and counter(None) == 0

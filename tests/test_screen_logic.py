@@ -246,7 +246,7 @@ def test_screen_workers_are_positions_only(seeded_store):
     anonymous = workers.feature_collection(items, names=False)
     assert len(named["features"]) == len(anonymous["features"]) > 0
     assert "tooltip" in named["features"][0]["properties"]
-    assert all(set(f["properties"]) == {"type", "status", "grid_code"} for f in anonymous["features"])
+    assert all(set(f["properties"]) == {"type", "status"} for f in anonymous["features"])
     patched = {"features": [{"geometry": {}, "properties": {}} for _ in anonymous["features"]]}
-    moved = workers.position_patch(patched, workers.placed_ids(items), [{**items[0], "status": "offline"}], names=False)
+    moved = workers.position_patch(patched, workers.placed_keys(items), [{**items[0], "status": "offline"}], names=False)
     assert moved == 1 and "tooltip" not in patched["features"][0]["properties"]

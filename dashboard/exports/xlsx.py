@@ -1,8 +1,9 @@
 """The view's tables as an XLSX workbook: overview, trend, categories, ranking and every appeal.
 
 openpyxl's write-only mode and keyset-paged batches of appeals keep a year of
-the district bounded in memory. Personal data arrives masked from the store;
-coordinates and free text stay out of a file that gets forwarded around.
+the district bounded in memory. Personal data arrives masked from the store (the
+titles redacted); coordinates and descriptions stay out of a file that gets
+forwarded around.
 """
 
 from __future__ import annotations

@@ -33,7 +33,6 @@ from geo.domain import (
     deadline_hours,
 )
 from geo.ingest import AppealIn, reasons
-from geo.privacy import redact_text
 from geo.scope import InvalidQuery, check_date_range, parse_codes
 from geo.store.store import Store
 
@@ -80,7 +79,8 @@ def service_request(row: dict) -> dict:
     """A stored appeal (a :meth:`Store.find_appeals` row) as a GeoReport service request.
 
     Only 办结 is ``closed``; ``status_notes`` says the stage and handling level
-    (e.g. 派单（街道）). Fields are picked one by one, so nothing personal can slip in.
+    (e.g. 派单（街道）). Fields are picked one by one, so nothing personal can slip in; the store has
+    already redacted the text and rounded the point to about 100 m (the spec's fields are public).
     """
     handled_by = HANDLING_LEVELS[row["handling_level"]]
     return {
@@ -89,7 +89,7 @@ def service_request(row: dict) -> dict:
         "status_notes": f"{STATUSES[row['status']]}（{handled_by}）",
         "service_name": CATEGORY_BY_CODE[row["category"]].label,
         "service_code": row["category"],
-        "description": redact_text(row["description"] or row["title"]),
+        "description": row["description"] or row["title"],
         "agency_responsible": f"{row['street_name']}（{handled_by}级处置）",
         "service_notice": None,
         "requested_datetime": _iso(row["accepted_at"]),
@@ -98,9 +98,8 @@ def service_request(row: dict) -> dict:
         "address": f"{DISTRICT_NAME}{row['street_name']}{row['community_name']}",
         "address_id": None,
         "zipcode": None,
-        # ~100 m: enough to find the place, not to point at one house (the spec's fields are public).
-        "lat": round(row["lat"], 3),
-        "long": round(row["lon"], 3),
+        "lat": row["lat"],
+        "long": row["lon"],
         "media_url": None,
     }
 

@@ -22,7 +22,6 @@ from geo import clock
 from geo import kpis as kpi_math
 from geo.access import SYSTEM, Viewer
 from geo.domain import CATEGORY_BY_CODE, LEVELS
-from geo.privacy import redact_text
 from geo.scope import Scope
 from geo.store.store import Store
 from layers import choropleth
@@ -212,7 +211,7 @@ def grid_view(store: Store, state: ViewState, viewer: Viewer, limit: int = 1000)
 
 
 def ticker(store: Store, scope: Scope, viewer: Viewer, limit: int = 8) -> list[dict]:
-    """The newest appeals of a scope for the "最新诉求" ticker: time, street, category, title; nothing personal."""
+    """The newest appeals of a scope for the "最新诉求" ticker: time, street, category and the title (redacted by the store)."""
     streets = store.unit_names("street", viewer)
     rows = store.latest_appeals(scope, limit=limit, viewer=viewer)
     return [
@@ -221,7 +220,7 @@ def ticker(store: Store, scope: Scope, viewer: Viewer, limit: int = 8) -> list[d
             "time": ticker_time(datetime.fromisoformat(r["accepted_at"])),
             "street": streets.get(r["street_code"], r["street_code"]),
             "category": CATEGORY_BY_CODE[r["category"]].label,
-            "title": redact_text(r["title"]),
+            "title": r["title"],
         }
         for r in rows
     ]

@@ -17,8 +17,10 @@ from typing import Any, NamedTuple
 from dash import Patch, no_update
 
 from dashboard.view.guards import OUTAGE
+from geo import clock
 from geo.access import Viewer
-from geo.crs import wgs84_to_gcj02
+from geo.crs import geojson_to_gcj02, wgs84_to_gcj02
+from geo.privacy import worker_key_period
 from geo.scope import Scope
 from geo.store.store import Store
 from layers import workers
@@ -100,8 +102,10 @@ def checked_index(index) -> dict | None:
     """The worker index as the browser sent it back, or None (forcing a full reload) if it is not one of ours."""
     if not isinstance(index, dict):
         return None
-    ids_ok = isinstance(index.get("ids"), list) and all(isinstance(i, str) for i in index["ids"])
-    if not (isinstance(index.get("scope"), str) and ids_ok and index.get("crs") in ("wgs84", "gcj02")):
+    keys_ok = isinstance(index.get("keys"), list) and all(isinstance(k, str) for k in index["keys"])
+    period = index.get("period")
+    period_ok = period is None or (isinstance(period, int) and not isinstance(period, bool))
+    if not (isinstance(index.get("scope"), str) and keys_ok and period_ok and index.get("crs") in ("wgs84", "gcj02")):
         return None
     since = index.get("since")
     if since is not None:
@@ -113,17 +117,34 @@ def checked_index(index) -> dict | None:
     return index
 
 
-def worker_index(scope: Scope, items: list[dict], crs: str = "wgs84") -> dict:
-    """What the browser keeps next to a full worker layer, so later polls can patch it."""
-    return {"scope": scope.code, "ids": workers.placed_ids(items), "crs": crs,
+def worker_index(scope: Scope, doc: dict, crs: str = "wgs84") -> dict:
+    """What the browser keeps next to a full worker layer (a :meth:`Store.workers` answer), so later polls can
+    patch it: the store's keys in feature order, and the period they hold for (None: ids, they always hold)."""
+    items = doc["items"]
+    return {"scope": scope.code, "keys": workers.placed_keys(items), "period": doc.get("key_period"), "crs": crs,
             "since": max((w["at"] for w in items if w["at"]), default=None)}
 
 
+def worker_layer(store: Store, scope: Scope, viewer: Viewer, crs: str = "wgs84", names: bool = True) -> tuple[dict, dict]:
+    """The whole worker layer of a scope as the viewer may see it, and its index."""
+    doc = store.workers(scope, viewer)
+    points = workers.feature_collection(doc["items"], names)
+    return (geojson_to_gcj02(points) if crs == "gcj02" else points), worker_index(scope, doc, crs)
+
+
+def keys_expired(index: dict) -> bool:
+    """The wall's worker keys have turned over since the layer was sent: the layer must be sent again."""
+    return index.get("period") is not None and index["period"] != worker_key_period(clock.now())
+
+
 def worker_patch(store: Store, scope: Scope, index, viewer: Viewer, names: bool = True):
-    """(Patch of moved workers or no_update, new index) since the index's ``since``."""
+    """(Patch of moved workers or no_update, new index) since the index's ``since``; the whole layer
+    again once its keys have turned over."""
     index = checked_index(index)
-    if not index or index.get("scope") != scope.code or not index.get("ids"):
+    if not index or index.get("scope") != scope.code or not index.get("keys"):
         return no_update, no_update
+    if keys_expired(index):
+        return worker_layer(store, scope, viewer, index["crs"], names)
     since = datetime.fromisoformat(index["since"]) if index.get("since") else None
     rows = store.positions_since(scope, since, viewer)
     if not rows:
@@ -133,7 +154,7 @@ def worker_patch(store: Store, scope: Scope, index, viewer: Viewer, names: bool 
             lon, lat = wgs84_to_gcj02(row["lon"], row["lat"])
             row["lon"], row["lat"] = float(lon), float(lat)
     patch = Patch()
-    if not workers.position_patch(patch, index["ids"], rows, names):
+    if not workers.position_patch(patch, index["keys"], rows, names):
         return no_update, no_update
     newest = max(row["at"] for row in rows).astimezone(UTC).isoformat()
     return patch, {**index, "since": newest}

@@ -35,6 +35,12 @@ MAX_QUERY = 2000
 FONT_RANGE = (12, 60)
 
 
+def wall_viewer(viewer: Viewer) -> Viewer:
+    """Who the wall reads grid workers as: the 大屏 role, whoever signed the wall in, because it hangs where
+    the public can see it (no worker ids or names in the page, positions to about 100 m)."""
+    return Viewer("screen", viewer.scope, viewer.user)
+
+
 @dataclass(frozen=True)
 class ScreenQuery:
     """A validated big-screen URL: the dashboard view plus the screen's own timers."""

@@ -21,13 +21,13 @@ import sqlalchemy as sa
 
 from geo import clock, kpis, workflow
 from geo.access import SYSTEM, Viewer
-from geo.privacy import mask_name
+from geo.privacy import masked_appeal
 from geo.scope import NO_FILTERS, Scope
 from geo.store import schema as t
 from geo.store.errors import NotFound
 
 ROLES = ("writer", "admin")
-#: Columns the live ticker shows; no personal data, no coordinates, no free text.
+#: Columns the live ticker shows; no personal data, no coordinates, and the title redacted.
 TICKER_COLUMNS = ("id", "accepted_at", "street_code", "category", "title")
 
 
@@ -62,7 +62,7 @@ class IngestMixin:
         return out
 
     def latest_appeals(self, scope: Scope, limit: int = 10, after_id: int = 0, *, viewer: Viewer) -> list[dict]:
-        """The newest appeals of a scope (by id, i.e. arrival) for the ticker: no personal data at all."""
+        """The newest appeals of a scope (by id, i.e. arrival) for the ticker: no reporter, the title redacted."""
         self.authorize(scope, viewer)
         a = t.appeals
         query = sa.select(*(a.c[c] for c in TICKER_COLUMNS)).where(a.c.id > after_id)
@@ -70,7 +70,8 @@ class IngestMixin:
             query = query.where(a.c.grid_code.startswith(scope.code))
         with self.connect() as conn:
             rows = conn.execute(query.order_by(a.c.id.desc()).limit(limit)).all()
-        return [{**r._mapping, "accepted_at": r.accepted_at.astimezone(UTC).isoformat()} for r in rows]
+        return [masked_appeal({**r._mapping, "accepted_at": r.accepted_at.astimezone(UTC).isoformat()},
+                              viewer.coarse_coordinates) for r in rows]
 
     # -- workflow events -------------------------------------------------------
 
@@ -147,19 +148,19 @@ class IngestMixin:
         return results
 
     def positions_since(self, scope: Scope, since: datetime | None, viewer: Viewer) -> list[dict]:
-        """Latest positions of the scope's workers that moved after ``since`` (all of them without it)."""
+        """Latest positions of the scope's workers that moved after ``since`` (all of them without it),
+        masked and keyed like :meth:`workers` for this viewer."""
         self.resolve(scope, viewer)
         w, latest = t.workers, t.worker_latest
-        query = (sa.select(w.c.id, w.c.name, w.c.type, latest.c.at, latest.c.lon, latest.c.lat, latest.c.status)
+        query = (sa.select(w.c.id, w.c.name, w.c.type, w.c.grid_code, latest.c.at, latest.c.lon, latest.c.lat,
+                           latest.c.status)
                  .select_from(w.join(latest, latest.c.worker_id == w.c.id))
                  .where(w.c.grid_code.startswith(scope.code)).order_by(w.c.id))
         if since is not None:
             query = query.where(latest.c.at > since)
         with self.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
-        for row in rows:
-            row["name"] = mask_name(row["name"])
-        return rows
+        return self._workers_for(rows, viewer)[0]
 
     def live_versions(self) -> dict[str, str]:
         """Tokens that change on every appeal or position write: the dashboard polls these."""
@@ -247,9 +248,10 @@ class IngestMixin:
                      limit: int = 1000, *, viewer: Viewer) -> list[dict]:
         """Appeals by id, or accepted in [start, end] with these codes; newest first, at most ``limit``.
 
-        For public listings such as Open311: no personal data is selected at all.
-        Each row carries its street and community names and ``updated_at``, the
-        time of its latest workflow event (None while it has none).
+        For public listings such as Open311: no reporter is selected at all, the
+        free text is redacted and the point rounded to about 100 m for every
+        viewer. Each row carries its street and community names and ``updated_at``,
+        the time of its latest workflow event (None while it has none).
         """
         a, e, s, c = t.appeals, t.appeal_events, t.streets, t.communities
         updated = sa.select(sa.func.max(e.c.at)).where(e.c.appeal_id == a.c.id).scalar_subquery()
@@ -271,7 +273,7 @@ class IngestMixin:
             query = query.where(a.c.status.in_(statuses))
         with self.connect() as conn:
             rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(limit)).all()
-        return [dict(r._mapping) for r in rows]
+        return [masked_appeal(dict(r._mapping), coarse_coordinates=True) for r in rows]
 
 
 def _event_changes(row, to_status: str, handling_level: str, at: datetime, event: dict) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import secrets
 import threading
 import uuid
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ from geo import clock, domain, kpis
 from geo.access import SYSTEM, Viewer
 from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
-from geo.privacy import mask_name, mask_phone
+from geo.privacy import mask_actor, masked_appeal, masked_workers, published_key_population
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.accounts import AccountsMixin
@@ -49,6 +50,8 @@ LEVEL_PARENT = {
 LISTED_APPEAL_COLUMNS = [
     c for c in t.appeals.columns if c.name not in ("responded_on_time", "closed_on_time", "close_seconds")
 ]
+#: The store_meta row holding the secret behind the wall's worker keys (made on first use).
+WORKER_KEY_SECRET = "worker_key_secret"
 #: Writes at least this large refresh the planner's statistics afterwards.
 BIG_WRITE = 20_000
 APPEAL_SCOPE_COLUMN = {"street": "street_code", "community": "community_code", "grid": "grid_code"}
@@ -79,6 +82,7 @@ class Store(IngestMixin, AccountsMixin):
         self._grid_index: GridIndex | None = None
         self._land: shapely.Geometry | None = None
         self._grid_index_lock = threading.Lock()
+        self._worker_secret: str | None = None
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -151,6 +155,7 @@ class Store(IngestMixin, AccountsMixin):
         with self.connect(write=True) as conn:
             self.backend.delete_all(conn, list(t.ALL_TABLES))
         self._grid_index = None
+        self._worker_secret = None
 
     def get_meta(self, key: str) -> str | None:
         with self.connect() as conn:
@@ -309,9 +314,7 @@ class Store(IngestMixin, AccountsMixin):
             props = {k: v for k, v in row.items() if k != "wkb"}
             props["parent_code"] = row.get(parent) if parent else None
             if level == "grid":
-                by_type = key_pop.get(row["code"], {})
-                props["key_population"] = sum(by_type.values())
-                props["key_population_by_type"] = {k: by_type.get(k, 0) for k in domain.KEY_POPULATION_TYPES}
+                props.update(published_key_population(key_pop.get(row["code"], {})))
             features.append(_feature(row["wkb"], props))
         return {"type": "FeatureCollection", "features": features}
 
@@ -348,6 +351,7 @@ class Store(IngestMixin, AccountsMixin):
         return {"type": "FeatureCollection", "features": features}
 
     def _key_population(self, conn, scope: Scope) -> dict[str, dict[str, int]]:
+        """True counts per grid and type: they never leave the store unsuppressed (see published_key_population)."""
         kp = t.key_population
         rows = conn.execute(
             sa.select(kp.c.grid_code, kp.c.type, kp.c.count).where(kp.c.grid_code.startswith(scope.code))
@@ -369,7 +373,8 @@ class Store(IngestMixin, AccountsMixin):
             self.backend.reset_sequences(conn, [t.worker_positions])
 
     def workers(self, scope: Scope, viewer: Viewer) -> dict:
-        """Workers whose home grid lies in scope, with their last position; names masked."""
+        """Workers whose home grid lies in scope, with their last position, masked for the viewer
+        (:func:`geo.privacy.masked_workers`); ``key_period`` says until when the items' keys hold."""
         self.resolve(scope, viewer)
         w, p = t.workers, t.worker_latest
         query = (
@@ -379,21 +384,24 @@ class Store(IngestMixin, AccountsMixin):
             .order_by(w.c.id)
         )
         with self.connect() as conn:
-            rows = conn.execute(query).all()
-        items = [
-            {
-                "id": r.id,
-                "name": mask_name(r.name),
-                "type": r.type,
-                "grid_code": r.grid_code,
-                "status": r.status or "offline",
-                "lon": r.lon,
-                "lat": r.lat,
-                "at": _iso(r.at),
-            }
-            for r in rows
-        ]
-        return {"total": len(items), "items": items}
+            rows = [{**r._mapping, "status": r.status or "offline", "at": _iso(r.at)} for r in conn.execute(query)]
+        items, period = self._workers_for(rows, viewer)
+        return {"total": len(items), "items": items, "key_period": period}
+
+    def _workers_for(self, rows: list[dict], viewer: Viewer) -> tuple[list[dict], int | None]:
+        """Worker rows as the viewer may see them, keyed with this store's secret."""
+        secret = self._worker_key_secret() if not viewer.shows_worker_ids else ""
+        return masked_workers(rows, viewer, secret, clock.now())
+
+    def _worker_key_secret(self) -> str:
+        """The secret behind the wall's worker keys: made once per store, shared by every server process."""
+        if self._worker_secret is None:
+            m = t.meta
+            with self.connect(write=True) as conn:
+                conn.execute(self.backend.insert(m).values(key=WORKER_KEY_SECRET, value=secrets.token_hex(32))
+                             .on_conflict_do_nothing())
+                self._worker_secret = conn.execute(sa.select(m.c.value).where(m.c.key == WORKER_KEY_SECRET)).scalar()
+        return self._worker_secret
 
     # -- appeals -------------------------------------------------------------
 
@@ -630,7 +638,7 @@ class Store(IngestMixin, AccountsMixin):
         return [(int(c), int(r), int(n)) for c, r, n in rows]
 
     def grid_profile(self, code: str, viewer: Viewer) -> dict:
-        """A grid's base figures and key-population counts (counts only, never people)."""
+        """A grid's base figures and key-population counts (published counts only: small ones suppressed)."""
         scope = Scope("grid", code)
         self.resolve(scope, viewer)
         g = t.grids
@@ -640,8 +648,7 @@ class Store(IngestMixin, AccountsMixin):
                           g.c.buildings, g.c.house_numbers, g.c.legal_persons).where(g.c.code == code)
             ).one()
             key_pop = self._key_population(conn, scope).get(code, {})
-        return {**row._mapping, "key_population_by_type": {k: key_pop.get(k, 0) for k in domain.KEY_POPULATION_TYPES},
-                "key_population": sum(key_pop.values())}
+        return {**row._mapping, **published_key_population(key_pop)}
 
     def data_version(self) -> str:
         """Changes whenever appeals are written; part of every cache key."""
@@ -698,7 +705,7 @@ class Store(IngestMixin, AccountsMixin):
             "total": total,
             "limit": limit,
             "offset": offset,
-            "items": [_appeal_item(r._mapping) for r in rows],
+            "items": [_appeal_item(r._mapping, viewer) for r in rows],
         }
 
     def overdue_appeals(
@@ -724,7 +731,7 @@ class Store(IngestMixin, AccountsMixin):
             rows = conn.execute(
                 sa.select(*LISTED_APPEAL_COLUMNS).where(*conditions).order_by(a.c.deadline, a.c.id).limit(limit)
             ).all()
-        return {"total": total, "limit": limit, "items": [_appeal_item(r._mapping) for r in rows]}
+        return {"total": total, "limit": limit, "items": [_appeal_item(r._mapping, viewer) for r in rows]}
 
     def iter_appeals(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer, batch: int = 5000,
@@ -753,11 +760,28 @@ class Store(IngestMixin, AccountsMixin):
                 rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(batch)).all()
             if not rows:
                 return
-            yield [_appeal_item(r._mapping) for r in rows]
+            yield [_appeal_item(r._mapping, viewer) for r in rows]
             after = (rows[-1].accepted_at, rows[-1].id)
 
+    def appeal_detail(self, appeal_id: int, viewer: Viewer, unmasked: bool = False) -> dict:
+        """One appeal, masked like every listing; with ``unmasked`` as stored, for the audited 查看完整信息.
+
+        This is the store's only unmasked read of an appeal, and only roles that
+        handle appeals (:attr:`Viewer.may_unmask`) get it, inside their own unit.
+        """
+        if unmasked and not viewer.may_unmask:
+            raise Forbidden(f"{viewer.label}账号不能查看诉求人完整信息")
+        a = t.appeals
+        with self.connect() as conn:
+            row = conn.execute(sa.select(*LISTED_APPEAL_COLUMNS).where(a.c.id == appeal_id)).first()
+        if row is None:
+            raise NotFound(f"未找到诉求：{appeal_id}")
+        self.authorize(Scope("grid", row.grid_code), viewer)
+        item = _iso_times(row._mapping)
+        return item if unmasked else masked_appeal(item, viewer.coarse_coordinates)
+
     def appeal_events(self, appeal_id: int, viewer: Viewer) -> list[dict]:
-        """The workflow timeline of one appeal."""
+        """The workflow timeline of one appeal; people named as actors are masked."""
         a, e = t.appeals, t.appeal_events
         with self.connect() as conn:
             grid = conn.execute(sa.select(a.c.grid_code).where(a.c.id == appeal_id)).scalar()
@@ -769,7 +793,7 @@ class Store(IngestMixin, AccountsMixin):
                 .where(e.c.appeal_id == appeal_id)
                 .order_by(e.c.seq)
             ).all()
-        return [{**r._mapping, "at": _iso(r.at)} for r in rows]
+        return [{**r._mapping, "at": _iso(r.at), "actor": mask_actor(r.actor)} for r in rows]
 
     def count(self, table_name: str) -> int:
         table = t.metadata.tables[table_name]
@@ -790,13 +814,16 @@ def overdue_open(as_of: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(sa.or_(a.c.closed_at.is_(None), a.c.closed_at > as_of), a.c.deadline < as_of)
 
 
-def _appeal_item(row) -> dict:
+def _appeal_item(row, viewer: Viewer) -> dict:
+    """A listed appeal as the viewer may see it (:func:`geo.privacy.masked_appeal`)."""
+    return masked_appeal(_iso_times(row), viewer.coarse_coordinates)
+
+
+def _iso_times(row) -> dict:
     item = dict(row)
     for key, value in item.items():
         if isinstance(value, datetime):
             item[key] = _iso(value)
-    item["reporter_name"] = mask_name(item["reporter_name"])
-    item["reporter_phone"] = mask_phone(item["reporter_phone"])
     return item
 
 
