@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from dash import Input, Output, html
+from dash import MATCH, Input, Output, ctx, html
 
-from dashboard.services import current_viewer, get_store
+from dashboard.services import audit, current_viewer, get_store
 from dashboard.ui import ids, page
 from dashboard.view.data import grid_view
 from dashboard.view.guards import keep_on_outage, view_state
@@ -72,6 +72,32 @@ def appeal_rows(items: list[dict]) -> list[dict]:
     ]
 
 
+def appeal_view(item: dict, may_unmask: bool) -> html.Div:
+    """One appeal as the store gave it (masked), its timeline below; 查看完整信息 for roles that may see the rest."""
+    rows = [("诉求人", f"{item['reporter_name'] or '—'} {item['reporter_phone'] or ''}".strip()),
+            ("标题", item["title"]), ("内容", item.get("description") or "—")]
+    children = [html.Dl([part for label, value in rows for part in (html.Dt(label), html.Dd(value))],
+                        className="appeal-detail")]
+    if may_unmask:
+        children.append(html.Div([
+            html.Button("查看完整信息", id=ids.unmask_id(str(item["id"])), className="export-button",
+                        title="显示诉求人姓名、电话和原文；每次查看都记入审计日志"),
+            html.Div(id=ids.appeal_full_id(str(item["id"]))),
+        ], className="unmask"))
+    return html.Div(children)
+
+
+def full_view(item: dict) -> html.Div:
+    """The unmasked appeal, with the notice that this view was logged."""
+    rows = [("诉求人", item["reporter_name"] or "—"), ("电话", item["reporter_phone"] or "—"),
+            ("标题", item["title"]), ("内容", item.get("description") or "—")]
+    return html.Div([
+        html.Dl([part for label, value in rows for part in (html.Dt(label), html.Dd(value))],
+                className="appeal-detail full"),
+        html.Div("本次查看已记入审计日志", className="muted"),
+    ])
+
+
 def timeline_view(events: list[dict]) -> html.Ol:
     return html.Ol(className="timeline", children=[
         html.Li([
@@ -116,9 +142,30 @@ def register(app) -> None:
         row_id = cell.get("rowId") if isinstance(cell, dict) else None
         if not isinstance(row_id, str) or not re.fullmatch(r"[0-9]{1,18}", row_id):
             return page.empty_state("未找到该诉求")
+        store, viewer = get_store(), current_viewer()
         try:
             appeal_id = int(row_id)  # from the browser: checked here, then authorized by the store
-            events = get_store().appeal_events(appeal_id, current_viewer())
+            item = store.appeal_detail(appeal_id, viewer)
+            events = store.appeal_events(appeal_id, viewer)
         except (NotFound, Forbidden):
             return page.empty_state("未找到该诉求")
-        return timeline_view(events)
+        return html.Div([appeal_view(item, viewer.may_unmask), timeline_view(events)])
+
+    @app.callback(
+        Output(ids.appeal_full_id(MATCH), "children"),
+        Input(ids.unmask_id(MATCH), "n_clicks"),
+        prevent_initial_call=True,
+    )
+    @keep_on_outage
+    def show_full(clicks):
+        """查看完整信息: the one unmasked read, on an explicit click, always audited (who, which appeal)."""
+        raw = ctx.triggered_id.get("appeal") if isinstance(ctx.triggered_id, dict) else None
+        if not clicks or not isinstance(raw, str) or not re.fullmatch(r"[0-9]{1,18}", raw):
+            return page.empty_state("未找到该诉求")
+        store, viewer = get_store(), current_viewer()
+        try:
+            item = store.appeal_detail(int(raw), viewer, unmasked=True)
+        except (NotFound, Forbidden) as exc:
+            return page.empty_state(str(exc) if isinstance(exc, Forbidden) else "未找到该诉求")
+        audit("unmask", viewer, item["grid_code"], detail={"appeal_id": item["id"]})
+        return full_view(item)

@@ -38,6 +38,7 @@ THROTTLE_KEY = "zhizhi.throttle"
 CONFIG_KEY = "zhizhi.config"
 #: The big screen's Dash app, on the same server (its callbacks are checked like the dashboard's).
 SCREEN_APP_KEY = "zhizhi.screen_app"
+SESSION_COOKIE = "zhizhi_session"
 #: Who everyone is when sign-in is off (AUTH_DISABLED=1, loopback only).
 LOCAL_VIEWER = Viewer("district", DISTRICT, "本机（未启用登录）")
 #: Largest request body (a batch of 1,000 appeals is ~2 MB); larger ones get 413 before any parsing.
@@ -94,7 +95,7 @@ class _Sessions(SecureCookieSessionInterface):
 def _install_sessions(server: Flask, config: Config) -> None:
     server.secret_key = secrets.session_key(config.secret_key, config.data_dir)
     server.session_interface = _Sessions()
-    server.config.update(SESSION_COOKIE_NAME="zhizhi_session", SESSION_COOKIE_HTTPONLY=True,
+    server.config.update(SESSION_COOKIE_NAME=SESSION_COOKIE, SESSION_COOKIE_HTTPONLY=True,
                          SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=config.screen_session_days * 86400)
     manager = LoginManager(server)
     manager.session_protection = None  # sessions end by time and by epoch; an address change (a wall on DHCP) is no reason

@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 import urllib.request
 import uuid
 from datetime import datetime
@@ -255,7 +256,8 @@ def make_app(tmp_path):
     apps = []
 
     def make(database_url: str, **settings: str):
-        environ = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / f"app-{len(apps)}"), **settings}
+        environ = {"DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / f"app-{len(apps)}"),
+                   "SECRET_KEY": TEST_SECRET_KEY, **settings}
         app = create_app(config.load(environ))
         apps.append(app)
         return app
@@ -267,9 +269,15 @@ def make_app(tmp_path):
 
 #: The password of every account the tests make (accounts are made once per store and reused).
 TEST_PASSWORD = "correct-horse-battery"
+#: Every test app signs sessions with this key, so a session signed in once serves later apps on the same store.
+TEST_SECRET_KEY = "tests-only-session-key-not-for-any-server"
+#: Signed-in session cookies by (store URL, role, unit): argon2 costs about a second per sign-in on this machine,
+#: so each account signs in through the real form once and later clients reuse its cookie while it is fresh.
+_SESSIONS: dict[tuple, tuple[float, str]] = {}
+SESSION_REUSE_SECONDS = 600
 
 
-def test_account(app, role: str = "district", code: str | None = None) -> tuple[str, str]:
+def account_for(app, role: str = "district", code: str | None = None) -> tuple[str, str]:
     """(username, secret) of a test account with this role and unit, made on first use.
 
     People get :data:`TEST_PASSWORD`; a wall gets a fresh device token each call.
@@ -300,12 +308,22 @@ def client_of(app, role: str = "district", code: str | None = None):
     device-token URL.
     """
     client = app.server.test_client()
-    username, secret = test_account(app, role, code)
+    key = (app.server.extensions[services.STORE_KEY].url, role, code)
+    reusable = app.server.secret_key == TEST_SECRET_KEY
+    made_at, cookie = _SESSIONS.get(key, (0.0, ""))
+    if reusable and time.monotonic() - made_at < SESSION_REUSE_SECONDS:
+        client.set_cookie(services.SESSION_COOKIE, cookie)
+        if client.get("/_dash-layout" if role != "screen" else "/screen/_dash-layout").status_code == 200:
+            return client
+        client.delete_cookie(services.SESSION_COOKIE)  # ended since (a reset, a disable): sign in again
+    username, secret = account_for(app, role, code)
     if role == "screen":
         response = client.get(f"/screen/login?token={secret}")
     else:
         response = sign_in(client, username, secret)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    if reusable:
+        _SESSIONS[key] = (time.monotonic(), client.get_cookie(services.SESSION_COOKIE).value)
     return client
 
 
@@ -325,7 +343,7 @@ def browser_sign_in(duo, app, role: str = "district", code: str | None = None) -
     browser sees is the sign-in page, which is no Dash page to wait for.
     """
     base = duo.server.url
-    username, secret = test_account(app, role, code)
+    username, secret = account_for(app, role, code)
     if role == "screen":
         duo.driver.get(f"{base}/screen/login?token={secret}")
     else:

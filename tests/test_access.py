@@ -13,10 +13,11 @@ import json
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from dashboard import services
 from dashboard.auth import accounts
-from geo.access import SYSTEM
+from geo.access import OPERATOR, SYSTEM
 from geo.scope import Scope, Window
 from tests.conftest import client_of, sign_in
 
@@ -244,3 +245,35 @@ def test_a_disabled_or_reset_account_is_signed_out_at_its_next_request(make_app,
         accounts.reset_secret(writable_store, made.username)
     assert client.get(f"/api/kpis?{WINDOW}").status_code == 401
     assert sign_in(app.server.test_client(), made.username, made.secret).status_code == 401
+
+
+# -- 查看完整信息 --------------------------------------------------------------------------------
+
+
+def reveal(client, appeal_id: int):
+    """The click on 查看完整信息, as the renderer posts it (a pattern-matching callback)."""
+    body = {"output": '{"appeal":["MATCH"],"type":"appeal-full"}.children',
+            "outputs": {"id": {"type": "appeal-full", "appeal": str(appeal_id)}, "property": "children"},
+            "inputs": [{"id": {"type": "unmask", "appeal": str(appeal_id)}, "property": "n_clicks", "value": 1}],
+            "changedPropIds": [f'{{"appeal":"{appeal_id}","type":"unmask"}}.n_clicks']}
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
+
+
+def test_full_information_only_on_a_click_only_in_scope_and_always_audited(make_app, writable_store):
+    app = make_app(writable_store.url)
+    store = app.server.extensions[services.STORE_KEY]
+    window = Window(date(2026, 10, 1), date(2026, 11, 21))
+    own = store.appeals(Scope("street", ZHONGHAN), window, limit=1, viewer=SYSTEM)["items"][0]
+    foreign = store.appeals(Scope("street", SHAZIKOU), window, limit=1, viewer=SYSTEM)["items"][0]
+    with store.connect() as conn:
+        phone = conn.execute(sa.text("SELECT reporter_phone FROM appeals WHERE id = :id"), {"id": own["id"]}).scalar()
+    assert phone and phone not in json.dumps(own, ensure_ascii=False)  # listings are masked
+    leader = client_of(app, "street", ZHONGHAN)
+    shown = reveal(leader, own["id"]).get_data(as_text=True)
+    assert phone in shown and "本次查看已记入审计日志" in shown
+    refused = reveal(leader, foreign["id"]).get_data(as_text=True)
+    assert "无权访问" in refused and foreign["title"] not in refused
+    audit = [e for e in store.audit_entries(OPERATOR, action="unmask")["items"]]
+    assert [(e["actor"], e["detail"]["appeal_id"], e["scope_code"]) for e in audit] == [
+        ("test-street-370212001", own["id"], own["grid_code"])]  # one entry, for the one view that happened
+    assert reveal(client_of(app, "screen", ZHONGHAN), own["id"]).status_code == 403  # a wall never unmasks

@@ -16,12 +16,15 @@ from openpyxl import load_workbook
 from app import create_app
 from dashboard import config, services
 from dashboard.auth import accounts, throttle
+from dashboard.tools import cli
 from geo.access import OPERATOR
-from tests.conftest import CHECKOUT, TEST_PASSWORD, client_of, sign_in, test_account
+from tests.conftest import CHECKOUT, TEST_PASSWORD, account_for, client_of, sign_in
 
 WINDOW = "from=2026-10-01&to=2026-11-21"
 #: The tests' own Redis database (Redis on 127.0.0.1:6379 keeps nothing on disk).
 REDIS_URL = "redis://127.0.0.1:6379/13"
+#: Session, throttle and key mechanics are the web layer's, the same on either store: run them on SQLite only.
+SESSIONS_ONLY = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -46,11 +49,12 @@ def audit_baseline(store) -> int:
 # -- signing in and out -----------------------------------------------------------------------
 
 
+@SESSIONS_ONLY
 def test_the_sign_in_page_is_chinese_and_a_wrong_password_is_refused_and_audited(app):
     client = app.server.test_client()
     page = client.get("/login").get_data(as_text=True)
     assert "账号" in page and "密码" in page and "登录" in page and 'lang="zh-CN"' in page
-    username, _ = test_account(app, "street", "370212001")
+    username, _ = account_for(app, "street", "370212001")
     r = sign_in(client, username, "wrong-password")
     assert r.status_code == 401 and "账号或密码不正确" in r.get_data(as_text=True)
     assert client.get("/api/kpis").status_code == 401
@@ -63,6 +67,7 @@ def test_the_sign_in_page_is_chinese_and_a_wrong_password_is_refused_and_audited
     assert login["actor"] == username and login["role"] == "street" and login["scope_code"] == "370212001"
 
 
+@SESSIONS_ONLY
 def test_sign_out_ends_the_session_and_is_audited(app):
     client = client_of(app)
     assert "退出登录" in client.get("/_dash-layout").get_data(as_text=True)
@@ -71,29 +76,33 @@ def test_sign_out_ends_the_session_and_is_audited(app):
     assert entries(app, "logout")
 
 
+@SESSIONS_ONLY
 def test_an_unknown_account_fails_like_a_wrong_password(app):
     r = sign_in(app.server.test_client(), "nobody-here", "whatever-password")
     assert r.status_code == 401 and "账号或密码不正确" in r.get_data(as_text=True)
 
 
+@SESSIONS_ONLY
 def test_a_sign_in_without_its_csrf_token_is_refused(app):
-    username, _ = test_account(app)
+    username, _ = account_for(app)
     client = app.server.test_client()
     r = client.post("/login", data={"username": username, "password": TEST_PASSWORD})
     assert r.status_code == 400 and client.get("/api/kpis").status_code == 401
 
 
+@SESSIONS_ONLY
 @pytest.mark.parametrize("target,lands", [("/?scope=street&id=370212001", "/?scope=street&id=370212001"),
                                           ("//evil.example/x", "/"), ("https://evil.example/", "/"),
                                           ("/\\evil.example", "/")])
 def test_after_signing_in_only_local_pages_open(app, target, lands):
-    username, _ = test_account(app)
+    username, _ = account_for(app)
     r = sign_in(app.server.test_client(), username, TEST_PASSWORD, next_path=target)
     assert r.headers["Location"] == lands
 
 
+@SESSIONS_ONLY
 def test_session_cookie_flags(app):
-    username, _ = test_account(app)
+    username, _ = account_for(app)
     plain = sign_in(app.server.test_client(), username, TEST_PASSWORD).headers["Set-Cookie"]
     assert "HttpOnly" in plain and "SameSite=Lax" in plain and "Secure" not in plain
     assert "Expires" not in plain  # a person's session cookie ends with the browser
@@ -105,6 +114,7 @@ def test_session_cookie_flags(app):
     assert "Secure" in r.headers["Set-Cookie"]
 
 
+@SESSIONS_ONLY
 @pytest.mark.parametrize("stamp,expired", [("seen_at", True), ("signed_in_at", True), (None, False)])
 def test_sessions_end_when_idle_and_at_their_lifetime(app, stamp, expired):
     api, page = client_of(app), client_of(app)
@@ -122,8 +132,9 @@ def test_sessions_end_when_idle_and_at_their_lifetime(app, stamp, expired):
         assert api.get(f"/api/kpis?{WINDOW}").status_code == 401  # and it stays signed out
 
 
+@SESSIONS_ONLY
 def test_a_wall_signs_in_with_its_device_token_for_long(app):
-    username, token = test_account(app, "screen", "370212001")
+    username, token = account_for(app, "screen", "370212001")
     wall = app.server.test_client()
     r = wall.get(f"/screen/login?token={token}&tour=60")
     assert r.status_code == 302 and r.headers["Location"] == "/screen/?tour=60"  # the token leaves the address bar
@@ -141,27 +152,30 @@ def test_a_wall_signs_in_with_its_device_token_for_long(app):
 # -- throttles ------------------------------------------------------------------------------------
 
 
+@SESSIONS_ONLY
 def test_failed_sign_ins_are_throttled_by_account(app):
-    username, _ = test_account(app)
+    username, _ = account_for(app)
     client = app.server.test_client()
     for _ in range(throttle.LOGIN_PER_ACCOUNT.amount):
         assert sign_in(client, username, "wrong-password").status_code == 401
     r = sign_in(client, username, TEST_PASSWORD)  # even the right password waits now
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0 and "秒后再试" in r.get_data(as_text=True)
-    other, _ = test_account(app, "street", "370212001")
+    other, _ = account_for(app, "street", "370212001")
     assert sign_in(client, other, TEST_PASSWORD).status_code == 302  # another account is not blocked
     reasons = [e["detail"]["reason"] for e in entries(app, "login_failed")]
     assert reasons.count("wrong name or password") == 5 and "throttled" in reasons
 
 
+@SESSIONS_ONLY
 def test_failed_sign_ins_are_throttled_by_address(app):
     client = app.server.test_client()
     for i in range(throttle.LOGIN_PER_ADDRESS.amount):
         assert sign_in(client, f"guess-{i}", "wrong-password").status_code == 401
-    username, _ = test_account(app)
+    username, _ = account_for(app)
     assert sign_in(client, username, TEST_PASSWORD).status_code == 429
 
 
+@SESSIONS_ONLY
 def test_wrong_api_keys_are_throttled_by_address(make_app, writable_store):
     app = make_app(writable_store.url, INGEST_API_KEYS="writer:the-right-key")
     client = app.server.test_client()
@@ -174,6 +188,7 @@ def test_wrong_api_keys_are_throttled_by_address(make_app, writable_store):
     assert other.status_code == 200  # the throttle is per address
 
 
+@SESSIONS_ONLY
 def test_throttle_counts_are_shared_by_processes_through_redis(make_app, writable_store):
     """Two server processes on one Redis: failures counted by one block guesses at the other."""
     db = redis.Redis.from_url(REDIS_URL)
@@ -181,7 +196,7 @@ def test_throttle_counts_are_shared_by_processes_through_redis(make_app, writabl
     try:
         first = make_app(writable_store.url, RATE_LIMIT_STORAGE=REDIS_URL)
         second = make_app(writable_store.url, RATE_LIMIT_STORAGE=REDIS_URL)
-        username, _ = test_account(first)
+        username, _ = account_for(first)
         for i in range(throttle.LOGIN_PER_ACCOUNT.amount):
             app = (first, second)[i % 2]
             assert sign_in(app.server.test_client(), username, "wrong-password").status_code == 401
@@ -194,13 +209,14 @@ def test_throttle_counts_are_shared_by_processes_through_redis(make_app, writabl
 # -- the session key and AUTH_DISABLED ------------------------------------------------------------------
 
 
+@SESSIONS_ONLY
 def test_the_session_key_is_made_once_on_first_run_and_shared(make_app, writable_store, tmp_path):
     environ = {"DATABASE_URL": writable_store.url, "DATA_DIR": str(tmp_path / "shared")}
     one, two = create_app(config.load(environ)), create_app(config.load(environ))
     key_file = tmp_path / "shared" / "secret_key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600 and len(key_file.read_text()) == 64
     assert one.server.secret_key == two.server.secret_key == key_file.read_text()
-    username, _ = test_account(one)
+    username, _ = account_for(one)
     client = one.server.test_client()
     sign_in(client, username, TEST_PASSWORD)
     cookie = client.get_cookie("zhizhi_session").value
@@ -215,6 +231,7 @@ def test_the_session_key_is_made_once_on_first_run_and_shared(make_app, writable
     assert not list(CHECKOUT.glob("**/secret_key"))  # never in the repo
 
 
+@SESSIONS_ONLY
 def test_auth_disabled_serves_everyone_as_district_on_loopback_only(make_app, writable_store, tmp_path):
     app = make_app(writable_store.url, AUTH_DISABLED="1")
     assert app.server.test_client().get(f"/api/kpis?{WINDOW}").get_json()["id"] == "370212"
@@ -229,39 +246,48 @@ def test_auth_disabled_serves_everyone_as_district_on_loopback_only(make_app, wr
 # -- the users CLI ------------------------------------------------------------------------------------
 
 
-def run(*args: str, data_dir) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "app.py", *args], cwd=CHECKOUT, capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "DATA_DIR": str(data_dir)})
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """``python app.py …`` in this process (the same ``main``; subprocesses cost seconds each)."""
+    code = cli.main(list(argv), build_app=None)
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
-def test_users_cli_adds_lists_resets_and_disables(writable_store, make_app, tmp_path):
-    url = writable_store.url
-    added = run("users", "add", "zhonghan", "--role", "street", "--scope", "370212001", "--name", "中韩街道办",
-                "--database-url", url, data_dir=tmp_path)
-    assert added.returncode == 0, added.stderr
-    password = added.stdout.strip().splitlines()[-1]
-    app = make_app(url)
+def test_users_cli_adds_lists_resets_and_disables(writable_store, make_app, capsys):
+    url = ["--database-url", writable_store.url]
+    code, out, err = run(capsys, "users", "add", "zhonghan", "--role", "street", "--scope", "370212001",
+                         "--name", "中韩街道办", *url)
+    assert code == 0, err
+    password = out.strip().splitlines()[-1]
+    app = make_app(writable_store.url)
     assert sign_in(app.server.test_client(), "zhonghan", password).status_code == 302
-    listed = run("users", "list", "--database-url", url, data_dir=tmp_path)
-    assert "zhonghan\t中韩街道办\t街道\t370212001\t有效" in listed.stdout and password not in listed.stdout
-    reset = run("users", "reset-password", "zhonghan", "--database-url", url, data_dir=tmp_path)
-    new_password = reset.stdout.strip().splitlines()[-1]
+    _, listed, _ = run(capsys, "users", "list", *url)
+    assert "zhonghan\t中韩街道办\t街道\t370212001\t有效" in listed and password not in listed
+    _, reset, _ = run(capsys, "users", "reset-password", "zhonghan", *url)
+    new_password = reset.strip().splitlines()[-1]
     assert new_password != password
     assert sign_in(app.server.test_client(), "zhonghan", password).status_code == 401
     assert sign_in(app.server.test_client(), "zhonghan", new_password).status_code == 302
-    assert run("users", "disable", "zhonghan", "--database-url", url, data_dir=tmp_path).returncode == 0
+    assert run(capsys, "users", "disable", "zhonghan", *url)[0] == 0
     assert sign_in(app.server.test_client(), "zhonghan", new_password).status_code == 401
-    wall = run("users", "add", "hall-wall", "--role", "screen", "--scope", "370212001", "--database-url", url,
-               data_dir=tmp_path)
-    assert "/screen/login?token=" in wall.stdout
+    assert "/screen/login?token=" in run(capsys, "users", "add", "hall-wall", "--role", "screen", "--scope",
+                                         "370212001", *url)[1]
     for bad, words in ((["users", "add", "x y", "--role", "street", "--scope", "370212001"], "账号名"),
                        (["users", "add", "lost", "--role", "street", "--scope", "370212009"], "370212009"),
                        (["users", "add", "zhonghan", "--role", "district"], "已存在"),
                        (["users", "disable", "nobody"], "未找到账号")):
-        result = run(*bad, "--database-url", url, data_dir=tmp_path)
-        assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr, result.stderr
+        code, _, err = run(capsys, *bad, *url)
+        assert code == 2 and words in err and "Traceback" not in err, err
     actions = [e["action"] for e in entries(app)]
     assert {"user_created", "password_reset", "user_disabled"} <= set(actions)
+
+
+def test_the_users_command_is_the_real_command_line(tmp_path):
+    """One real subprocess: the command word, its flags and the exit status as a shell sees them."""
+    result = subprocess.run([sys.executable, "app.py", "users", "list", "--database-url",
+                             f"sqlite:///{tmp_path / 'none.sqlite3'}"], cwd=CHECKOUT, capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "DATA_DIR": str(tmp_path)})
+    assert result.returncode == 0 and "库内还没有账号" in result.stdout, result.stderr
 
 
 def test_first_accounts_are_made_once(writable_store):

@@ -13,6 +13,20 @@ DATA_AS_OF = "data-as-of"
 BREADCRUMBS = "breadcrumbs"
 SCOPE_TITLE = "scope-title"
 
+# 查看完整信息 on one appeal: pattern-matching ids, since the button and the panel come with each timeline.
+UNMASK = "unmask"
+APPEAL_FULL = "appeal-full"
+
+
+def unmask_id(appeal) -> dict:
+    """The button's id; ``appeal`` is an appeal id as text, or a wildcard (MATCH) in a callback."""
+    return {"type": UNMASK, "appeal": appeal}
+
+
+def appeal_full_id(appeal) -> dict:
+    return {"type": APPEAL_FULL, "appeal": appeal}
+
+
 # Account
 ACCOUNT = "account-name"
 LOGOUT = "logout"
