@@ -18,6 +18,7 @@ from dashboard import config, services
 from dashboard.auth import accounts, throttle
 from dashboard.tools import cli
 from geo.access import OPERATOR
+from geo.store.accounts import AUDIT_ACTIONS
 from tests.conftest import CHECKOUT, TEST_PASSWORD, account_for, client_of, sign_in
 
 WINDOW = "from=2026-10-01&to=2026-11-21"
@@ -366,3 +367,37 @@ def test_admin_manages_accounts_in_the_page(app):
     assert sign_in(app.server.test_client(), "shazikou", password).status_code == 401
     refused = client_of(app).post("/admin/users", data={"csrf": csrf, "op": "add", "username": "x1", "role": "admin"})
     assert refused.status_code == 403
+
+
+def test_every_audited_action_leaves_its_entry(make_app, writable_store, capsys):
+    """Each action the audit log promises, done once the way a user does it, leaves its entry."""
+    app = make_app(writable_store.url, INGEST_API_KEYS="ops:admin-key-for-tests:admin")
+    app.server.config["audit_baseline"] = audit_baseline(writable_store)
+    url = ["--database-url", writable_store.url]
+    person = accounts.add_account(writable_store, "auditee", "street", "370212001", password="auditee-password")
+    client = app.server.test_client()
+    sign_in(client, "auditee", "wrong-password")                                   # login_failed
+    sign_in(client, "auditee", person.secret)                                      # login
+    client.get(f"/export/appeals.xlsx?{WINDOW}")                                   # export
+    appeal = client.get(f"/api/appeals?{WINDOW}&limit=1").get_json()["items"][0]
+    body = {"output": '{"appeal":["MATCH"],"type":"appeal-full"}.children',
+            "outputs": {"id": {"type": "appeal-full", "appeal": str(appeal["id"])}, "property": "children"},
+            "inputs": [{"id": {"type": "unmask", "appeal": str(appeal["id"])}, "property": "n_clicks", "value": 1}],
+            "changedPropIds": [f'{{"appeal":"{appeal["id"]}","type":"unmask"}}.n_clicks']}
+    client.post("/_dash-update-component", json=body)                              # unmask
+    client.post("/logout")                                                         # logout
+    wall = accounts.add_account(writable_store, "audit-wall", "screen", "370212001")  # user_created
+    app.server.test_client().get(f"/screen/login?token={wall.secret}")             # device_login
+    accounts.reset_secret(writable_store, "auditee")                               # password_reset
+    accounts.disable_account(writable_store, "auditee")                            # user_disabled
+    assert run(capsys, "api-key", *url, "create", "feed")[0] == 0                  # api_key_created
+    assert run(capsys, "api-key", *url, "revoke", "feed")[0] == 0                  # api_key_revoked
+    writable_store.file_dead_letters("appeals", [("{}", ["测试"])], "ops")
+    letter = writable_store.dead_letters()["items"][0]
+    app.server.test_client().post(f"/api/dead-letters/{letter['id']}/replay",
+                                  headers={"X-API-Key": "admin-key-for-tests"})     # dead_letter_replayed
+    client_of(app, "admin").get("/admin/audit.xlsx")                               # audit_exported
+    done = {e["action"] for e in entries(app)}
+    assert done == set(AUDIT_ACTIONS), set(AUDIT_ACTIONS) ^ done
+    [unmask] = entries(app, "unmask")
+    assert unmask["actor"] == "auditee" and unmask["detail"] == {"appeal_id": appeal["id"]}
