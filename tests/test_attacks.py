@@ -1,0 +1,207 @@
+"""Hostile requests, sent the way an attacker would send them: each hole found once stays closed.
+
+Every test sends the request that used to break the app (a 500, a formula in a
+workbook, a stuck export queue) and checks the answer a caller should get now.
+Ingest tests run on both backends: PostgreSQL refuses what SQLite stores.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from geo.access import SYSTEM
+from geo.ingest import MAX_DEPTH
+from geo.scope import DISTRICT
+from tests.conftest import client_of
+
+KEY = "attack-key"
+HEADERS = {"X-API-Key": KEY}
+ADMIN = {"X-API-Key": "attack-admin"}
+#: A point in 中韩街道.
+LON, LAT = 120.4462, 36.1349
+OPEN311 = "/open311/v2/requests.json"
+
+
+def appeal(ref: str, **changes) -> dict:
+    item = {"source": "hotline_12345", "source_ref": ref, "kind": "livelihood", "category": "noise",
+            "priority": "normal", "title": "夜间施工噪音", "description": "工地夜里施工",
+            "reporter_name": "张三", "reporter_phone": "13812345678", "lon": LON, "lat": LAT}
+    return {**item, **changes}
+
+
+def open311_params(**changes) -> dict:
+    item = {"api_key": KEY, "service_code": "noise", "lat": str(LAT), "long": str(LON),
+            "description": "小区门口工地夜间施工", "first_name": "娜娜", "last_name": "欧阳", "phone": "13912345678"}
+    return {**item, **changes}
+
+
+@pytest.fixture
+def app(writable_store, make_app):
+    return make_app(writable_store.url, INGEST_API_KEYS=f"attacker:{KEY},ops:attack-admin:admin")
+
+
+@pytest.fixture
+def client(app):
+    return client_of(app)
+
+
+def post(client, url, body, headers=HEADERS):
+    """POST as JSON, non-ASCII escaped (so a lone surrogate travels as the escape a client would send)."""
+    return client.post(url, data=json.dumps(body), headers=headers, content_type="application/json")
+
+
+def dead_letters(client) -> list[dict]:
+    r = client.get("/api/dead-letters?limit=1000", headers=ADMIN)
+    assert r.status_code == 200, r.data[:300]
+    return r.get_json()["items"]
+
+
+def an_appeal_id(store) -> int:
+    return store.find_appeals(limit=1, viewer=SYSTEM)[0]["id"]
+
+
+def a_worker_id(store) -> str:
+    return store.workers(DISTRICT, viewer=SYSTEM)["items"][0]["id"]
+
+
+def ping(worker_id: str) -> dict:
+    return {"worker_id": worker_id, "at": datetime.now(UTC).replace(microsecond=0).isoformat(), "lon": LON,
+            "lat": LAT, "status": "patrolling"}
+
+
+# -- control characters and NUL at ingest ------------------------------------------------------
+
+
+def test_one_nul_in_a_batch_of_a_hundred_is_refused_alone(client, writable_store):
+    """PostgreSQL refuses NUL: the batch used to answer 500 (HTML) and store none of the 99 good appeals."""
+    batch = [appeal(f"NUL-{i}") for i in range(99)] + [appeal("NUL-bad", title="噪音\u0000扰民")]
+    r = post(client, "/api/appeals", batch)
+    assert r.status_code == 200, r.data[:300]
+    body = r.get_json()
+    assert body["created"] == 99 and body["rejected"] == 1
+    refused = body["results"][99]
+    assert refused["status"] == "rejected" and any("title" in e and "U+0000" in e for e in refused["errors"])
+    letters = dead_letters(client)
+    assert len(letters) == 1 and json.loads(letters[0]["payload"])["title"] == "噪音\u0000扰民"
+    stored = writable_store.find_appeals(ids=[x["id"] for x in body["results"][:99]], viewer=SYSTEM)
+    assert len(stored) == 99
+
+
+STRING_FIELDS = ("source", "source_ref", "kind", "category", "priority", "title", "description", "reporter_name",
+                 "reporter_phone", "accepted_at", "crs")
+
+
+def test_nul_in_any_string_field_of_an_appeal_is_refused_and_dead_lettered(client):
+    batch = [appeal("GOOD-1")]
+    values = {**appeal("X"), "accepted_at": "2026-11-01T09:00:00+08:00", "crs": "wgs84"}
+    for field in STRING_FIELDS:
+        value = values[field]
+        batch.append(appeal(f"BAD-{field}", **{field: value[:3] + "\u0000" + value[3:]}))
+    r = post(client, "/api/appeals", batch)
+    assert r.status_code == 200, r.data[:300]
+    statuses = [x["status"] for x in r.get_json()["results"]]
+    assert statuses == ["created"] + ["rejected"] * len(STRING_FIELDS)
+    assert len(dead_letters(client)) == len(STRING_FIELDS)
+
+
+@pytest.mark.parametrize("title", ["a\u0001b", "标题\u007f", "换行\n标题", "制表\t符", "代理\ud800"])
+def test_control_characters_in_a_title_are_refused_with_a_chinese_reason(client, title):
+    r = post(client, "/api/appeals", appeal("CTRL-1", title=title))
+    assert r.status_code == 422, r.data[:300]
+    (reason,) = r.get_json()["errors"]
+    assert reason.startswith("title: ") and ("控制字符" in reason or "代理字符" in reason)
+    assert len(dead_letters(client)) == 1
+
+
+def test_a_description_keeps_its_lines_but_not_other_control_characters(client):
+    assert post(client, "/api/appeals", appeal("DESC-1", description="第一行\r\n第二行\t备注")).status_code == 201
+    r = post(client, "/api/appeals", appeal("DESC-2", description="响铃\u0007"))
+    assert r.status_code == 422 and "description" in r.get_json()["errors"][0]
+
+
+def test_nul_in_events_and_worker_pings_is_refused_per_item(client, writable_store):
+    appeal_id = an_appeal_id(writable_store)
+    r = post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "dispatched", "actor": "社区\u0000"})
+    assert r.status_code == 422 and "actor" in r.get_json()["errors"][0]
+    worker = a_worker_id(writable_store)
+    r = post(client, "/api/positions", [ping(worker), ping("W\u0000"), {**ping(worker), "status": "\u0000"}])
+    assert r.status_code == 200, r.data[:300]
+    assert [x["status"] for x in r.get_json()["results"]] == ["recorded", "rejected", "rejected"]
+    assert len(dead_letters(client)) == 3
+
+
+@pytest.mark.parametrize("field", ["description", "first_name", "last_name", "phone", "address_string", "media_url",
+                                   "email", "device_id", "service_code", "jurisdiction_id", "idempotency_key"])
+@pytest.mark.parametrize("encoding", ["form", "json"])
+def test_nul_in_any_open311_field_is_a_400_in_the_spec_format(client, field, encoding):
+    params = open311_params(**{field: "noise\u0000x"})
+    r = (client.post(OPEN311, data=params) if encoding == "form" else post(client, OPEN311, params, {}))
+    assert r.status_code == 400, r.data[:300]
+    (error,) = r.get_json()
+    assert error["code"] == 400 and error["description"].startswith(field) and "U+0000" in error["description"]
+    (letter,) = dead_letters(client)
+    assert letter["endpoint"] == "open311/requests" and "api_key" not in json.loads(letter["payload"])
+
+
+def test_a_raw_nul_in_a_body_that_is_not_json_is_still_dead_lettered(client):
+    """JSON forbids raw control characters, so this body is refused; filing it on PostgreSQL must not fail."""
+    r = client.post("/api/appeals", data=b'{"title": "a\x00b"}', headers=HEADERS, content_type="application/json")
+    assert r.status_code == 400 and "JSON" in r.get_json()["error"]
+    (letter,) = dead_letters(client)
+    assert letter["payload"] == '{"title": "a\\u0000b"}'
+    r = client.post(OPEN311, data=b'{"api_key": "' + KEY.encode() + b'", "x": "\x00"}', headers=HEADERS,
+                    content_type="application/json")
+    assert r.status_code == 400 and r.get_json()[0]["code"] == 400
+    assert len(dead_letters(client)) == 2
+    assert KEY not in json.dumps(dead_letters(client))  # the key never reaches a dead letter
+
+
+def test_a_dead_letter_with_nul_is_replayed_and_refused_again_for_the_same_reason(client):
+    post(client, "/api/appeals", appeal("REPLAY-NUL", reporter_name="张\u0000三"))
+    (letter,) = dead_letters(client)
+    r = client.post(f"/api/dead-letters/{letter['id']}/replay", headers=ADMIN, content_type="application/json")
+    assert r.status_code == 422 and "reporter_name" in r.get_json()["result"]["errors"][0]
+
+
+# -- nesting depth ----------------------------------------------------------------------------
+
+
+def nested(depth: int) -> str:
+    return '{"title": ' + "[" * depth + "]" * depth + "}"
+
+
+def ingest_urls(store) -> list[str]:
+    return ["/api/appeals", f"/api/appeals/{an_appeal_id(store)}/events", "/api/positions"]
+
+
+def test_deep_nesting_is_a_400_in_chinese_and_kept_as_a_dead_letter(client, writable_store):
+    """Depth 975 used to exhaust the recursion limit when the dead letter was written (a 500)."""
+    for url in ingest_urls(writable_store):
+        r = client.post(url, data=nested(975), headers=HEADERS, content_type="application/json")
+        assert r.status_code == 400, (url, r.data[:300])
+        assert f"嵌套超过 {MAX_DEPTH} 层" in r.get_json()["error"]
+    letters = dead_letters(client)
+    assert len(letters) == 3 and all(x["payload"] == nested(975) for x in letters)
+    assert all(x["reasons"] == [f"payload: 嵌套超过 {MAX_DEPTH} 层"] for x in letters)
+    deep_description = nested(975).replace('"title"', '"description"')
+    r = client.post(OPEN311, data=deep_description, headers=HEADERS, content_type="application/json")
+    assert r.status_code == 400 and "嵌套" in r.get_json()[0]["description"]
+
+
+def test_no_depth_near_the_recursion_limit_is_a_500(client, writable_store):
+    """Wherever the interpreter's limit is, a body nested just below it must not reach the JSON dump."""
+    limit = sys.getrecursionlimit()
+    for url in ingest_urls(writable_store):
+        for depth in range(limit - 80, limit + 5, 3):
+            r = client.post(url, data=nested(depth), headers=HEADERS, content_type="application/json")
+            assert r.status_code == 400, (url, depth, r.status_code)
+
+
+def test_a_body_as_deep_as_allowed_still_gets_its_per_field_answer(client):
+    depth = MAX_DEPTH - 1
+    r = client.post("/api/appeals", data=nested(depth), headers=HEADERS, content_type="application/json")
+    assert r.status_code == 422 and any(e.startswith("title: ") for e in r.get_json()["errors"])
