@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -205,3 +205,38 @@ def test_a_body_as_deep_as_allowed_still_gets_its_per_field_answer(client):
     depth = MAX_DEPTH - 1
     r = client.post("/api/appeals", data=nested(depth), headers=HEADERS, content_type="application/json")
     assert r.status_code == 422 and any(e.startswith("title: ") for e in r.get_json()["errors"])
+
+
+# -- media types -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data",
+                                          None])
+def test_ingest_takes_only_json(client, writable_store, content_type):
+    """A cross-site form can send text/plain or a form with a body that parses as JSON: it is refused unread."""
+    body = json.dumps(appeal("TYPE-1"))
+    for url in ingest_urls(writable_store):
+        headers = {**HEADERS, **({"Content-Type": content_type} if content_type else {})}
+        r = client.post(url, data=body, headers=headers)
+        assert r.status_code == 415, (url, r.status_code, r.data[:200])
+        assert "请求体类型应为 application/json" in r.get_json()["error"]
+    r = client.post("/api/dead-letters/1/replay", headers={**ADMIN, "Content-Type": "text/plain"})
+    assert r.status_code == 415
+    assert dead_letters(client) == []
+    assert writable_store.find_appeals(ids=None, start=datetime.now(UTC) - timedelta(hours=1), viewer=SYSTEM) == []
+
+
+def test_json_with_a_charset_is_json(client):
+    r = client.post("/api/appeals", data=json.dumps(appeal("TYPE-2")).encode("utf-8"),
+                    headers={**HEADERS, "Content-Type": "application/json; charset=utf-8"})
+    assert r.status_code == 201, r.data[:300]
+
+
+def test_open311_takes_a_form_or_json_and_nothing_else(client):
+    assert client.post(OPEN311, data=open311_params()).status_code == 201
+    assert post(client, OPEN311, open311_params(description="另一条诉求"), {}).status_code == 201
+    for content_type in ("text/plain", "multipart/form-data; boundary=x", "application/xml"):
+        r = client.post(OPEN311, data=json.dumps(open311_params()), headers={"Content-Type": content_type})
+        assert r.status_code == 415, (content_type, r.data[:200])
+        (error,) = r.get_json()
+        assert error["code"] == 415 and "application/x-www-form-urlencoded" in error["description"]

@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from dashboard.errors import HttpError, status_of, with_retry_after
-from dashboard.http.params import single_values
+from dashboard.http.params import require_media_type, single_values
 from dashboard.ingest import keys
 from dashboard.ingest.open311 import (
     ENDPOINT,
@@ -105,6 +105,7 @@ def service_definition(code: str, fmt: str):
 def create_request(fmt: str):
     """POST Service Request (form or JSON); 201 created, 200 for a retry with the same idempotency key."""
     _json_only(fmt)
+    require_media_type("application/x-www-form-urlencoded", "application/json")
     params, raw, why_not = _post_params()
     key = (params or {}).get("api_key")
     store = get_store()
