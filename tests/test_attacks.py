@@ -7,14 +7,19 @@ Ingest tests run on both backends: PostgreSQL refuses what SQLite stores.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 
+import openpyxl
+import pypdf
 import pytest
 
 from geo.access import SYSTEM
-from geo.ingest import MAX_DEPTH
+from geo.domain import LOCAL_TZ
+from geo.ingest import MAX_DEPTH, AppealIn
 from geo.scope import DISTRICT
 from tests.conftest import client_of
 
@@ -240,3 +245,69 @@ def test_open311_takes_a_form_or_json_and_nothing_else(client):
         assert r.status_code == 415, (content_type, r.data[:200])
         (error,) = r.get_json()
         assert error["code"] == 415 and "application/x-www-form-urlencoded" in error["description"]
+
+
+# -- exports of hostile titles ----------------------------------------------------------------
+
+#: Titles a citizen may type that a spreadsheet would run: each must arrive in the workbook as plain text.
+FORMULAS = ('=HYPERLINK("http://x.invalid","点击")', "=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "-2+3",
+            "@SUM(A1:A9)")
+
+
+def fetch(client, url: str):
+    """GETs an export like the browser does: a 202 job is polled until its file can be downloaded."""
+    r = client.get(url)
+    if r.status_code != 202:
+        return r
+    job = r.get_json()
+    for _ in range(1200):
+        job = client.get(job["status_url"]).get_json()
+        if job["state"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["state"] == "done", job
+    return client.get(job["download_url"])
+
+
+def overdue_window(at: datetime) -> str:
+    """The query of the one local day ``at`` falls on: urgent appeals accepted then are overdue now."""
+    day = at.astimezone(LOCAL_TZ).date()
+    return f"from={day}&to={day + timedelta(days=1)}"
+
+
+def titles_in_workbook(data: bytes) -> dict:
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["诉求明细"]
+    column = [c.value for c in sheet[1]].index("标题")
+    return {row[column].value: row[column] for row in sheet.iter_rows(min_row=2)}
+
+
+def test_formula_titles_stay_text_in_the_workbook_and_print_in_the_briefing(client):
+    at = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+    batch = [appeal(f"FORMULA-{i}", title=title, priority="urgent", accepted_at=at.isoformat())
+             for i, title in enumerate(FORMULAS)]
+    assert post(client, "/api/appeals", batch).get_json()["created"] == len(FORMULAS)
+    query = overdue_window(at)
+    r = fetch(client, f"/export/appeals.xlsx?{query}")
+    assert r.status_code == 200, r.data[:300]
+    cells = {title: cell for title, cell in titles_in_workbook(r.data).items() if title in FORMULAS}
+    assert set(cells) == set(FORMULAS)  # shown literally, not evaluated
+    assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells.values())
+    pdf = fetch(client, f"/export/briefing.pdf?{query}")
+    assert pdf.status_code == 200, pdf.data[:300]
+    pages = pypdf.PdfReader(io.BytesIO(pdf.data)).pages
+    text = "".join(page.extract_text() for page in pages).replace("\x00", "")  # pypdf pads CID text with NULs
+    assert "HYPERLINK" in text and "cmd|" in text
+    assert fetch(client, f"/export/snapshot.png?{query}").status_code == 200
+
+
+def test_control_characters_stored_before_ingest_refused_them_do_not_break_exports(client, writable_store):
+    """Every XLSX export holding such a title used to answer 500 (openpyxl's IllegalCharacterError)."""
+    at = (datetime.now(UTC) - timedelta(days=3)).replace(microsecond=0)
+    record = AppealIn.model_validate(appeal("OLD-CTRL", priority="urgent", accepted_at=at.isoformat())).record(at)
+    writable_store.ingest_appeals([{**record, "title": "控制\u0001字符\u007f\ufffe", "reporter_name": "=张\u0002三"}])
+    query = overdue_window(at)
+    r = fetch(client, f"/export/appeals.xlsx?{query}")
+    assert r.status_code == 200, r.data[:300]
+    assert "控制字符" in titles_in_workbook(r.data)
+    for url in (f"/export/briefing.pdf?{query}", f"/export/snapshot.png?{query}"):
+        assert fetch(client, url).status_code == 200, url
