@@ -132,7 +132,7 @@ def register(app) -> None:
                 staff = store.workers(viewer.scope, viewer)["items"]  # the whole wall's workers, once
                 return workers.feature_collection(staff, names=False), live.worker_index(viewer.scope, staff)
             if changes.positions:
-                return live.worker_patch(store, viewer, index, viewer, names=False)
+                return live.worker_patch(store, viewer.scope, index, viewer, names=False)
             return no_update, no_update
 
         result = live.poll(last, store.live_versions, read, clock.local_now())
