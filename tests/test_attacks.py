@@ -17,6 +17,8 @@ import openpyxl
 import pypdf
 import pytest
 
+from dashboard.ui import ids
+from dashboard.view.screen import PATH as SCREEN_PATH
 from geo.access import SYSTEM
 from geo.domain import LOCAL_TZ
 from geo.ingest import MAX_DEPTH, AppealIn
@@ -311,3 +313,123 @@ def test_control_characters_stored_before_ingest_refused_them_do_not_break_expor
     assert "控制字符" in titles_in_workbook(r.data)
     for url in (f"/export/briefing.pdf?{query}", f"/export/snapshot.png?{query}"):
         assert fetch(client, url).status_code == 200, url
+
+
+# -- forged callback requests ------------------------------------------------------------------
+
+UPDATE = {"dashboard": "/_dash-update-component", "wall": f"{SCREEN_PATH}_dash-update-component"}
+
+
+@pytest.fixture
+def dash_client(make_app, seeded_sqlite_path):
+    """The app on the shared seeded SQLite store: callbacks only read (the backend does not matter to them)."""
+    return client_of(make_app(f"sqlite:///{seeded_sqlite_path}"))
+
+
+def dependencies(client, app: str) -> list[dict]:
+    """The server-side callbacks of one Dash app, as the renderer learns them from ``_dash-dependencies``."""
+    prefix = UPDATE[app].removesuffix("_dash-update-component")
+    return [d for d in client.get(f"{prefix}_dash-dependencies").get_json() if not d.get("clientside_function")]
+
+
+def outputs_of(output: str):
+    names = output[2:-2].split("...") if output.startswith("..") else [output]
+    items = [dict(zip(("id", "property"), n.rsplit(".", 1), strict=True)) for n in names]
+    return items if output.startswith("..") else items[0]
+
+
+def callback_body(dep: dict, values: dict, changed: str | None = None) -> dict:
+    """The body dash-renderer POSTs for a callback: every input and state with its value, the trigger named."""
+
+    def filled(items):
+        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+
+    first = dep["inputs"][0]
+    body = {"output": dep["output"], "outputs": outputs_of(dep["output"]), "inputs": filled(dep["inputs"]),
+            "changedPropIds": [changed or f"{first['id']}.{first['property']}"]}
+    if dep["state"]:
+        body["state"] = filled(dep["state"])
+    return body
+
+
+def dependency(client, app: str, output_marker: str) -> dict:
+    return next(d for d in dependencies(client, app) if output_marker in d["output"])
+
+
+@pytest.mark.parametrize("forged", [[], {}, ["30d"], {"value": "30d"}, 30])
+def test_a_forged_preset_gets_a_notice_not_a_500(dash_client, forged):
+    dep = dependency(dash_client, "dashboard", f"{ids.PRESET}.value")
+    body = callback_body(dep, {f"{ids.URL}.search": "", f"{ids.PRESET}.value": forged}, f"{ids.PRESET}.value")
+    r = dash_client.post(UPDATE["dashboard"], json=body)
+    assert r.status_code == 200, r.data[:300]
+    banner = r.get_json()["response"][ids.ERROR_BANNER]
+    assert banner["hidden"] is False and "取值无效" in banner["children"]
+
+
+@pytest.mark.parametrize("forged", [{}, [], ["osm"], 1])
+def test_a_forged_base_map_gets_the_default_base_map(dash_client, forged):
+    dep = dependency(dash_client, "dashboard", f"{ids.MAP}.viewport")
+    default = dash_client.post(UPDATE["dashboard"], json=callback_body(dep, {f"{ids.URL}.search": ""}))
+    body = callback_body(dep, {f"{ids.URL}.search": "", f"{ids.BASEMAP}.value": forged}, f"{ids.BASEMAP}.value")
+    r = dash_client.post(UPDATE["dashboard"], json=body)
+    assert r.status_code == 200, r.data[:300]
+    assert r.get_json()["response"]["map-base"] == default.get_json()["response"]["map-base"]
+
+
+#: Values of the wrong type for any control: each callback must turn them into a notice or its default.
+WRONG_TYPES = ([], {}, 7, "x", {"properties": []})
+
+
+@pytest.mark.parametrize("app", UPDATE)
+def test_no_callback_answers_500_to_a_value_of_the_wrong_type(dash_client, app):
+    deps = [d for d in dependencies(dash_client, app) if "export-job.data" not in d["output"]]  # it starts jobs
+    failures = []
+    for dep in deps:
+        for item in dep["inputs"] + dep["state"]:
+            name = f"{item['id']}.{item['property']}"
+            trigger = name if item in dep["inputs"] else None
+            for value in WRONG_TYPES:
+                body = callback_body(dep, {f"{ids.URL}.search": "", name: value}, trigger)
+                status = dash_client.post(UPDATE[app], json=body).status_code
+                if status not in (200, 204):
+                    failures.append((dep["output"][:40], name, value, status))
+    assert not failures, failures
+
+
+def test_a_forged_search_on_the_export_button_is_a_notice(dash_client):
+    dep = dependency(dash_client, "dashboard", "export-job.data")
+    body = callback_body(dep, {"export-xlsx.n_clicks": 1, f"{ids.URL}.search": 5}, "export-xlsx.n_clicks")
+    r = dash_client.post(UPDATE["dashboard"], json=body)
+    assert r.status_code == 200 and "无法导出" in json.dumps(r.get_json(), ensure_ascii=False)
+
+
+def malformed_bodies(good: dict) -> dict[str, object]:
+    return {
+        "an unknown output": {**good, "output": "nope.children"},
+        "no output": {k: v for k, v in good.items() if k != "output"},
+        "one input too few": {**good, "inputs": good["inputs"][:-1]},
+        "one input too many": {**good, "inputs": [*good["inputs"], good["inputs"][0]]},
+        "inputs as an object": {**good, "inputs": {"id": "url"}},
+        "an input that is a number": {**good, "inputs": [1] * len(good["inputs"])},
+        "another component's input": {**good, "inputs": [{**good["inputs"][0], "id": "zzz"}, *good["inputs"][1:]]},
+        "outputs of another callback": {**good, "outputs": [{"id": "zzz", "property": "children"}]},
+        "a trigger that is no input": {**good, "changedPropIds": ["{not json.value"]},
+        "a trigger list that is a string": {**good, "changedPropIds": "url.search"},
+        "a JSON list": [good],
+        "JSON null": None,
+    }
+
+
+@pytest.mark.parametrize("app", UPDATE)
+def test_malformed_callback_bodies_are_a_400_in_chinese(dash_client, app):
+    good = callback_body(dependencies(dash_client, app)[0], {f"{ids.URL}.search": ""})
+    assert dash_client.post(UPDATE[app], json=good).status_code in (200, 204)
+    for case, body in malformed_bodies(good).items():
+        r = dash_client.post(UPDATE[app], data=json.dumps(body), content_type="application/json")
+        assert r.status_code == 400, (case, r.status_code, r.data[:200])
+        assert r.get_json()["error"].startswith("回调请求"), case
+    for raw in ("not json", "{", "[" * 5000 + "]" * 5000):
+        r = dash_client.post(UPDATE[app], data=raw, content_type="application/json")
+        assert r.status_code == 400 and r.get_json()["error"].startswith("回调请求体"), raw[:10]
+    r = dash_client.post(UPDATE[app], data=json.dumps(good), content_type="text/plain")
+    assert r.status_code == 415 and "application/json" in r.get_json()["error"]
