@@ -11,6 +11,7 @@ import io
 import json
 import sys
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -433,3 +434,69 @@ def test_malformed_callback_bodies_are_a_400_in_chinese(dash_client, app):
         assert r.status_code == 400 and r.get_json()["error"].startswith("回调请求体"), raw[:10]
     r = dash_client.post(UPDATE[app], data=json.dumps(good), content_type="text/plain")
     assert r.status_code == 415 and "application/json" in r.get_json()["error"]
+
+
+# -- security headers ---------------------------------------------------------------------------
+
+#: Collects every CSP violation of a page from its first script on (CDP scripts run before, and outside, the policy).
+VIOLATIONS = """
+  window.cspViolations = [];
+  document.addEventListener('securitypolicyviolation',
+    e => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));
+"""
+
+
+@pytest.mark.browser
+def test_dashboard_and_wall_run_under_the_content_security_policy(dash_duo, make_app, seeded_sqlite_path):
+    """The pages render (map, charts, grid table, wall) with no violation reported, in the console or as an event."""
+    dash_duo.start_server(make_app(f"sqlite:///{seeded_sqlite_path}"))
+    with urllib.request.urlopen(dash_duo.server_url + "/") as r:
+        assert "script-src 'self' 'sha256-" in r.headers["Content-Security-Policy"]
+    dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": VIOLATIONS})
+    window = "from=2026-09-21&to=2026-11-21"
+    pages = [
+        (f"/?{window}&layers=grids,boundaries,heat,workers", "img.leaflet-image-layer"),  # the heat image
+        (f"/?scope=grid&id=370212001001001&{window}", "#panel-appeals .ag-row"),  # AG Grid, the timeline panel
+        (f"/screen/?{window}", "#screen-trend .main-svg"),
+    ]
+    for path, rendered in pages:
+        dash_duo.driver.get(dash_duo.server_url + path)
+        dash_duo.wait_for_element(rendered, timeout=30)
+        time.sleep(1.5)  # late layers: heat image, worker markers, the vector base
+        assert dash_duo.driver.execute_script("return window.cspViolations") == [], path
+        console = [e["message"] for e in dash_duo.get_logs()]
+        assert not [m for m in console if "Content Security Policy" in m or "Refused to" in m], (path, console)
+
+
+def directive(policy: str, name: str) -> list[str]:
+    return next(d.split()[1:] for d in policy.split("; ") if d.split()[0] == name)
+
+
+@pytest.mark.parametrize("path", ["/", f"{SCREEN_PATH}", "/api/kpis", "/api/nothing", "/open311/v2/services.json",
+                                  "/export/nothing", "/healthz"])
+def test_every_answer_carries_the_security_headers(dash_client, path):
+    r = dash_client.get(path)
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "same-origin"
+    policy = r.headers["Content-Security-Policy"]
+    assert directive(policy, "frame-ancestors") == ["'none'"] and directive(policy, "default-src") == ["'self'"]
+    assert directive(policy, "object-src") == ["'none'"]
+    scripts = directive(policy, "script-src")
+    assert scripts[0] == "'self'" and all(s.startswith("'sha256-") for s in scripts[1:]) and len(scripts) >= 2
+    assert "'unsafe-eval'" not in policy and "*" not in policy
+
+
+def test_images_come_only_from_the_tile_servers_the_settings_offer(make_app, seeded_sqlite_path):
+    url = f"sqlite:///{seeded_sqlite_path}"
+    offline = client_of(make_app(url)).get("/").headers["Content-Security-Policy"]
+    assert directive(offline, "img-src") == ["'self'", "data:"]
+    osm = client_of(make_app(url, TILE_PROVIDERS="vector-light,osm")).get("/").headers["Content-Security-Policy"]
+    assert directive(osm, "img-src") == ["'self'", "data:", "https://tile.openstreetmap.org"]
+    both = client_of(make_app(url, TILE_PROVIDERS="amap,custom", TILE_URL="http://tiles.local:8080/{z}/{x}/{y}.png"))
+    images = directive(both.get("/").headers["Content-Security-Policy"], "img-src")
+    assert images == ["'self'", "data:", *(f"https://webrd0{n}.is.autonavi.com" for n in "1234"), "http://tiles.local:8080"]
+    hostile = client_of(make_app(url, TILE_PROVIDERS="custom", TILE_URL="http://x; script-src *;/{z}/{x}/{y}.png"))
+    policy = hostile.get("/").headers["Content-Security-Policy"]
+    assert directive(policy, "img-src") == ["'self'", "data:"] and directive(policy, "script-src")[0] == "'self'"
+    assert "script-src *" not in policy

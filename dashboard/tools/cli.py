@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dashboard.config import Config, load, markdown_table
+from dashboard.http.headers import QuietRequestHandler
 from dashboard.ingest.keys import env_keys
 from dashboard.ingest.replay import replay
 from dashboard.tools import simulator
@@ -232,7 +233,7 @@ def serve(args, config: Config, store: Store, build_app) -> int:
     store.dispose()
     app = build_app(Config(**{**config.__dict__, "database_url": args.database_url}))
     print(f"智治大脑已启动：http://{args.host}:{args.port}/")
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    app.run(host=args.host, port=args.port, debug=args.debug, request_handler=QuietRequestHandler)
     return 0
 
 
