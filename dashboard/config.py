@@ -39,6 +39,10 @@ SETTINGS: tuple[Setting, ...] = (
             "fonts-noto-cjk)."),
     Setting("EXPORT_WAIT_SECONDS", "2", "Exports finished within this time download at once; longer ones "
             "answer 202 with a job to poll."),
+    Setting("EXPORT_JOBS_PER_USER", "2", "Export jobs one user may have queued or running at once, across all "
+            "server processes; one more is a 429 with Retry-After."),
+    Setting("EXPORT_JOBS_TOTAL", "8", "Export jobs all users together may have queued or running at once; one "
+            "more is a 429 with Retry-After."),
     Setting("INGEST_API_KEYS", "", "Ingest API keys, comma-separated, each `name:key`, `name:key:admin` (may read "
             "dead letters) or a bare key. More keys: `python app.py api-key create NAME [--admin]` (stored hashed)."),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
@@ -69,6 +73,8 @@ class Config:
     briefing_font: str = ""
     ingest_api_keys: str = ""
     export_wait_seconds: float = 2.0
+    export_jobs_per_user: int = 2
+    export_jobs_total: int = 8
 
     @property
     def cache_dir(self) -> Path:
@@ -112,6 +118,8 @@ def load(environ: dict[str, str] | None = None) -> Config:
         briefing_font=get("BRIEFING_FONT", environ),
         ingest_api_keys=get("INGEST_API_KEYS", environ),
         export_wait_seconds=_float("EXPORT_WAIT_SECONDS", environ),
+        export_jobs_per_user=_count("EXPORT_JOBS_PER_USER", environ),
+        export_jobs_total=_count("EXPORT_JOBS_TOTAL", environ),
     )
 
 
@@ -121,6 +129,13 @@ def _int(name: str, environ: dict[str, str] | None) -> int:
         return int(raw)
     except ValueError:
         raise ValueError(f"设置 {name} 必须是整数，当前为 {raw!r}") from None
+
+
+def _count(name: str, environ: dict[str, str] | None) -> int:
+    value = _int(name, environ)
+    if value < 1:
+        raise ValueError(f"设置 {name} 至少为 1，当前为 {value}")
+    return value
 
 
 def _float(name: str, environ: dict[str, str] | None) -> float:

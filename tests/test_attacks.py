@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import sys
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -18,9 +19,13 @@ import openpyxl
 import pypdf
 import pytest
 
+from dashboard import services
+from dashboard.errors import HttpError
+from dashboard.exports.exporter import start_export
+from dashboard.exports.jobs import Jobs, JobSpec
 from dashboard.ui import ids
 from dashboard.view.screen import PATH as SCREEN_PATH
-from geo.access import SYSTEM
+from geo.access import SYSTEM, Viewer
 from geo.domain import LOCAL_TZ
 from geo.ingest import MAX_DEPTH, AppealIn
 from geo.scope import DISTRICT
@@ -500,3 +505,45 @@ def test_images_come_only_from_the_tile_servers_the_settings_offer(make_app, see
     policy = hostile.get("/").headers["Content-Security-Policy"]
     assert directive(policy, "img-src") == ["'self'", "data:"] and directive(policy, "script-src")[0] == "'self'"
     assert "script-src *" not in policy
+
+
+# -- the export queue ---------------------------------------------------------------------------
+
+
+def held_job(jobs: Jobs, gate: threading.Event, owner: str) -> dict:
+    """An export job that runs until ``gate`` is set: a slot kept busy, as a slow export of a year would."""
+    return jobs.start(JobSpec("xlsx", "x.xlsx", "application/octet-stream"),
+                      lambda path, progress: gate.wait(30) and path.write_bytes(b"x"), owner=owner)
+
+
+def test_one_caller_cannot_fill_the_export_queue(make_app, seeded_sqlite_path):
+    """Twelve export requests used to fill the queue: a real user's export then answered 503."""
+    app = make_app(f"sqlite:///{seeded_sqlite_path}", EXPORT_WAIT_SECONDS="0", EXPORT_JOBS_PER_USER="2",
+                   EXPORT_JOBS_TOTAL="4")
+    client = client_of(app)
+    exporter = app.server.extensions[services.EXPORTER_KEY]
+    gate = threading.Event()
+    try:
+        first = client.get("/export/appeals.xlsx?scope=street&id=370212001")
+        assert first.status_code == 202, first.data[:200]
+        attacker = exporter.jobs.status(first.get_json()["id"])["owner"]  # whoever this client is to the server
+        assert exporter.jobs.wait(first.get_json()["id"], 60)["state"] == "done"
+        held = [held_job(exporter.jobs, gate, attacker) for _ in range(2)]  # two slow exports of this client
+        answers = [client.get(f"/export/{name}?scope=street&id=370212001")
+                   for name in ("briefing.pdf", "snapshot.png", "appeals.xlsx") * 4]
+        assert [r.status_code for r in answers] == [429] * 12
+        assert all(r.headers["Retry-After"] and "导出任务在进行" in r.get_json()["error"] for r in answers)
+        with app.server.test_request_context():
+            store = app.server.extensions[services.STORE_KEY]
+            leader = start_export("xlsx", "?scope=street&id=370212001", store, None, exporter,
+                                  Viewer("district", DISTRICT, "leader"))
+            assert leader["state"] in ("queued", "running", "done")  # another user still exports
+            held.append(held_job(exporter.jobs, gate, "third"))
+            with pytest.raises(HttpError, match="导出任务较多") as full:
+                start_export("pdf", "", store, None, exporter, Viewer("district", DISTRICT, "fourth"))
+            assert full.value.status == 429
+    finally:
+        gate.set()
+    for job in held:
+        exporter.jobs.wait(job["id"], 10)
+    assert client.get("/export/appeals.xlsx?scope=street&id=370212001").status_code in (200, 202)
