@@ -498,6 +498,8 @@ def test_images_come_only_from_the_tile_servers_the_settings_offer(make_app, see
     assert directive(offline, "img-src") == ["'self'", "data:"]
     osm = client_of(make_app(url, TILE_PROVIDERS="vector-light,osm")).get("/").headers["Content-Security-Policy"]
     assert directive(osm, "img-src") == ["'self'", "data:", "https://tile.openstreetmap.org"]
+    referrer = client_of(make_app(url, TILE_PROVIDERS="vector-light,osm")).get("/").headers["Referrer-Policy"]
+    assert referrer == "strict-origin-when-cross-origin"  # the tile servers get our origin, never the view's query
     both = client_of(make_app(url, TILE_PROVIDERS="amap,custom", TILE_URL="http://tiles.local:8080/{z}/{x}/{y}.png"))
     images = directive(both.get("/").headers["Content-Security-Policy"], "img-src")
     assert images == ["'self'", "data:", *(f"https://webrd0{n}.is.autonavi.com" for n in "1234"), "http://tiles.local:8080"]

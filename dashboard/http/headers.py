@@ -6,8 +6,9 @@ callbacks), allowed by hash (``Dash.csp_hashes``) for both Dash apps; images
 from ``'self'``, ``data:`` URLs and the tile servers the settings offer, nothing
 else. Styles keep ``'unsafe-inline'``: plotly.js, Leaflet and AG Grid insert
 ``<style>`` elements at run time, which no hash can name. No page may be framed
-(clickjacking), no response is sniffed into another type, and the referrer
-never leaves the site.
+(clickjacking) and no response is sniffed into another type. The referrer never
+leaves the site, except, when tile servers are offered, this site's origin (never
+the path, whose query names the view): OpenStreetMap refuses tiles without one.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ TILE_HOST = re.compile(r"[A-Za-z0-9.-]+(:[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](:[0-9]{
 FIXED_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
 }
 
 
@@ -81,8 +81,9 @@ def register(settings: Config, *apps: dash.Dash) -> None:
     the last one exists.
     """
     hashes = list(dict.fromkeys(h for app in apps for h in app.csp_hashes()))
-    headers = {**FIXED_HEADERS,
-               "Content-Security-Policy": content_security_policy(hashes, offered_tile_origins(settings))}
+    tiles = offered_tile_origins(settings)
+    headers = {**FIXED_HEADERS, "Content-Security-Policy": content_security_policy(hashes, tiles),
+               "Referrer-Policy": "strict-origin-when-cross-origin" if tiles else "same-origin"}
 
     @apps[0].server.after_request
     def _security_headers(response):
