@@ -16,7 +16,18 @@ from callbacks import grid, live, navigation, panels
 from callbacks import map as map_view
 from callbacks import screen as screen_view
 from dashboard import config, errors, services
-from dashboard.http import access, admin, api, exports, ingest, login, map_api, open311
+from dashboard.http import (
+    access,
+    admin,
+    api,
+    callback_guard,
+    exports,
+    headers,
+    ingest,
+    login,
+    map_api,
+    open311,
+)
 from dashboard.http.screen import redirect_screen_mode
 from dashboard.tools.cli import main
 from dashboard.ui import page
@@ -59,6 +70,8 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
     screen_app.layout = screen_page.page
     screen_view.register(screen_app)
     app.server.extensions[services.SCREEN_APP_KEY] = screen_app
+    callback_guard.register(app, screen_app)
+    headers.register(settings, app, screen_app)
     return app
 
 

@@ -93,7 +93,8 @@ def register(app, providers: dict) -> None:
     def update_map(search, basemap, _tick):
         store, cache, viewer = get_store(), get_cache(), current_viewer()
         state = view_state(search, store, viewer)
-        provider = providers.get(basemap) or next(iter(providers.values()))
+        # A forged value (a list, an object) is no provider's code: the default base map.
+        provider = (providers.get(basemap) if isinstance(basemap, str) else None) or next(iter(providers.values()))
         as_of = clock.view_as_of()
         heat_on = "heat" in state.layers
         workers_on = "workers" in state.layers

@@ -41,7 +41,7 @@ def controls_from_state(state: ViewState, day: date) -> tuple:
 def state_from_controls(current: ViewState, trigger: str | None, values: dict, day: date) -> ViewState:
     """A new state after the user touched one control; the others keep their values."""
     window = current.window
-    if trigger == ids.PRESET and values["preset"] in PRESETS:
+    if trigger == ids.PRESET and _text(values["preset"]) in PRESETS:
         window = preset_window(values["preset"], day)
     elif trigger == ids.DATE_RANGE and values["start"] and values["end"]:
         start = parse_date(_text(values["start"])[:10], "from")

@@ -39,6 +39,10 @@ SETTINGS: tuple[Setting, ...] = (
             "fonts-noto-cjk)."),
     Setting("EXPORT_WAIT_SECONDS", "2", "Exports finished within this time download at once; longer ones "
             "answer 202 with a job to poll."),
+    Setting("EXPORT_JOBS_PER_USER", "2", "Export jobs one user may have queued or running at once, across all "
+            "server processes; one more is a 429 with Retry-After."),
+    Setting("EXPORT_JOBS_TOTAL", "8", "Export jobs all users together may have queued or running at once; one "
+            "more is a 429 with Retry-After."),
     Setting("INGEST_API_KEYS", "", "Ingest API keys, comma-separated, each `name:key`, `name:key:admin` (may read "
             "dead letters) or a bare key. More keys: `python app.py api-key create NAME [--admin]` (stored hashed)."),
     Setting("SECRET_KEY", "", "Signs session cookies. Empty: a random key made once in DATA_DIR/secret_key (shared by "
@@ -88,6 +92,8 @@ class Config:
     screen_session_days: int = 90
     secure_cookies: str = "auto"
     rate_limit_storage: str = "memory://"
+    export_jobs_per_user: int = 2
+    export_jobs_total: int = 8
 
     @property
     def cache_dir(self) -> Path:
@@ -138,6 +144,8 @@ def load(environ: dict[str, str] | None = None) -> Config:
         screen_session_days=_int("SCREEN_SESSION_DAYS", environ),
         secure_cookies=_choice("SECURE_COOKIES", environ, ("auto", "1", "0")),
         rate_limit_storage=get("RATE_LIMIT_STORAGE", environ),
+        export_jobs_per_user=_count("EXPORT_JOBS_PER_USER", environ),
+        export_jobs_total=_count("EXPORT_JOBS_TOTAL", environ),
     )
 
 
@@ -158,6 +166,13 @@ def _choice(name: str, environ: dict[str, str] | None, allowed: tuple[str, ...])
     if raw not in allowed:
         raise ValueError(f"设置 {name} 应为 {' / '.join(a or '空' for a in allowed)} 之一，当前为 {raw!r}")
     return raw
+
+
+def _count(name: str, environ: dict[str, str] | None) -> int:
+    value = _int(name, environ)
+    if value < 1:
+        raise ValueError(f"设置 {name} 至少为 1，当前为 {value}")
+    return value
 
 
 def _float(name: str, environ: dict[str, str] | None) -> float:

@@ -2,8 +2,9 @@
 
 Every failure a caller can cause answers with a status and a message in
 Chinese, never a stack trace: bad input 400, a missing or wrong key 401/403,
-an unknown id 404, a state clash 409, a body too large 413, an outage or a
-busy server 503 with ``Retry-After``.
+an unknown id 404, a state clash 409, a body too large 413, a body of another
+media type 415, too many export jobs 429 and an outage 503, both with
+``Retry-After``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from geo.scope import InvalidQuery
 from geo.store.errors import Conflict, Forbidden, NotFound, StoreError, StoreNotReady, StoreUnavailable
 
-#: Seconds a client should wait before retrying a 503.
+#: Seconds a client should wait before retrying a 429 or a 503.
 RETRY_AFTER_SECONDS = 5
 
 
@@ -53,7 +54,7 @@ def is_expected(exc: Exception) -> bool:
 
 
 def with_retry_after(response: Response) -> Response:
-    if response.status_code == 503:
+    if response.status_code in (429, 503):
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

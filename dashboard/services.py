@@ -56,8 +56,8 @@ def install(server: Flask, config: Config) -> None:
         config={"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(config.cache_dir),
                 "CACHE_DEFAULT_TIMEOUT": config.cache_seconds, "CACHE_THRESHOLD": 5000},
     )
-    server.extensions[EXPORTER_KEY] = Exporter(Jobs(config.exports_dir), config.briefing_font,
-                                               config.export_wait_seconds)
+    jobs = Jobs(config.exports_dir, per_user=config.export_jobs_per_user, total=config.export_jobs_total)
+    server.extensions[EXPORTER_KEY] = Exporter(jobs, config.briefing_font, config.export_wait_seconds)
     server.extensions[INGEST_KEYS_KEY] = env_keys(config.ingest_api_keys)
     server.extensions[THROTTLE_KEY] = Throttle(config.rate_limit_storage)
     server.extensions[CONFIG_KEY] = config

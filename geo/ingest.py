@@ -12,9 +12,12 @@ Points inside that margin but outside every grid go to the nearest grid.
 from __future__ import annotations
 
 import functools
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
+import numpy as np
 import shapely
 from pydantic import (
     AliasChoices,
@@ -23,6 +26,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -47,6 +51,50 @@ MAX_BATCH = 1000
 #: Clocks drift; an event this far in the future is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+#: Deepest nesting of arrays and objects a body may have (ours need three: a batch object, its list, an item);
+#: far below the interpreter's recursion limit, so parsing, validating and filing a body never exhaust the stack.
+MAX_DEPTH = 32
+
+#: What no text field may hold: C0 controls, DEL and C1 controls, the non-characters U+FFFE/U+FFFF, lone
+#: surrogates. They are never typed by a person, XLSX (XML) cannot hold them and PostgreSQL refuses NUL.
+CONTROL_IN_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: The same for multi-line free text (a description), which may keep tab, line feed and carriage return.
+CONTROL_IN_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: Fields that are multi-line free text; every other text field is a single line.
+MULTILINE_FIELDS = frozenset({"description"})
+
+
+def control_character_problem(value: str, multiline: bool = False) -> str | None:
+    """Why a text is refused for holding a control character, or None: one rule for every writer's field."""
+    found = (CONTROL_IN_TEXT if multiline else CONTROL_IN_LINE).search(value)
+    if found is None:
+        return None
+    allowed = "（仅允许制表符和换行）" if multiline else "（单行文本不能含制表符或换行）"
+    return f"含不允许的控制字符 U+{ord(found.group()):04X}（第 {found.start() + 1} 个字符）{allowed}"
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.S)
+#: Opening brackets step one level in, closing ones one out; every other byte is dropped before counting.
+_DEPTH_STEP = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
+_NOT_BRACKET = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def nesting_depth(raw: str) -> int:
+    """How deeply arrays and objects nest in a JSON text, counted without recursion (strings do not count)."""
+    steps = _JSON_STRING.sub("", raw).encode("utf-8", "surrogatepass").translate(_DEPTH_STEP, _NOT_BRACKET)
+    if not steps:
+        return 0
+    return int(np.frombuffer(steps, dtype=np.int8).cumsum(dtype=np.int64).max())
+
+
+def parse_json(raw: str):
+    """A JSON body, nested at most :data:`MAX_DEPTH` deep; anything else is a ValueError saying why, in Chinese."""
+    if nesting_depth(raw) > MAX_DEPTH:
+        raise ValueError(f"嵌套超过 {MAX_DEPTH} 层")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise ValueError("不是有效的 JSON") from None
 
 
 @functools.cache
@@ -78,10 +126,23 @@ def _code(vocabulary: dict, what: str):
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class Located(BaseModel):
-    """A point with its datum; GCJ-02 points are moved to WGS-84 and everything is range-checked."""
+class Payload(BaseModel):
+    """What every writer's item shares: no unknown fields, trimmed text, and no control characters in any text."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value, info: ValidationInfo):
+        if isinstance(value, str):
+            problem = control_character_problem(value, info.field_name in MULTILINE_FIELDS)
+            if problem:
+                raise ValueError(problem)
+        return value
+
+
+class Located(Payload):
+    """A point with its datum; GCJ-02 points are moved to WGS-84 and everything is range-checked."""
 
     lon: float = Field(allow_inf_nan=False)
     lat: float = Field(allow_inf_nan=False)
@@ -140,10 +201,8 @@ class AppealIn(Located):
         }
 
 
-class EventIn(BaseModel):
+class EventIn(Payload):
     """A workflow event: the status the appeal moves to (see :mod:`geo.workflow`)."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     to_status: str
     at: AwareDatetime | None = None
@@ -215,6 +274,7 @@ _MESSAGES = {
     "string_too_short": "至少 {min_length} 个字符",
     "string_too_long": "最多 {max_length} 个字符",
     "string_type": "应为字符串",
+    "string_unicode": "含孤立的代理字符，不是有效的 Unicode 文本",
     "string_pattern_mismatch": "格式不对",
     "literal_error": "应为 {expected} 之一",
     "float_parsing": "应为数字",

@@ -48,6 +48,11 @@ def post(client, url, body, headers=HEADERS):
                        content_type="application/json")
 
 
+def replay(client, letter_id, headers=ADMIN):
+    """POST a dead letter's replay, as JSON like every ingest POST (it has no body)."""
+    return client.post(f"/api/dead-letters/{letter_id}/replay", headers=headers, content_type="application/json")
+
+
 # -- auth ------------------------------------------------------------------------------------
 
 
@@ -60,7 +65,7 @@ def test_writes_need_a_key(client, url):
 
 def test_dead_letters_need_an_admin_key(client, writable_store):
     assert client.get("/api/dead-letters", headers=HEADERS).status_code == 403
-    assert client.post("/api/dead-letters/1/replay", headers=HEADERS).status_code == 403
+    assert replay(client, 1, HEADERS).status_code == 403
     assert client.get("/api/dead-letters", headers=ADMIN).status_code == 200
     stored_admin = writable_store.create_api_key("ops2", "admin")
     assert client.get("/api/dead-letters", headers={"X-API-Key": stored_admin}).status_code == 200
@@ -171,14 +176,14 @@ def test_an_out_of_order_event_is_dead_lettered_then_replayed(client):
     assert early.status_code == 409
     letter = client.get("/api/dead-letters", headers=ADMIN).get_json()["items"][0]
     assert letter["endpoint"] == f"events/{appeal_id}"
-    assert client.post(f"/api/dead-letters/{letter['id']}/replay", headers=ADMIN).status_code == 422  # still early
+    assert replay(client, letter["id"]).status_code == 422  # still early
     assert post(client, f"/api/appeals/{appeal_id}/events", {"to_status": "dispatched", "actor": "社区"}).status_code == 201
-    replayed = client.post(f"/api/dead-letters/{letter['id']}/replay", headers=ADMIN)
+    replayed = replay(client, letter["id"])
     assert replayed.status_code == 200 and replayed.get_json()["result"]["appeal_status"] == "in_progress"
-    assert client.post(f"/api/dead-letters/{letter['id']}/replay", headers=ADMIN).status_code == 409
+    assert replay(client, letter["id"]).status_code == 409
     assert client.get("/api/dead-letters", headers=ADMIN).get_json()["total"] == 0
     assert client.get("/api/dead-letters?pending=0", headers=ADMIN).get_json()["total"] == 1
-    assert client.post("/api/dead-letters/424242/replay", headers=ADMIN).status_code == 404
+    assert replay(client, 424242).status_code == 404
 
 
 # -- workflow events -------------------------------------------------------------------------
@@ -309,7 +314,7 @@ def test_reopen_cannot_lower_the_level(client):
 def test_ids_beyond_bigint_and_deep_json_are_clean_errors(client):
     huge = 2**64
     assert post(client, f"/api/appeals/{huge}/events", {"to_status": "dispatched", "actor": "x"}).status_code == 404
-    assert client.post(f"/api/dead-letters/{huge}/replay", headers=ADMIN).status_code == 404
+    assert replay(client, huge).status_code == 404
     deep = client.post("/api/appeals", data="[" * 100_000, headers=HEADERS, content_type="application/json")
     assert deep.status_code == 400
     big = client.post("/api/appeals", data=b"x" * (9 * 1024 * 1024), headers=HEADERS, content_type="application/json")

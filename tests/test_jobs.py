@@ -28,10 +28,11 @@ def blocked_work(gate: threading.Event):
     return work
 
 
-def wait_for(jobs: Jobs, job_id: str, state: str) -> dict:
+def wait_for(jobs: Jobs, job_id: str, state: str, message: str | None = None) -> dict:
+    """The job's status once it is in ``state`` (and says ``message``, if given: "running" starts at 开始导出)."""
     for _ in range(200):
         status = jobs.status(job_id)
-        if status["state"] == state:
+        if status["state"] == state and message in (None, status["message"]):
             return status
         time.sleep(0.02)
     raise AssertionError(f"job stayed {status['state']}")
@@ -41,8 +42,8 @@ def test_progress_then_done_seen_by_another_worker(tmp_path):
     gate = threading.Event()
     mine, other_worker = Jobs(tmp_path), Jobs(tmp_path)
     job = mine.start(SPEC, blocked_work(gate))
-    running = wait_for(other_worker, job["id"], "running")
-    assert running["progress"] == 0.5 and running["message"] == "一半"
+    running = wait_for(other_worker, job["id"], "running", "一半")
+    assert running["progress"] == 0.5
     gate.set()
     done = other_worker.wait(job["id"], 5)
     assert done["state"] == "done" and done["progress"] == 1.0 and done["size"] == 4
@@ -114,12 +115,12 @@ def test_download_before_done_is_409(make_app, seeded_sqlite_path):
 
 def test_a_queued_job_is_not_declared_dead_and_a_full_queue_says_busy(tmp_path, monkeypatch):
     gate = threading.Event()
-    jobs = Jobs(tmp_path, threads=1, max_pending=2)
-    running = jobs.start(SPEC, blocked_work(gate))
-    queued = jobs.start(SPEC, blocked_work(gate))
+    jobs = Jobs(tmp_path, threads=1, per_user=2, total=2)
+    running = jobs.start(SPEC, blocked_work(gate), owner="a")
+    queued = jobs.start(SPEC, blocked_work(gate), owner="b")
     with pytest.raises(HttpError, match="导出任务较多") as busy:
-        jobs.start(SPEC, blocked_work(gate))
-    assert busy.value.status == 503
+        jobs.start(SPEC, blocked_work(gate), owner="c")
+    assert busy.value.status == 429
     later = time.time() + jobs_module.STALE_SECONDS + 60
     monkeypatch.setattr(jobs_module.time, "time", lambda: later)
     assert jobs.status(queued["id"])["state"] == "queued"  # waiting for a thread is not death
@@ -127,3 +128,37 @@ def test_a_queued_job_is_not_declared_dead_and_a_full_queue_says_busy(tmp_path, 
     gate.set()
     assert jobs.wait(running["id"], 5)["state"] == jobs.wait(queued["id"], 5)["state"] == "done"
     assert jobs.start(SPEC, lambda path, progress: path.write_bytes(b"z"))["state"] in ("queued", "running", "done")
+
+
+def test_one_user_cannot_take_every_slot_and_the_count_is_shared_by_processes(tmp_path):
+    gate = threading.Event()
+    mine, other_process = Jobs(tmp_path, per_user=2, total=3), Jobs(tmp_path, per_user=2, total=3)
+    first = mine.start(SPEC, blocked_work(gate), owner="attacker")
+    other_process.start(SPEC, blocked_work(gate), owner="attacker")
+    for jobs in (mine, other_process):
+        with pytest.raises(HttpError, match="已有 2 个导出任务") as refused:
+            jobs.start(SPEC, blocked_work(gate), owner="attacker")
+        assert refused.value.status == 429
+    other_process.start(SPEC, blocked_work(gate), owner="leader")  # the last slot
+    with pytest.raises(HttpError, match="导出任务较多") as full:
+        mine.start(SPEC, blocked_work(gate), owner="someone-else")
+    assert full.value.status == 429
+    gate.set()
+    mine.wait(first["id"], 5)
+    for job_folder in tmp_path.iterdir():
+        if jobs_module.JOB_ID.fullmatch(job_folder.name):
+            wait_for(mine, job_folder.name, "done")
+    assert mine.start(SPEC, lambda path, progress: path.write_bytes(b"x"), owner="attacker")["id"]  # slots freed
+
+
+def test_a_dead_job_frees_its_slot(tmp_path, monkeypatch):
+    gate = threading.Event()
+    jobs = Jobs(tmp_path, per_user=1, total=1)
+    job = jobs.start(SPEC, blocked_work(gate), owner="a")
+    wait_for(jobs, job["id"], "running")
+    with pytest.raises(HttpError):
+        jobs.start(SPEC, blocked_work(gate), owner="a")
+    later = time.time() + jobs_module.STALE_SECONDS + 60
+    monkeypatch.setattr(jobs_module.time, "time", lambda: later)  # its worker went silent: interrupted
+    assert jobs.start(SPEC, blocked_work(gate), owner="a")["state"] in ("queued", "running")
+    gate.set()

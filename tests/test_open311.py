@@ -246,18 +246,18 @@ def test_a_dead_lettered_request_is_replayed_once_its_service_exists(client, mon
     assert_spec_error(post_form(client, params(service_code="snow_removal"), {"Idempotency-Key": "s-1"}), 400)
     letter = client.get("/api/dead-letters", headers=ADMIN).get_json()["items"][0]
     replay = f"/api/dead-letters/{letter['id']}/replay"
-    refused = client.post(replay, headers=ADMIN)
+    refused = client.post(replay, headers=ADMIN, content_type="application/json")
     assert refused.status_code == 422 and "snow_removal" in refused.get_json()["result"]["errors"][0]
     monkeypatch.setitem(domain.CATEGORY_BY_CODE, "snow_removal",
                         domain.Category("snow_removal", "除雪", "livelihood", "区城市管理局"))
-    replayed = client.post(replay, headers=ADMIN)
+    replayed = client.post(replay, headers=ADMIN, content_type="application/json")
     assert replayed.status_code == 200, replayed.get_json()
     appeal_id = replayed.get_json()["result"]["id"]
     [item] = get(client, f"/open311/v2/requests/{appeal_id}.json").get_json()
     assert item["service_code"] == "snow_removal" and item["service_name"] == "除雪"
     retry = post_form(client, params(service_code="snow_removal"), {"Idempotency-Key": "s-1"})
     assert retry.status_code == 200 and retry.get_json()[0]["service_request_id"] == str(appeal_id)
-    assert client.post(replay, headers=ADMIN).status_code == 409
+    assert client.post(replay, headers=ADMIN, content_type="application/json").status_code == 409
 
 
 # -- GET -------------------------------------------------------------------------------------

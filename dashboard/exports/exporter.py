@@ -64,7 +64,8 @@ def start_export(kind: str, search: str, store: Store, cache: Cache | None, expo
         path.write_bytes(data)
 
     title, suffix, mimetype = KINDS_OF_EXPORT[kind]
-    return exporter.jobs.start(JobSpec(kind, export_name(state, name, title, suffix), mimetype), work)
+    return exporter.jobs.start(JobSpec(kind, export_name(state, name, title, suffix), mimetype), work,
+                               owner=viewer.user)
 
 
 def _scale(search: str) -> int:

@@ -6,17 +6,23 @@ status is a JSON file next to its output under ``DATA_DIR/exports/<id>/``:
 any server worker can answer "how far is it?" and serve the file, whichever
 worker runs it. A job whose worker died stops updating its status and is
 reported as interrupted after :data:`STALE_SECONDS`.
+
+How many jobs may be queued or running at once is limited per user and in all
+(``EXPORT_JOBS_PER_USER``, ``EXPORT_JOBS_TOTAL``), counted from the status files
+under a file lock, so every server process sees the same count: one caller
+cannot fill the queue for everyone else. Beyond a limit a start is a 429.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
 import re
 import secrets
 import shutil
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +40,8 @@ QUEUE_SECONDS = 1800
 #: Finished jobs (and their files) are removed after this long.
 KEEP_SECONDS = 3600
 JOB_ID = re.compile(r"[0-9a-f]{32}")
+#: States of a job that holds a slot.
+ACTIVE_STATES = ("queued", "running")
 
 #: (fraction 0–1, message) → None
 Progress = Callable[[float, str], None]
@@ -51,34 +59,55 @@ class JobSpec:
 class Jobs:
     """Starts export jobs in this process and reads any job's status from disk."""
 
-    def __init__(self, root: Path, threads: int = 2, max_pending: int = 8):
+    def __init__(self, root: Path, threads: int = 2, per_user: int = 2, total: int = 8):
         self.root = Path(root)
+        self.per_user = per_user
+        self.total = total
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="export")
-        # Queued plus running jobs of this process: beyond this a click gets "busy", not an endless queue.
-        self._slots = threading.BoundedSemaphore(max_pending)
 
-    def start(self, spec: JobSpec, work: Work) -> dict:
-        """Queues ``work``; returns the new job's status. Too many waiting is a 503: retry later."""
-        if not self._slots.acquire(blocking=False):
-            raise HttpError(503, "导出任务较多，请稍后再试")
-        try:
-            return self._start(spec, work)
-        except BaseException:
-            self._slots.release()
-            raise
-
-    def _start(self, spec: JobSpec, work: Work) -> dict:
+    def start(self, spec: JobSpec, work: Work, *, owner: str = "") -> dict:
+        """Queues ``work`` for ``owner``; returns the new job's status. Beyond a limit it is a 429: retry later."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self._remove_old()
-        job_id = secrets.token_hex(16)
-        folder = self.root / job_id
-        folder.mkdir()
-        status = {"id": job_id, "kind": spec.kind, "filename": spec.filename, "mimetype": spec.mimetype,
-                  "state": "queued", "progress": 0.0, "message": "排队中", "error": None, "http_status": None,
-                  "created": time.time()}
-        self._write(job_id, status)
-        self._pool.submit(self._run, job_id, work)
+        with self._locked():
+            self._remove_old()
+            active = [s for s in self._statuses() if s["state"] in ACTIVE_STATES]
+            mine = sum(s.get("owner") == owner for s in active)
+            if mine >= self.per_user:
+                raise HttpError(429, f"您已有 {mine} 个导出任务在进行，请等其完成后再导出")
+            if len(active) >= self.total:
+                raise HttpError(429, "导出任务较多，请稍后再试")
+            job_id = self._create(spec, owner)
+        self._pool.submit(self._work, job_id, work)
         return self.status(job_id)
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """Exclusive across threads and server processes: counting the active jobs and adding one is one step."""
+        with open(self.root / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _statuses(self) -> list[dict]:
+        out = []
+        for folder in self.root.iterdir():
+            if JOB_ID.fullmatch(folder.name):
+                try:
+                    out.append(self.status(folder.name))
+                except NotFound:  # being created or removed right now
+                    continue
+        return out
+
+    def _create(self, spec: JobSpec, owner: str) -> str:
+        job_id = secrets.token_hex(16)
+        (self.root / job_id).mkdir()
+        status = {"id": job_id, "kind": spec.kind, "filename": spec.filename, "mimetype": spec.mimetype,
+                  "owner": owner, "state": "queued", "progress": 0.0, "message": "排队中", "error": None,
+                  "http_status": None, "created": time.time()}
+        self._write(job_id, status)
+        return job_id
 
     def status(self, job_id: str) -> dict:
         """The job's status; raises NotFound for unknown or malformed ids."""
@@ -105,12 +134,6 @@ class Jobs:
             if status["state"] in ("done", "failed") or time.monotonic() >= deadline:
                 return status
             time.sleep(0.05)
-
-    def _run(self, job_id: str, work: Work) -> None:
-        try:
-            self._work(job_id, work)
-        finally:
-            self._slots.release()
 
     def _work(self, job_id: str, work: Work) -> None:
         def progress(fraction: float, message: str) -> None:

@@ -1,9 +1,12 @@
 """The view's tables as an XLSX workbook: overview, trend, categories, ranking and every appeal.
 
 openpyxl's write-only mode and keyset-paged batches of appeals keep a year of
-the district bounded in memory. Personal data arrives masked from the store (the
-titles redacted); coordinates and descriptions stay out of a file that gets
-forwarded around.
+the district bounded in memory. Personal data arrives masked from the store;
+coordinates and free text stay out of a file that gets forwarded around.
+
+Titles are typed by citizens, and the file is opened in spreadsheet programs:
+every text goes in as text (never as a formula, see :func:`text_cell`), without
+the characters XML cannot hold, whatever was stored before ingest refused them.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from geo.domain import (
     SOURCES,
     STATUSES,
 )
+from geo.ingest import CONTROL_IN_TEXT
 from geo.kpis import KPI_LABELS
 from geo.store.store import Store
 
@@ -41,6 +45,34 @@ APPEAL_COLUMNS = (
     ("source", "来源"), ("handling_level", "处置层级"), ("status", "状态"), ("deadline", "办结时限"), ("closed_at", "办结时间"),
     ("resolved", "是否解决"), ("satisfaction", "满意度"), ("reporter_name", "诉求人"), ("reporter_phone", "联系电话"),
 )
+
+
+#: A text starting with one of these is taken for a formula by spreadsheet programs (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def text_cell(ws, value):
+    """A value as the workbook holds it: text stays text, even ``=HYPERLINK(…)`` or ``=cmd|…``.
+
+    openpyxl writes a string starting with ``=`` as a formula; such texts are
+    typed as strings, and marked with Excel's quote prefix so that editing the
+    cell keeps them text. Control characters, which XML cannot hold (openpyxl
+    raises on them), are dropped.
+    """
+    if not isinstance(value, str):
+        return value
+    text = CONTROL_IN_TEXT.sub("", value)
+    if not text.startswith(FORMULA_START):
+        return text
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def append(ws, values: list) -> None:
+    """One row, every text through :func:`text_cell`."""
+    ws.append([text_cell(ws, v) for v in values])
 
 
 def appeal_row(item: dict, street_names: dict[str, str]) -> list:
@@ -86,30 +118,30 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
         return ws
 
     ws = sheet("概览", ["指标", "本期", "上期", "较上期", "分子", "分母"])
-    ws.append(["范围", f"{LEVEL_LABELS[state.scope.level]} {head['name']}（{state.scope.code}）"])
-    ws.append(["时间", f"{state.window.start} 至 {state.window.end}（不含）"])
-    ws.append(["数据截至", minute_text(head["as_of"])])
+    append(ws, ["范围", f"{LEVEL_LABELS[state.scope.level]} {head['name']}（{state.scope.code}）"])
+    append(ws, ["时间", f"{state.window.start} 至 {state.window.end}（不含）"])
+    append(ws, ["数据截至", minute_text(head["as_of"])])
     for key, (label, unit) in KPI_LABELS.items():
         now, before = head["kpis"][key], head["previous"][key]
-        ws.append([f"{label}（{unit}）", format_kpi(key, now), format_kpi(key, before), kpi_delta(key, now, before)[0],
-                   now["numerator"], now["denominator"]])
+        append(ws, [f"{label}（{unit}）", format_kpi(key, now), format_kpi(key, before),
+                    kpi_delta(key, now, before)[0], now["numerator"], now["denominator"]])
     counts["概览"] = len(KPI_LABELS)
 
     ws = sheet("趋势", ["日期", "受理", "办结"])
     for day in data["trend"]:
-        ws.append([day["day"], day["accepted"], day["closed"]])
+        append(ws, [day["day"], day["accepted"], day["closed"]])
     counts["趋势"] = len(data["trend"])
 
     ws = sheet("类别", ["类别", "件数"])
     categories = sorted(data["category"].items(), key=lambda kv: -kv[1])
     for code, n in categories:
-        ws.append([CATEGORY_LABELS[code], n])
+        append(ws, [CATEGORY_LABELS[code], n])
     counts["类别"] = len(categories)
 
     ws = sheet("下级排名", ["单位", "编码", "受理", "办结率", "按期办结率", "满意率", "超期未办结"])
     for r in ranking:
-        ws.append([r["name"], r["code"], r["accepted"], r["closure_rate"], r["on_time_rate"], r["satisfaction_rate"],
-                   r["overdue_open"]])
+        append(ws, [r["name"], r["code"], r["accepted"], r["closure_rate"], r["on_time_rate"],
+                    r["satisfaction_rate"], r["overdue_open"]])
     counts["下级排名"] = len(ranking)
 
     streets = store.unit_names("street", viewer)
@@ -117,7 +149,7 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
     n, expected = 0, max(head["kpis"]["accepted"]["value"], 1)
     for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer=viewer):
         for item in batch:
-            ws.append(appeal_row(item, streets))
+            append(ws, appeal_row(item, streets))
         n += len(batch)
         progress(0.05 + 0.85 * min(n / expected, 1.0), f"写入诉求明细 {n:,} / {expected:,} 条")
     counts["诉求明细"] = n

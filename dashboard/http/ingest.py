@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from dashboard.http.access import key_identity
-from dashboard.http.params import int_arg, single_values
+from dashboard.http.params import int_arg, require_media_type, single_values
 from dashboard.ingest import keys
 from dashboard.ingest.replay import replay
 from dashboard.ingest.writes import (
@@ -35,6 +35,7 @@ def caller() -> tuple[str, str]:
 
 
 def body(endpoint: str, key_name: str):
+    require_media_type("application/json")
     return parse_body(request.get_data(as_text=True), get_store(), endpoint, key_name)
 
 
@@ -97,6 +98,7 @@ def list_dead_letters():
 def replay_dead_letter(letter_id: int):
     """Runs a stored payload through its endpoint again (after the cause was fixed)."""
     key_name = keys.require_admin(caller())
+    require_media_type("application/json")  # no body is read, but a cross-site form must not trigger it
     store = get_store()
     result, status = replay(store, store.dead_letter(row_id(letter_id, "死信")), key_name)
     audit("dead_letter_replayed", actor=f"密钥 {key_name}", detail={"dead_letter": letter_id, "status": status})

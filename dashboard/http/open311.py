@@ -7,7 +7,6 @@ Only the JSON format is served, and every error is the spec's
 
 from __future__ import annotations
 
-import json
 import re
 
 from flask import Blueprint, jsonify, request
@@ -16,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from dashboard.errors import HttpError, status_of, with_retry_after
 from dashboard.http.access import key_identity
-from dashboard.http.params import single_values
+from dashboard.http.params import require_media_type, single_values
 from dashboard.ingest.open311 import (
     ENDPOINT,
     MAX_REQUESTS,
@@ -34,6 +33,7 @@ from dashboard.ingest.open311 import (
 from dashboard.services import current_viewer, get_store
 from geo import clock
 from geo.domain import CATEGORIES, CATEGORY_BY_CODE
+from geo.ingest import parse_json
 from geo.scope import InvalidQuery, parse_codes
 from geo.store.errors import NotFound, StoreError
 
@@ -44,17 +44,17 @@ API_KEY_IN_TEXT = re.compile(r"""((?:"api_key"\s*:\s*"|api_key=))[^"&]*""")
 blueprint = Blueprint("open311", __name__)
 
 
-def _post_params() -> tuple[dict | None, str]:
-    """(the parameters, the raw body): a JSON object or a form; None if a JSON body is not an object."""
+def _post_params() -> tuple[dict | None, str, str]:
+    """(the parameters, the raw body, why not): a JSON object or a form; None with the reason if a JSON body is not one."""
     if request.is_json:
         raw = request.get_data(as_text=True)
         try:
-            body = json.loads(raw)
-        except (ValueError, RecursionError):
-            return None, raw
-        return (body if isinstance(body, dict) else None), raw
+            body = parse_json(raw)
+        except ValueError as exc:
+            return None, raw, str(exc)
+        return (body, raw, "") if isinstance(body, dict) else (None, raw, "不是 JSON 对象")
     params = {k: v[0] if len(v) == 1 else v for k, v in request.form.lists()}
-    return params, ""
+    return params, "", ""
 
 
 def errors_response(status: int, descriptions: list[str]):
@@ -105,7 +105,8 @@ def service_definition(code: str, fmt: str):
 def create_request(fmt: str):
     """POST Service Request (form or JSON); 201 created, 200 for a retry with the same idempotency key."""
     _json_only(fmt)
-    params, raw = _post_params()
+    require_media_type("application/x-www-form-urlencoded", "application/json")
+    params, raw, why_not = _post_params()
     key = (params or {}).get("api_key")
     store = get_store()
     try:
@@ -116,8 +117,8 @@ def create_request(fmt: str):
         raise HttpError(403, str(exc)) from None
     if params is None:
         scrubbed = API_KEY_IN_TEXT.sub(r"\1***", raw[:100_000])  # the secret never reaches a dead letter
-        store.file_dead_letters(ENDPOINT, [(scrubbed, ["payload: 不是有效的 JSON 对象"])], key_name)
-        return errors_response(400, ["请求体不是有效的 JSON 对象（已存入死信）"])
+        store.file_dead_letters(ENDPOINT, [(scrubbed, [f"payload: {why_not}"])], key_name)
+        return errors_response(400, [f"请求体{why_not}（已存入死信）"])
     params = {k: v for k, v in params.items() if k != "api_key"}  # the secret never reaches a dead letter
     header_key = request.headers.get("Idempotency-Key")
     if header_key is not None:

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask import Response, request
 
+from dashboard.errors import HttpError
 from geo.access import Viewer
 from geo.clock import local_today
 from geo.crs import geojson_to_gcj02
@@ -21,6 +22,16 @@ def single_values(args) -> dict[str, str]:
     if repeated:
         raise InvalidQuery(f"参数重复：{', '.join(repeated)}")
     return args.to_dict()
+
+
+def require_media_type(*allowed: str) -> None:
+    """Refuses a body declared as another media type (415): a cross-site form can then never pose as a writer.
+
+    The parameters of the type (``charset``) do not matter; a missing type is refused like a wrong one.
+    """
+    if request.mimetype not in allowed:
+        received = request.mimetype or "未标明"
+        raise HttpError(415, f"请求体类型应为 {' 或 '.join(allowed)}（收到：{received}）")
 
 
 def query_text() -> str:

@@ -32,7 +32,7 @@ from geo.domain import (
     Category,
     deadline_hours,
 )
-from geo.ingest import AppealIn, reasons
+from geo.ingest import MULTILINE_FIELDS, AppealIn, control_character_problem, reasons
 from geo.scope import InvalidQuery, check_date_range, parse_codes
 from geo.store.store import Store
 
@@ -186,6 +186,8 @@ def problems(params: dict) -> list[str]:
             out.append(f"{field}: 应为单个值（参数重复或不是标量）")
         elif field not in ("lat", "long") and not isinstance(value, (str, type(None))):
             out.append(f"{field}: 应为字符串")
+        elif isinstance(value, str) and (problem := control_character_problem(value, field in MULTILINE_FIELDS)):
+            out.append(f"{field}: {problem}")
     if out:
         return out
     jurisdiction = jurisdiction_problem(params.get("jurisdiction_id"))

@@ -15,21 +15,23 @@ from pydantic import ValidationError
 
 from dashboard.errors import HttpError, status_of
 from geo import clock
-from geo.ingest import MAX_BATCH, AppealIn, EventIn, PositionIn, reasons
+from geo.ingest import MAX_BATCH, AppealIn, EventIn, PositionIn, parse_json, reasons
 from geo.store.errors import Conflict, NotFound
 from geo.store.store import Store
 
 #: Status of a single POSTed appeal's answer, by its result.
 APPEAL_STATUS = {"created": 201, "existing": 200, "rejected": 422}
+#: A body that cannot be parsed is kept up to this many characters.
+DEAD_LETTER_CHARS = 100_000
 
 
 def parse_body(raw: str, store: Store, endpoint: str, key_name: str | None):
-    """The parsed JSON body; anything else is refused with 400 (and kept as a dead letter)."""
+    """The parsed JSON body; anything else (not JSON, nested too deep) is refused with 400 and kept as a dead letter."""
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        store.file_dead_letters(endpoint, [(raw[:100_000], ["payload: 不是有效的 JSON"])], key_name)
-        raise HttpError(400, "请求体不是有效的 JSON（已存入死信）") from None
+        return parse_json(raw)
+    except ValueError as exc:
+        store.file_dead_letters(endpoint, [(raw[:DEAD_LETTER_CHARS], [f"payload: {exc}"])], key_name)
+        raise HttpError(400, f"请求体{exc}（已存入死信）") from None
 
 
 def as_items(body, field: str) -> tuple[list, bool]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from dashboard.auth import accounts
 from dashboard.config import Config, load, markdown_table
+from dashboard.http.headers import QuietRequestHandler
 from dashboard.ingest.keys import env_keys
 from dashboard.ingest.replay import replay
 from dashboard.tools import simulator
@@ -283,7 +284,7 @@ def serve(args, config: Config, store: Store, build_app) -> int:
     if config.auth_disabled:
         print("AUTH_DISABLED=1：未启用登录，所有访问者都按区级账号对待（只允许本机访问）")
     print(f"智治大脑已启动：http://{args.host}:{args.port}/")
-    app.run(host=args.host, port=args.port, debug=args.debug)
+    app.run(host=args.host, port=args.port, debug=args.debug, request_handler=QuietRequestHandler)
     return 0
 
 

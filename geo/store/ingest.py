@@ -35,6 +35,18 @@ def _key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _storable(text: str | None) -> str | None:
+    """Text every backend can store: NUL (PostgreSQL refuses it) and lone surrogates (not UTF-8) as JSON escapes.
+
+    A dead letter is kept as the sender sent it, so it may hold what validation
+    refuses; inside a JSON string the escapes decode to the same characters, so
+    a replay is refused again for the same reason.
+    """
+    if text is None:
+        return None
+    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class IngestMixin:
     """Methods of :class:`Store` that the ingest API and the live dashboard use."""
 
@@ -176,10 +188,11 @@ class IngestMixin:
         if not items:
             return
         now = clock.now()
+        endpoint, key_name = _storable(endpoint), _storable(key_name)
         rows = [{"received_at": now, "endpoint": endpoint, "payload": payload, "key_name": key_name,
-                 "reasons": json.dumps(reasons, ensure_ascii=False),
+                 "reasons": _storable(json.dumps(reasons, ensure_ascii=False)),
                  "payload_hash": hashlib.sha256(f"{endpoint}\n{payload}".encode()).hexdigest()}
-                for payload, reasons in items]
+                for payload, reasons in ((_storable(p), r) for p, r in items)]
         with self.connect(write=True) as conn:
             conn.execute(self.backend.insert(t.dead_letters).on_conflict_do_nothing(), rows)
 
