@@ -160,7 +160,7 @@ def register(app) -> None:
     def show_full(clicks):
         """查看完整信息: the one unmasked read, on an explicit click, always audited (who, which appeal)."""
         raw = ctx.triggered_id.get("appeal") if isinstance(ctx.triggered_id, dict) else None
-        if not clicks or not isinstance(raw, str) or not re.fullmatch(r"[0-9]{1,18}", raw):
+        if not isinstance(clicks, int) or clicks < 1 or not isinstance(raw, str) or not re.fullmatch(r"[0-9]{1,18}", raw):
             return page.empty_state("未找到该诉求")
         store, viewer = get_store(), current_viewer()
         try:

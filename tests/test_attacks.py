@@ -29,7 +29,7 @@ from geo.access import SYSTEM, Viewer
 from geo.domain import LOCAL_TZ
 from geo.ingest import MAX_DEPTH, AppealIn
 from geo.scope import DISTRICT
-from tests.conftest import client_of
+from tests.conftest import browser_open, browser_sign_in, client_of
 
 KEY = "attack-key"
 HEADERS = {"X-API-Key": KEY}
@@ -338,9 +338,17 @@ def dependencies(client, app: str) -> list[dict]:
     return [d for d in client.get(f"{prefix}_dash-dependencies").get_json() if not d.get("clientside_function")]
 
 
+def concrete(identity):
+    """A pattern-matching id as the renderer sends it: the one matched component's id (wildcards → "1")."""
+    if isinstance(identity, str) and identity.startswith("{"):
+        return {k: "1" if isinstance(v, list) else v for k, v in json.loads(identity).items()}
+    return identity
+
+
 def outputs_of(output: str):
     names = output[2:-2].split("...") if output.startswith("..") else [output]
     items = [dict(zip(("id", "property"), n.rsplit(".", 1), strict=True)) for n in names]
+    items = [{**item, "id": concrete(item["id"])} for item in items]
     return items if output.startswith("..") else items[0]
 
 
@@ -348,11 +356,16 @@ def callback_body(dep: dict, values: dict, changed: str | None = None) -> dict:
     """The body dash-renderer POSTs for a callback: every input and state with its value, the trigger named."""
 
     def filled(items):
-        return [{**item, "value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+        return [{**item, "id": concrete(item["id"]), "value": values.get(f"{item['id']}.{item['property']}")}
+                for item in items]
 
     first = dep["inputs"][0]
+    trigger = changed or f"{first['id']}.{first['property']}"
+    if trigger.startswith("{"):
+        identity, _, prop = trigger.rpartition(".")
+        trigger = json.dumps(concrete(identity), sort_keys=True, separators=(",", ":")) + "." + prop
     body = {"output": dep["output"], "outputs": outputs_of(dep["output"]), "inputs": filled(dep["inputs"]),
-            "changedPropIds": [changed or f"{first['id']}.{first['property']}"]}
+            "changedPropIds": [trigger]}
     if dep["state"]:
         body["state"] = filled(dep["state"])
     return body
@@ -454,10 +467,12 @@ VIOLATIONS = """
 @pytest.mark.browser
 def test_dashboard_and_wall_run_under_the_content_security_policy(dash_duo, make_app, seeded_sqlite_path):
     """The pages render (map, charts, grid table, wall) with no violation reported, in the console or as an event."""
-    dash_duo.start_server(make_app(f"sqlite:///{seeded_sqlite_path}"))
-    with urllib.request.urlopen(dash_duo.server_url + "/") as r:
-        assert "script-src 'self' 'sha256-" in r.headers["Content-Security-Policy"]
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
+    dash_duo.start_server(app, navigate=False)
     dash_duo.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": VIOLATIONS})
+    browser_sign_in(dash_duo, app)  # the sign-in page runs under the same policy
+    with browser_open(dash_duo, "/") as r:
+        assert "script-src 'self' 'sha256-" in r.headers["Content-Security-Policy"]
     window = "from=2026-09-21&to=2026-11-21"
     pages = [
         (f"/?{window}&layers=grids,boundaries,heat,workers", "img.leaflet-image-layer"),  # the heat image

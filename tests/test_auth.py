@@ -395,7 +395,8 @@ def test_every_audited_action_leaves_its_entry(make_app, writable_store, capsys)
     writable_store.file_dead_letters("appeals", [("{}", ["测试"])], "ops")
     letter = writable_store.dead_letters()["items"][0]
     app.server.test_client().post(f"/api/dead-letters/{letter['id']}/replay",
-                                  headers={"X-API-Key": "admin-key-for-tests"})     # dead_letter_replayed
+                                  headers={"X-API-Key": "admin-key-for-tests"},
+                                  content_type="application/json")                 # dead_letter_replayed
     client_of(app, "admin").get("/admin/audit.xlsx")                               # audit_exported
     done = {e["action"] for e in entries(app)}
     assert done == set(AUDIT_ACTIONS), set(AUDIT_ACTIONS) ^ done

@@ -23,9 +23,14 @@ UPDATE_ROUTE = "_dash-update-component"
 
 
 def declared_outputs(output: str) -> list[dict]:
-    """The outputs a ``callback_map`` key names: ``..a.children...b.hidden..`` (several) or ``a.children`` (one)."""
+    """The outputs a ``callback_map`` key names: ``..a.children...b.hidden..`` (several) or ``a.children`` (one);
+    a pattern-matching id (``{"appeal":["MATCH"],…}``) comes back as its dict."""
     names = output[2:-2].split("...") if output.startswith("..") else [output]
-    return [dict(zip(("id", "property"), name.rsplit(".", 1), strict=True)) for name in names]
+    outputs = [dict(zip(("id", "property"), name.rsplit(".", 1), strict=True)) for name in names]
+    for item in outputs:
+        if item["id"].startswith("{"):
+            item["id"] = json.loads(item["id"])
+    return outputs
 
 
 def prop_id(item: dict) -> str:
@@ -36,8 +41,16 @@ def prop_id(item: dict) -> str:
     return f"{identity}.{item['property']}"
 
 
+def _pattern(identity):
+    """A pattern-matching id, as a dict, whether ``callback_map`` holds it as a dict or as its JSON text."""
+    if isinstance(identity, str) and identity.startswith("{"):
+        return json.loads(identity)
+    return identity
+
+
 def _same(declared: dict, sent) -> bool:
     """Whether a sent dependency is the declared one; a pattern (dict) id may come as a list of matches."""
+    declared = {**declared, "id": _pattern(declared["id"])}
     if isinstance(declared["id"], dict) and isinstance(sent, list):
         return all(_same(declared, item) for item in sent)
     if not isinstance(sent, dict) or "id" not in sent or "property" not in sent:
@@ -86,8 +99,8 @@ def body_problem(callback_map: dict, body) -> str | None:
         if problem:
             return problem
     changed = body.get("changedPropIds", [])
-    inputs = {prop_id(i) for i in spec["inputs"] if not isinstance(i["id"], dict)}
-    patterns = any(isinstance(i["id"], dict) for i in spec["inputs"])
+    inputs = {prop_id(i) for i in spec["inputs"] if not isinstance(_pattern(i["id"]), dict)}
+    patterns = any(isinstance(_pattern(i["id"]), dict) for i in spec["inputs"])
     if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
         return "changedPropIds 应为字符串数组"
     unknown = [c for c in changed if c not in inputs and not (patterns and c.startswith("{"))]
