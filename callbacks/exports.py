@@ -7,7 +7,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.errors import HttpError
 from dashboard.exports.exporter import job_document
-from dashboard.services import export_view, get_exporter
+from dashboard.services import export_view, own_job
 from dashboard.ui import ids, page
 from geo.store.errors import NotFound, StoreError
 
@@ -27,7 +27,7 @@ def poll(job: dict | None) -> tuple[bool, list, str | None]:
     """(polling disabled?, status children, download URL once done) for a job id from the browser."""
     job_id = job.get("id") if isinstance(job, dict) else None
     try:
-        doc = job_document(get_exporter().jobs.status(job_id))
+        doc = job_document(own_job(job_id))
     except NotFound as exc:
         return True, page.export_error(str(exc)), None
     finished = doc["state"] in ("done", "failed")

@@ -27,7 +27,7 @@ from dashboard.ingest.keys import KnownKeys, env_keys
 from dashboard.view.data import parse_view
 from geo.access import Viewer
 from geo.scope import DISTRICT
-from geo.store.errors import StoreNotReady, StoreUnavailable
+from geo.store.errors import NotFound, StoreNotReady, StoreUnavailable
 from geo.store.store import Store
 
 STORE_KEY = "zhizhi.store"
@@ -185,4 +185,12 @@ def export_view(kind: str, search: str) -> dict:
     audit("export", viewer, state.scope.code,
           detail={"format": kind, "from": state.window.start.isoformat(), "to": state.window.end.isoformat(),
                   **state.filters.as_params()})
+    return status
+
+
+def own_job(job_id) -> dict:
+    """An export job's status, for the caller who started it only: another's job is "not found", like no job."""
+    status = get_exporter().jobs.status(job_id)
+    if status.get("owner") != current_viewer().user:
+        raise NotFound("未找到该导出任务")
     return status

@@ -277,3 +277,15 @@ def test_full_information_only_on_a_click_only_in_scope_and_always_audited(make_
     assert [(e["actor"], e["detail"]["appeal_id"], e["scope_code"]) for e in audit] == [
         ("test-street-370212001", own["id"], own["grid_code"])]  # one entry, for the one view that happened
     assert reveal(client_of(app, "screen", ZHONGHAN), own["id"]).status_code == 403  # a wall never unmasks
+
+
+def test_an_export_job_is_its_owners_only(make_app, seeded_store):
+    app = make_app(seeded_store.url, EXPORT_WAIT_SECONDS="0")
+    owner, other = client_of(app), client_of(app, "street", ZHONGHAN)
+    started = owner.get(f"/export/appeals.xlsx?scope=street&id={ZHONGHAN}&{WINDOW}")
+    assert started.status_code == 202
+    job = started.get_json()
+    for url in (job["status_url"], job["status_url"] + "/download"):
+        r = other.get(url)
+        assert r.status_code == 404 and r.get_json()["error"] == "未找到该导出任务", url
+    assert owner.get(job["status_url"]).status_code == 200

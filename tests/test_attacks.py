@@ -12,7 +12,6 @@ import json
 import sys
 import threading
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 
 import openpyxl

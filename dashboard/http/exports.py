@@ -15,7 +15,7 @@ from flask import Blueprint, jsonify, request, send_file
 from dashboard.errors import HttpError
 from dashboard.exports.exporter import job_document
 from dashboard.http.params import query_text, single_values
-from dashboard.services import export_view, get_exporter
+from dashboard.services import export_view, get_exporter, own_job
 
 blueprint = Blueprint("exports", __name__)
 
@@ -59,14 +59,14 @@ def snapshot_png():
 
 @blueprint.get("/export/jobs/<job_id>")
 def job_status(job_id: str):
-    status = get_exporter().jobs.status(job_id)
+    status = own_job(job_id)
     code = 200 if status["state"] != "failed" else status["http_status"] or 500
     return jsonify(job_document(status)), code
 
 
 @blueprint.get("/export/jobs/<job_id>/download")
 def job_download(job_id: str):
-    status = get_exporter().jobs.status(job_id)
+    status = own_job(job_id)
     if status["state"] != "done":
         raise HttpError(409, f"导出尚未完成（{status['message']}）" if status["state"] != "failed" else status["error"])
     return _send(status)
