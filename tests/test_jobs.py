@@ -14,7 +14,7 @@ from dashboard.errors import HttpError
 from dashboard.exports import jobs as jobs_module
 from dashboard.exports.jobs import Jobs, JobSpec
 from geo.store.errors import NotFound, StoreUnavailable
-from tests.conftest import client_of
+from tests.conftest import account_for, client_of
 
 SPEC = JobSpec("xlsx", "诉求数据.xlsx", "application/octet-stream")
 
@@ -101,8 +101,9 @@ def test_malformed_ids(tmp_path, job_id):
 def test_download_before_done_is_409(make_app, seeded_sqlite_path):
     app = make_app(f"sqlite:///{seeded_sqlite_path}")
     gate = threading.Event()
-    job = app.server.extensions[services.EXPORTER_KEY].jobs.start(SPEC, blocked_work(gate))
     client = client_of(app)
+    owner, _ = account_for(app)  # the signed-in district account owns the job
+    job = app.server.extensions[services.EXPORTER_KEY].jobs.start(SPEC, blocked_work(gate), owner=owner)
     r = client.get(f"/export/jobs/{job['id']}/download")
     assert r.status_code == 409 and "尚未完成" in r.get_json()["error"]
     doc = client.get(f"/export/jobs/{job['id']}").get_json()
