@@ -327,6 +327,21 @@ def client_of(app, role: str = "district", code: str | None = None):
     return client
 
 
+def fetch_export(client, url: str):
+    """An export as the browser gets it: a 202 job is polled until its file can be downloaded."""
+    r = client.get(url)
+    if r.status_code != 202:
+        return r
+    job = r.get_json()
+    for _ in range(1200):
+        job = client.get(job["status_url"]).get_json()
+        if job["state"] in ("done", "failed"):
+            break
+        time.sleep(0.05)
+    assert job["state"] == "done", job
+    return client.get(job["download_url"])
+
+
 def browser_open(duo, url: str, data: bytes | None = None, headers: dict | None = None):
     """``urlopen`` as the signed-in browser: its session cookie goes along (for files and API calls)."""
     cookies = "; ".join(f"{c['name']}={c['value']}" for c in duo.driver.get_cookies())

@@ -28,7 +28,7 @@ from geo.access import SYSTEM, Viewer
 from geo.domain import LOCAL_TZ
 from geo.ingest import MAX_DEPTH, AppealIn
 from geo.scope import DISTRICT
-from tests.conftest import browser_open, browser_sign_in, client_of
+from tests.conftest import browser_open, browser_sign_in, client_of, fetch_export
 
 KEY = "attack-key"
 HEADERS = {"X-API-Key": KEY}
@@ -261,21 +261,6 @@ FORMULAS = ('=HYPERLINK("http://x.invalid","点击")', "=cmd|' /C calc'!A0", "+1
             "@SUM(A1:A9)")
 
 
-def fetch(client, url: str):
-    """GETs an export like the browser does: a 202 job is polled until its file can be downloaded."""
-    r = client.get(url)
-    if r.status_code != 202:
-        return r
-    job = r.get_json()
-    for _ in range(1200):
-        job = client.get(job["status_url"]).get_json()
-        if job["state"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
-    assert job["state"] == "done", job
-    return client.get(job["download_url"])
-
-
 def overdue_window(at: datetime) -> str:
     """The query of the one local day ``at`` falls on: urgent appeals accepted then are overdue now."""
     day = at.astimezone(LOCAL_TZ).date()
@@ -294,17 +279,17 @@ def test_formula_titles_stay_text_in_the_workbook_and_print_in_the_briefing(clie
              for i, title in enumerate(FORMULAS)]
     assert post(client, "/api/appeals", batch).get_json()["created"] == len(FORMULAS)
     query = overdue_window(at)
-    r = fetch(client, f"/export/appeals.xlsx?{query}")
+    r = fetch_export(client, f"/export/appeals.xlsx?{query}")
     assert r.status_code == 200, r.data[:300]
     cells = {title: cell for title, cell in titles_in_workbook(r.data).items() if title in FORMULAS}
     assert set(cells) == set(FORMULAS)  # shown literally, not evaluated
     assert all(cell.data_type == "s" and cell.quotePrefix for cell in cells.values())
-    pdf = fetch(client, f"/export/briefing.pdf?{query}")
+    pdf = fetch_export(client, f"/export/briefing.pdf?{query}")
     assert pdf.status_code == 200, pdf.data[:300]
     pages = pypdf.PdfReader(io.BytesIO(pdf.data)).pages
     text = "".join(page.extract_text() for page in pages).replace("\x00", "")  # pypdf pads CID text with NULs
     assert "HYPERLINK" in text and "cmd|" in text
-    assert fetch(client, f"/export/snapshot.png?{query}").status_code == 200
+    assert fetch_export(client, f"/export/snapshot.png?{query}").status_code == 200
 
 
 def test_control_characters_stored_before_ingest_refused_them_do_not_break_exports(client, writable_store):
@@ -313,11 +298,11 @@ def test_control_characters_stored_before_ingest_refused_them_do_not_break_expor
     record = AppealIn.model_validate(appeal("OLD-CTRL", priority="urgent", accepted_at=at.isoformat())).record(at)
     writable_store.ingest_appeals([{**record, "title": "控制\u0001字符\u007f\ufffe", "reporter_name": "=张\u0002三"}])
     query = overdue_window(at)
-    r = fetch(client, f"/export/appeals.xlsx?{query}")
+    r = fetch_export(client, f"/export/appeals.xlsx?{query}")
     assert r.status_code == 200, r.data[:300]
     assert "控制字符" in titles_in_workbook(r.data)
     for url in (f"/export/briefing.pdf?{query}", f"/export/snapshot.png?{query}"):
-        assert fetch(client, url).status_code == 200, url
+        assert fetch_export(client, url).status_code == 200, url
 
 
 # -- forged callback requests ------------------------------------------------------------------

@@ -15,7 +15,7 @@ from PIL import Image
 
 from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
-from tests.conftest import client_of
+from tests.conftest import client_of, fetch_export
 
 QUERY = "scope=street&id=370212001&from=2026-10-01&to=2026-11-21"
 AS_OF_FREE = ("accepted", "closed", "closure_rate", "response_rate", "resolution_rate", "satisfaction_rate")
@@ -26,23 +26,8 @@ def client(app_client):
     return app_client
 
 
-def fetch(client, url: str):
-    """GETs an export like a browser would: a 202 job is polled until its file can be downloaded."""
-    r = client.get(url)
-    if r.status_code != 202:
-        return r
-    job = r.get_json()
-    for _ in range(1200):
-        job = client.get(job["status_url"]).get_json()
-        if job["state"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
-    assert job["state"] == "done", job
-    return client.get(job["download_url"])
-
-
 def workbook(client, query: str):
-    r = fetch(client, f"/export/appeals.xlsx?{query}")
+    r = fetch_export(client, f"/export/appeals.xlsx?{query}")
     assert r.status_code == 200, r.get_json()
     assert r.mimetype.endswith("spreadsheetml.sheet")
     return openpyxl.load_workbook(io.BytesIO(r.data), read_only=True)
@@ -94,7 +79,7 @@ def run(*command: str) -> str:
 
 @pytest.fixture
 def briefing(client, tmp_path):
-    r = fetch(client, f"/export/briefing.pdf?{QUERY}")
+    r = fetch_export(client, f"/export/briefing.pdf?{QUERY}")
     assert r.status_code == 200, r.get_json()
     assert r.mimetype == "application/pdf"
     assert "attachment" in r.headers["Content-Disposition"]
@@ -149,14 +134,14 @@ def embedded_glyph_count(reader: pypdf.PdfReader) -> int:
 
 
 def test_png_snapshot_size_and_content(client):
-    r = fetch(client, f"/export/snapshot.png?{QUERY}")
+    r = fetch_export(client, f"/export/snapshot.png?{QUERY}")
     assert r.status_code == 200 and r.mimetype == "image/png"
     image = Image.open(io.BytesIO(r.data)).convert("RGB")
     assert image.size == (1920, 1080)
     assert len(image.getcolors(1 << 20)) > 2000
     map_area = image.crop((700, 200, 1800, 1000))
     assert len(map_area.getcolors(1 << 20)) > 1000  # the map was drawn, not left empty
-    big = fetch(client, f"/export/snapshot.png?{QUERY}&scale=2")
+    big = fetch_export(client, f"/export/snapshot.png?{QUERY}&scale=2")
     assert Image.open(io.BytesIO(big.data)).size == (3840, 2160)
 
 

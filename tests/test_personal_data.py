@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from datetime import datetime
 
 import openpyxl
@@ -25,7 +24,7 @@ from dash._utils import split_callback_id
 from dashboard.ui import ids
 from geo.access import SYSTEM
 from geo.domain import LOCAL_TZ
-from tests.conftest import client_of
+from tests.conftest import client_of, fetch_export
 
 PHONE = "13812345678"
 ID_NUMBER = "37021219900101123X"
@@ -100,16 +99,7 @@ def fire(client, prefix: str, output: str, values: dict, trigger: str):
 
 def export(client, url: str) -> bytes:
     """An export as a browser gets it: at once, or by polling its job."""
-    r = client.get(url)
-    if r.status_code == 202:
-        job = r.get_json()
-        for _ in range(1200):
-            job = client.get(job["status_url"]).get_json()
-            if job["state"] in ("done", "failed"):
-                break
-            time.sleep(0.05)
-        assert job["state"] == "done", job
-        r = client.get(job["download_url"])
+    r = fetch_export(client, url)
     assert r.status_code == 200, r.get_data(as_text=True)[:300]
     return r.data
 
