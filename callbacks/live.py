@@ -31,12 +31,13 @@ def register(app) -> None:
         state = view_state(search)  # the URL alone; the store is asked inside the poll, where an outage is handled
 
         def read(changes: live.Changes):
-            view_state(search, store, viewer)  # the unit exists and the viewer may see it
-            rows = ticker(store, state.scope, viewer) if changes.data else None
-            moved = live.worker_patch(store, state.scope, index, viewer) if changes.positions else (no_update,) * 2
+            view = view_state(search, store, viewer)  # the unit exists and the viewer may see it
+            rows = ticker(store, view, viewer) if changes.data else None
+            moved = live.worker_patch(store, view.scope, index, viewer) if changes.positions else (no_update,) * 2
             return rows, moved
 
-        result = live.poll(last, store.live_versions, read, clock.local_now(), key=state.scope.code)
+        # A new scope, window or filter is a new view: its ticker is read afresh.
+        result = live.poll(last, store.live_versions, read, clock.local_now(), key=state.to_search())
         if not result.ok:
             return *result.outputs(refreshes), no_update, page.live_indicator(result.updated or "—", ok=False)
         rows, moved = result.payload

@@ -45,7 +45,8 @@ def register(app) -> None:
         return query.banner, not query.problems, query.refresh * 1000, tour * 1000, not query.tour
 
     kpi_outputs = [Output(ids.screen_kpi(key, part), prop) for key in KPI_LABELS
-                   for part, prop in (("value", "children"), ("delta", "children"), ("delta", "className"))]
+                   for part, prop in (("value", "children"), ("delta", "children"), ("delta", "className"),
+                                          ("yoy", "children"), ("yoy", "className"))]
 
     @app.callback(
         Output(ids.SCREEN_TITLE, "children"),
@@ -82,7 +83,7 @@ def register(app) -> None:
             lambda: summary(store, state, as_of, viewer, cache),
             lambda: panels(store, state, as_of, viewer, cache),
             lambda: ranking(store, state, as_of, viewer, cache),
-            lambda: ticker(store, state.scope, viewer, limit=screen.TICKER_ROWS),
+            lambda: ticker(store, state, viewer, limit=screen.TICKER_ROWS),
             lambda: map_frame(store, state, viewer, cache),
             store.data_version,
         )
@@ -96,7 +97,7 @@ def register(app) -> None:
         # A refresh tick re-reads the data; only a new scope moves the map. (Both timers can fire in one call.)
         triggers = set(ctx.triggered_prop_ids.values())
         moved = not triggers or triggers != {ids.SCREEN_REFRESH}
-        kpis = [text for triple in screen.kpi_texts(head) for text in triple]
+        kpis = [text for texts in screen.kpi_texts(head) for text in texts]
         return (
             screen_page.scope_title(LEVEL_LABELS[scope.level], head["name"]),
             window_text(state.window),

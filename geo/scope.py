@@ -12,7 +12,16 @@ from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from geo.domain import CATEGORY_BY_CODE, DISTRICT_CODE, KINDS, LEVELS, LOCAL_TZ, SOURCES, STATUSES
+from geo.domain import (
+    CATEGORY_BY_CODE,
+    DISTRICT_CODE,
+    KINDS,
+    LAUNCH_DATE,
+    LEVELS,
+    LOCAL_TZ,
+    SOURCES,
+    STATUSES,
+)
 
 CODE_LENGTH = {"district": 6, "street": 9, "community": 12, "grid": 15}
 LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
@@ -83,9 +92,48 @@ class Window:
         return datetime.combine(self.end, time(0), LOCAL_TZ)
 
     def previous(self) -> Window:
-        """The window of equal length just before this one, for ↑/↓ comparisons."""
+        """The window of equal length just before this one (环比)."""
         length = self.end - self.start
         return Window(self.start - length, self.start)
+
+    def year_before(self) -> Window:
+        """The same dates one year earlier (同比); 29 February becomes the 28th."""
+        return Window(_year_earlier(self.start), _year_earlier(self.end))
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+#: What a window is compared with: 环比 (the window just before) and 同比 (a year before).
+COMPARISON_BASES = ("previous", "year_ago")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A window to compare the view's with, evaluated at the same age.
+
+    An earlier window has simply had longer to close its appeals, so it is read
+    as of ``as_of`` moved back by as much as the window: 办结率 over 近7天 is then
+    compared with the previous 7 days as they stood 7 days ago, not as they stand now.
+    """
+
+    basis: str
+    window: Window
+    as_of: datetime
+
+    @classmethod
+    def of(cls, basis: str, window: Window, as_of: datetime) -> Comparison:
+        other = {"previous": window.previous, "year_ago": window.year_before}[basis]()
+        return cls(basis, other, as_of - (window.start_instant - other.start_instant))
+
+    @property
+    def before_launch(self) -> bool:
+        """Whether the window starts before 崂先办 existed, so its numbers would be partial."""
+        return self.window.start < date.fromisoformat(LAUNCH_DATE)
 
 
 #: Dates outside this range are typing errors, and would overflow date arithmetic.

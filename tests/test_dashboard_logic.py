@@ -17,7 +17,7 @@ from dashboard.ui import figures, ids
 from dashboard.view.data import cached
 from dashboard.view.mapview import layer_urls
 from dashboard.view.state import ViewState, preset_window
-from dashboard.view.text import kpi_delta
+from dashboard.view.text import compared_value, kpi_delta
 from geo.access import SYSTEM, Viewer
 from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
 from geo.store.errors import Forbidden
@@ -146,12 +146,30 @@ def test_heat_image_is_bounded_smooth_and_clipped_to_land():
     assert np.asarray(Image.open(io.BytesIO(empty.png)))[..., 3].max() == 0 and empty.peak_per_km2 == 0
 
 
+def _summary(now: dict, previous: dict | None, year_ago: dict | None = None) -> dict:
+    def wrap(values):
+        return None if values is None else {k: {"value": v} for k, v in values.items()}
+
+    return {"kpis": wrap(now), "comparisons": {"previous": {"kpis": wrap(previous)}, "year_ago": {"kpis": wrap(year_ago)}}}
+
+
 def test_kpi_deltas_know_good_from_bad():
-    assert kpi_delta("closure_rate", {"value": 0.95}, {"value": 0.90}) == ("较上期 ↑ 5.0 个百分点", "up-good")
-    assert kpi_delta("overdue_open", {"value": 12}, {"value": 10}) == ("较上期 ↑ 20.0%", "up-bad")
-    assert kpi_delta("mean_hours_to_close", {"value": 30.0}, {"value": 40.0})[1] == "down-good"
-    assert kpi_delta("accepted", {"value": 5}, {"value": 5}) == ("较上期 持平", "flat")
-    assert kpi_delta("accepted", {"value": 5}, {"value": None}) == ("较上期 —", "")
+    assert kpi_delta("closure_rate", _summary({"closure_rate": 0.95}, {"closure_rate": 0.90}), "previous") == (
+        "环比 ↑ 5.0 个百分点", "up-good")
+    assert kpi_delta("overdue_open", _summary({"overdue_open": 12}, {"overdue_open": 10}), "previous") == (
+        "环比 ↑ 20.0%", "up-bad")
+    assert kpi_delta("mean_hours_to_close", _summary({"mean_hours_to_close": 30.0}, {"mean_hours_to_close": 40.0}),
+                     "previous")[1] == "down-good"
+    assert kpi_delta("accepted", _summary({"accepted": 5}, {"accepted": 5}), "previous") == ("环比 持平", "flat")
+    assert kpi_delta("closure_rate", _summary({"closure_rate": 0.5}, {"closure_rate": None}), "previous") == (
+        "环比 —", "")
+
+
+def test_a_comparison_without_data_says_so_instead_of_a_rise_from_nothing():
+    summary = _summary({"accepted": 269_820}, None, None)
+    assert kpi_delta("accepted", summary, "previous") == ("环比 上期无数据", "none")
+    assert kpi_delta("accepted", summary, "year_ago") == ("同比 去年同期无数据", "none")
+    assert compared_value("accepted", summary, "previous") == "无数据"
 
 
 def test_empty_results_render_an_empty_state():

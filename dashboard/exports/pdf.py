@@ -16,7 +16,7 @@ from fpdf.fonts import FontFace as Style
 
 from dashboard.exports.briefing import Briefing, Progress, filters_text, layers_text, no_progress
 from dashboard.exports.fonts import CjkFonts
-from dashboard.view.text import format_kpi, kpi_delta, percent, window_text
+from dashboard.view.text import compared_value, comparison_note, format_kpi, kpi_deltas, percent, window_text
 from geo.domain import CATEGORY_LABELS, LEVEL_LABELS, STATUSES
 from geo.kpis import KPI_LABELS
 from layers import map_image
@@ -116,20 +116,25 @@ def _section(pdf: FPDF, text: str) -> None:
 
 
 def _kpi_table(pdf: FPDF, briefing: Briefing) -> None:
-    _section(pdf, "核心指标（与上一等长周期比较）")
+    _section(pdf, "核心指标（环比、同比均按同口径计）")
     head = briefing.head
     pdf.set_font(FONT, size=9.5)
-    with pdf.table(col_widths=(46, 38, 38, 58), text_align=("LEFT", "RIGHT", "RIGHT", "LEFT"),
+    with pdf.table(col_widths=(34, 30, 28, 34, 28, 34), text_align=("LEFT", "RIGHT", "RIGHT", "LEFT", "RIGHT", "LEFT"),
                    headings_style=HEADINGS, line_height=6.2, padding=(0.5, 2)) as table:
-        table.row(["指标", "本期", "上期", "变化"])
+        table.row(["指标", "本期", "上期", "环比", "去年同期", "同比"])
         for key, (label, unit) in KPI_LABELS.items():
-            now, before = head["kpis"][key], head["previous"][key]
-            delta = kpi_delta(key, now, before)[0].removeprefix("较上期 ")
-            table.row([label, _with_unit(format_kpi(key, now), unit), _with_unit(format_kpi(key, before), unit), delta])
+            (mom, _), (yoy, _) = kpi_deltas(key, head)
+            table.row([label, _with_unit(format_kpi(key, head["kpis"][key]), unit),
+                       _with_unit(compared_value(key, head, "previous"), unit), mom.removeprefix("环比 "),
+                       _with_unit(compared_value(key, head, "year_ago"), unit), yoy.removeprefix("同比 ")])
+    pdf.set_font(FONT, size=8)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(0, 4.6, comparison_note(head), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(*INK)
 
 
 def _with_unit(value: str, unit: str) -> str:
-    return value if value == "—" else f"{value} {unit}"
+    return value if value in ("—", "无数据") else f"{value} {unit}"
 
 
 def _map(pdf: FPDF, briefing: Briefing, fonts: CjkFonts) -> None:

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from dashboard.exports.briefing import Briefing, Progress, filters_text, layers_text, no_progress
 from dashboard.exports.fonts import CjkFonts
-from dashboard.view.text import format_kpi, kpi_delta, window_text
+from dashboard.view.text import format_kpi, kpi_deltas, window_text
 from geo.kpis import KPI_LABELS
 from layers import map_image
 
@@ -52,12 +52,12 @@ def render(briefing: Briefing, fonts: CjkFonts, scale: int = 1, progress: Progre
         if value != "—":
             end = draw.textlength(value, font=value_font)
             draw.text(((x + 20) * s + end, (y + 76) * s), unit, font=font(18), fill=MUTED, anchor="ls")
-        delta, trend = kpi_delta(key, head["kpis"][key], head["previous"][key])
-        draw.text(((x + 16) * s, (y + 108) * s), delta.removeprefix("较上期 "), font=font(18),
-                  fill=TREND_COLORS.get(trend, MUTED))
+        for line, (delta, trend) in enumerate(kpi_deltas(key, head)):
+            draw.text(((x + 16) * s, (y + 100 + 24 * line) * s), delta, font=font(17),
+                      fill=TREND_COLORS.get(trend, MUTED))
     note_y = top + 3 * (card_h + gap) + 6
     draw.text((left * s, note_y * s), f"图层：{layers_text(briefing.state)}", font=font(17), fill=MUTED)
-    draw.text((left * s, (note_y + 28) * s), "↑↓：与上一等长时段比较（绿为改善，红为变差）", font=font(17), fill=MUTED)
+    draw.text((left * s, (note_y + 28) * s), "环比、同比均按同口径（同样时长）计，绿为改善，红为变差", font=font(17), fill=MUTED)
 
     progress(0.6, "绘制地图")
     map_x, map_y = left + 3 * card_w + 2 * gap + 28, 132

@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from dashboard.exports.briefing import Progress, no_progress
 from dashboard.view import data as view_data
 from dashboard.view.state import ViewState
-from dashboard.view.text import format_kpi, kpi_delta, minute_text
+from dashboard.view.text import compared_value, comparison_note, format_kpi, kpi_deltas, minute_text
 from geo.access import Viewer
 from geo.domain import (
     CATEGORY_LABELS,
@@ -117,14 +117,16 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
         ws.append(cells)
         return ws
 
-    ws = sheet("概览", ["指标", "本期", "上期", "较上期", "分子", "分母"])
+    ws = sheet("概览", ["指标", "本期", "上期（同口径）", "环比", "去年同期（同口径）", "同比", "分子", "分母"])
     append(ws, ["范围", f"{LEVEL_LABELS[state.scope.level]} {head['name']}（{state.scope.code}）"])
     append(ws, ["时间", f"{state.window.start} 至 {state.window.end}（不含）"])
     append(ws, ["数据截至", minute_text(head["as_of"])])
+    append(ws, ["比较口径", comparison_note(head)])
     for key, (label, unit) in KPI_LABELS.items():
-        now, before = head["kpis"][key], head["previous"][key]
-        append(ws, [f"{label}（{unit}）", format_kpi(key, now), format_kpi(key, before),
-                    kpi_delta(key, now, before)[0], now["numerator"], now["denominator"]])
+        now = head["kpis"][key]
+        (mom, _), (yoy, _) = kpi_deltas(key, head)
+        append(ws, [f"{label}（{unit}）", format_kpi(key, now), compared_value(key, head, "previous"), mom,
+                    compared_value(key, head, "year_ago"), yoy, now["numerator"], now["denominator"]])
     counts["概览"] = len(KPI_LABELS)
 
     ws = sheet("趋势", ["日期", "受理", "办结"])

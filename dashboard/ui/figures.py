@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.ui import page
-from dashboard.view.text import format_kpi, kpi_delta, low_closure_rate, percent
+from dashboard.view.text import comparison_note, format_kpi, kpi_deltas, low_closure_rate, percent
 from geo.domain import CATEGORY_LABELS, HANDLING_LEVELS, KINDS, SOURCES, STATUS_ORDER, STATUSES
 from geo.kpis import KPI_LABELS
 
@@ -14,11 +14,9 @@ COLORS = ["#1f6feb", "#2da44e", "#d4a72c", "#cf222e", "#8250df", "#0a7ea4", "#bf
 
 
 def kpi_cards(summary: dict) -> list:
-    cards = []
-    for key in KPI_LABELS:
-        delta, trend = kpi_delta(key, summary["kpis"][key], summary["previous"][key])
-        cards.append(page.kpi_card(key, format_kpi(key, summary["kpis"][key]), delta, trend))
-    return cards
+    note = comparison_note(summary)
+    return [page.kpi_card(key, format_kpi(key, summary["kpis"][key]), kpi_deltas(key, summary), note)
+            for key in KPI_LABELS]
 
 
 def _layout(height: int = 220, **extra) -> dict:

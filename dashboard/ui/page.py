@@ -175,7 +175,7 @@ def side_panels() -> html.Aside:
         children=[
             html.H2(id=ids.SCOPE_TITLE, className="scope-title"),
             dcc.Loading(html.Div(id=ids.KPI_CARDS, className="kpi-grid", children=kpi_placeholders()), type="dot"),
-            card("最新诉求", html.Ul(id=ids.TICKER, className="ticker", children=[empty_state("暂无新诉求")])),
+            card("最新诉求（当前范围、时段、筛选）", html.Ul(id=ids.TICKER, className="ticker", children=[empty_state("暂无新诉求")])),
             card("受理与办结趋势", dcc.Loading(dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="chart"))),
             card("下级单位排名（按办结率，低者在前；点击下钻）", dcc.Loading(html.Div(id=ids.RANKING))),
             html.Div(
@@ -249,16 +249,17 @@ def kpi_placeholders() -> list[html.Div]:
     return [kpi_card(key, "—") for key in KPI_LABELS]
 
 
-def kpi_card(key: str, value: str, delta: str = "", trend: str = "") -> html.Div:
-    """``trend`` is "up-good", "up-bad", "down-good", "down-bad" or "" (no change or no comparison)."""
+def kpi_card(key: str, value: str, deltas: list[tuple[str, str]] = (), note: str = "") -> html.Div:
+    """``deltas`` are (text, trend) for 环比 and 同比; trend is "up-good", "down-bad", …, "flat", "none" or ""."""
     label, unit = KPI_LABELS[key]
     return html.Div(
         className="kpi-card",
         id=ids.kpi_card(key),
+        title=note,
         children=[
             html.Div(label, className="kpi-label"),
             html.Div([html.Span(value, className="kpi-value"), html.Span(unit, className="kpi-unit")]),
-            html.Div(delta, className=f"kpi-delta {trend}", title="较上一周期"),
+            *(html.Div(text, className=f"kpi-delta {trend}".strip()) for text, trend in deltas),
         ],
     )
 

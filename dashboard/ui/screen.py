@@ -118,6 +118,7 @@ def kpi_card(key: str) -> html.Div:
                 html.Span(unit, className="screen-kpi-unit"),
             ]),
             html.Div("", id=ids.screen_kpi(key, "delta"), className="screen-kpi-delta"),
+            html.Div("", id=ids.screen_kpi(key, "yoy"), className="screen-kpi-delta"),
         ],
     )
 
@@ -188,7 +189,7 @@ def ranking_body(rows: list[dict]) -> list[html.Div]:
 
 def ticker_panel() -> html.Section:
     body = html.Ol(id=ids.SCREEN_TICKER, className="screen-ticker", children=ticker_body([]))
-    return panel(ids.SCREEN_TICKER_PANEL, "screen-ticker-area", "最新诉求", body)
+    return panel(ids.SCREEN_TICKER_PANEL, "screen-ticker-area", "最新诉求（当前范围与时段）", body)
 
 
 def ticker_body(rows: list[dict]) -> list[html.Li]:

@@ -22,7 +22,7 @@ from geo import clock
 from geo import kpis as kpi_math
 from geo.access import SYSTEM, Viewer
 from geo.domain import CATEGORY_BY_CODE, LEVELS
-from geo.scope import Scope
+from geo.scope import COMPARISON_BASES, Comparison, Scope
 from geo.store.store import Store
 from layers import choropleth
 from layers import heat as heat_layer
@@ -57,17 +57,26 @@ def cached(cache: Cache | None, store: Store, name: str, viewer: Viewer, scope: 
 
 
 def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
-    """KPIs of the view and of the previous window of equal length, plus breadcrumbs."""
+    """KPIs of the view, of its 环比 and 同比 windows at the same age, and the breadcrumbs.
+
+    A compared window is ``None``-valued ("无数据") when it starts before the launch
+    or holds no appeals: a rise from nothing is not news.
+    """
+
+    def kpis_at(window, at):
+        return lambda: store.kpis(state.scope, window, as_of=at, filters=state.filters, viewer=viewer)
 
     def compute():
-        doc, previous, lineage = gather(
-            lambda: store.kpis(state.scope, state.window, as_of=as_of, filters=state.filters, viewer=viewer),
-            lambda: store.kpis(state.scope, state.window.previous(), as_of=as_of, filters=state.filters,
-                               viewer=viewer),
-            lambda: store.lineage(state.scope, viewer),
-        )
+        compared = [Comparison.of(basis, state.window, as_of) for basis in COMPARISON_BASES]
+        doc, lineage, *others = gather(kpis_at(state.window, as_of), lambda: store.lineage(state.scope, viewer),
+                                       *(kpis_at(c.window, c.as_of) for c in compared))
         crumbs = [{"level": u.level, "code": u.code, "name": u.name} for u in lineage]
-        return {"kpis": doc["kpis"], "previous": previous["kpis"], "as_of": doc["as_of"], "name": doc["name"],
+        comparisons = {
+            c.basis: {"from": other["from"], "to": other["to"], "as_of": other["as_of"],
+                      "kpis": None if c.before_launch or not other["kpis"]["accepted"]["value"] else other["kpis"]}
+            for c, other in zip(compared, others, strict=True)
+        }
+        return {"kpis": doc["kpis"], "comparisons": comparisons, "as_of": doc["as_of"], "name": doc["name"],
                 "lineage": crumbs}
 
     return cached(cache, store, "summary", viewer, state.scope, (state.to_search(), as_of), compute)
@@ -210,10 +219,13 @@ def grid_view(store: Store, state: ViewState, viewer: Viewer, limit: int = 1000)
     return {"profile": profile, "workers": workers, "appeals": appeals}
 
 
-def ticker(store: Store, scope: Scope, viewer: Viewer, limit: int = 8) -> list[dict]:
-    """The newest appeals of a scope for the "最新诉求" ticker: time, street, category and the title (redacted by the store)."""
+def ticker(store: Store, state: ViewState, viewer: Viewer, limit: int = 8) -> list[dict]:
+    """The newest appeals of the view (scope, window, filters) for the "最新诉求" ticker.
+
+    Time, street, category and the title (redacted by the store); never the reporter.
+    """
     streets = store.unit_names("street", viewer)
-    rows = store.latest_appeals(scope, limit=limit, viewer=viewer)
+    rows = store.latest_appeals(state.scope, state.window, state.filters, limit=limit, viewer=viewer)
     return [
         {
             "id": r["id"],

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 
 from dashboard.view.data import parse_view
 from dashboard.view.state import ViewState
-from dashboard.view.text import format_kpi, kpi_delta
+from dashboard.view.text import format_kpi, kpi_deltas
 from geo.access import Viewer
 from geo.kpis import KPI_LABELS
 from geo.scope import InvalidQuery, Scope
@@ -125,12 +125,13 @@ def font_size(viewport) -> int:
     return int(min(max(round(height * 0.016), low), high))
 
 
-def kpi_texts(summary: dict) -> list[tuple[str, str, str]]:
-    """(value, change, change class) per KPI, in card order: the main page's formatting, unchanged."""
+def kpi_texts(summary: dict) -> list[tuple[str, str, str, str, str]]:
+    """(value, 环比, its class, 同比, its class) per KPI, in card order: the main page's formatting."""
     out = []
     for key in KPI_LABELS:
-        delta, trend = kpi_delta(key, summary["kpis"][key], summary["previous"][key])
-        out.append((format_kpi(key, summary["kpis"][key]), delta, f"screen-kpi-delta {trend}".strip()))
+        (mom, mom_trend), (yoy, yoy_trend) = kpi_deltas(key, summary)
+        out.append((format_kpi(key, summary["kpis"][key]), mom, f"screen-kpi-delta {mom_trend}".strip(),
+                    yoy, f"screen-kpi-delta {yoy_trend}".strip()))
     return out
 
 

@@ -6,7 +6,7 @@ the same KPI two ways.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from geo.domain import LOCAL_TZ
 from geo.kpis import KPI_LABELS
@@ -37,26 +37,55 @@ def format_kpi(key: str, kpi: dict) -> str:
     return f"{value:,}"
 
 
-def kpi_delta(key: str, now: dict, before: dict) -> tuple[str, str]:
-    """(text, css class) comparing with the previous window of equal length."""
-    a, b = now["value"], before["value"]
+#: How each comparison is named, and what it says when there is nothing to compare with.
+COMPARISON_LABELS = {"previous": ("环比", "上期无数据", "上期"), "year_ago": ("同比", "去年同期无数据", "去年同期")}
+
+
+def kpi_delta(key: str, summary: dict, basis: str) -> tuple[str, str]:
+    """(text, css class) comparing a KPI with its 环比 or 同比 window, read at the same age."""
+    label, no_data, _name = COMPARISON_LABELS[basis]
+    before_kpis = summary["comparisons"][basis]["kpis"]
+    if before_kpis is None:
+        return f"{label} {no_data}", "none"
+    a, b = summary["kpis"][key]["value"], before_kpis[key]["value"]
     if a is None or b is None:
-        return "较上期 —", ""
+        return f"{label} —", ""
     unit = KPI_LABELS[key][1]
     diff = a - b
+    if abs(diff) < 1e-9:
+        return f"{label} 持平", "flat"
     if unit == "%":
         text = f"{abs(diff) * 100:.1f} 个百分点"
     elif b:
         text = f"{abs(diff) / b * 100:.1f}%"
     else:
         text = f"{abs(diff):,.1f}" if isinstance(diff, float) else f"{abs(diff):,}"
-    if abs(diff) < 1e-9:
-        return "较上期 持平", "flat"
     arrow = "↑" if diff > 0 else "↓"
     if key in NEUTRAL:
-        return f"较上期 {arrow} {text}", "up" if diff > 0 else "down"
+        return f"{label} {arrow} {text}", "up" if diff > 0 else "down"
     good = (diff > 0) != (key in LOWER_IS_BETTER)
-    return f"较上期 {arrow} {text}", ("up" if diff > 0 else "down") + ("-good" if good else "-bad")
+    return f"{label} {arrow} {text}", ("up" if diff > 0 else "down") + ("-good" if good else "-bad")
+
+
+def kpi_deltas(key: str, summary: dict) -> list[tuple[str, str]]:
+    """The KPI's 环比 and 同比, in that order."""
+    return [kpi_delta(key, summary, basis) for basis in COMPARISON_LABELS]
+
+
+def compared_value(key: str, summary: dict, basis: str) -> str:
+    """The KPI in the 环比 or 同比 window, formatted like the card; "无数据" when there is none."""
+    before_kpis = summary["comparisons"][basis]["kpis"]
+    return "无数据" if before_kpis is None else format_kpi(key, before_kpis[key])
+
+
+def comparison_note(summary: dict) -> str:
+    """What the changes compare with, e.g. "环比：上期 2026-11-17 至 2026-11-23，按同口径截至 2026-11-24 12:00 计"."""
+    parts = []
+    for basis, (label, _no_data, name) in COMPARISON_LABELS.items():
+        other = summary["comparisons"][basis]
+        span = window_text(Window(date.fromisoformat(other["from"]), date.fromisoformat(other["to"])))
+        parts.append(f"{label}：{name} {span}，按同口径截至 {minute_text(other['as_of'])} 计")
+    return "；".join(parts)
 
 
 def low_closure_rate(rate: float | None) -> bool:

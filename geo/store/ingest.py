@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from geo import clock, kpis, workflow
 from geo.access import SYSTEM, Viewer
 from geo.privacy import masked_appeal
-from geo.scope import NO_FILTERS, Scope
+from geo.scope import NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.errors import NotFound
 
@@ -73,15 +73,14 @@ class IngestMixin:
             created.discard(appeal_id)  # a repeat within the batch is "existing", like a retry
         return out
 
-    def latest_appeals(self, scope: Scope, limit: int = 10, after_id: int = 0, *, viewer: Viewer) -> list[dict]:
-        """The newest appeals of a scope (by id, i.e. arrival) for the ticker: no reporter, the title redacted."""
+    def latest_appeals(self, scope: Scope, window: Window | None = None, filters: Filters = NO_FILTERS,
+                       limit: int = 10, *, viewer: Viewer) -> list[dict]:
+        """The newest appeals of a view (scope, window, filters) for the ticker: no reporter, the title redacted."""
         self.authorize(scope, viewer)
         a = t.appeals
-        query = sa.select(*(a.c[c] for c in TICKER_COLUMNS)).where(a.c.id > after_id)
-        if scope.level != "district":
-            query = query.where(a.c.grid_code.startswith(scope.code))
+        query = sa.select(*(a.c[c] for c in TICKER_COLUMNS)).where(*self._appeal_conditions(scope, window, filters))
         with self.connect() as conn:
-            rows = conn.execute(query.order_by(a.c.id.desc()).limit(limit)).all()
+            rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(limit)).all()
         return [masked_appeal({**r._mapping, "accepted_at": r.accepted_at.astimezone(UTC).isoformat()},
                               viewer.coarse_coordinates) for r in rows]
 

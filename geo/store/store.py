@@ -536,7 +536,9 @@ class Store(IngestMixin, AccountsMixin):
             count_if(sa.and_(visited, a.c.satisfaction.in_(("satisfied", "basically_satisfied")))).label("satisfied"),
             sa.func.coalesce(sa.func.sum(sa.case((closed, a.c.close_seconds), else_=0)), 0).label("close_seconds"),
         ]
-        conditions = self._appeal_conditions(scope, window, filters)
+        # An appeal accepted after as_of did not exist yet: a window read "as of" an earlier
+        # moment (the same-age comparison) counts only what had come in by then.
+        conditions = [*self._appeal_conditions(scope, window, filters), a.c.accepted_at <= as_of]
         if group_by is None:
             with self.connect() as conn:
                 row = conn.execute(sa.select(*sums).where(*conditions)).one()
