@@ -106,7 +106,6 @@ def export(client, url: str) -> bytes:
 
 def test_no_surface_shows_personal_data_typed_into_an_appeal(client, planted):
     appeal_id, grid = planted
-    street = grid[:9]
     query = f"scope=grid&id={grid}&{WINDOW}"
 
     # The JSON API.
@@ -127,16 +126,17 @@ def test_no_surface_shows_personal_data_typed_into_an_appeal(client, planted):
     assert "网格员张*" in as_text(timeline)
     clean(as_text(timeline), "the timeline")
 
-    # The dashboard's live ticker.
+    # The dashboard's live ticker (the newest appeals of the view: the day the planted one came in).
     poll = fire(client, "/", f"{ids.TICKER}.children",
-                {f"{ids.LIVE_TICK}.n_intervals": 1, f"{ids.URL}.search": f"?scope=street&id={street}&{WINDOW}"},
+                {f"{ids.LIVE_TICK}.n_intervals": 1,
+                 f"{ids.URL}.search": f"?scope=grid&id={grid}&from=2026-10-01&to=2026-10-02"},
                 f"{ids.LIVE_TICK}.n_intervals")
     assert "噪音扰民 138****5678" in as_text(poll[ids.TICKER])
     clean(as_text(poll), "the ticker")
 
     # The wall: its panels (with its ticker) and its live poll (with the worker layer).
     wall = fire(client, "/screen/", f"{ids.SCREEN_TICKER}.children",
-                {f"{ids.SCREEN_URL}.search": f"?scope=street&id={street}",
+                {f"{ids.SCREEN_URL}.search": f"?scope=grid&id={grid}&from=2026-10-01&to=2026-10-02",
                  f"{ids.SCREEN_VIEWPORT}.data": {"w": 1920, "h": 1080}}, f"{ids.SCREEN_URL}.search")
     assert "噪音扰民 138****5678" in as_text(wall[ids.SCREEN_TICKER])
     clean(as_text(wall), "the wall")

@@ -86,13 +86,14 @@ def test_resolve_units_and_errors(seeded_store):
         seeded_store.resolve(Scope("street", "370212001"), viewer=Viewer("street", Scope("street", "370212002")))
 
 
-def _python_kpis(items: list[dict], as_of) -> dict:
+def _python_kpis(items: list[dict], as_of, arrived_by=None) -> dict:
     """KPIs recomputed in Python from the appeal rows, independently of the SQL: each stage counts if it happened by as_of."""
     frame = pd.DataFrame(items)
     for column in ("accepted_at", "dispatched_at", "visited_at", "closed_at", "deadline", "response_deadline"):
         frame[column] = pd.to_datetime(frame[column], utc=True, format="ISO8601")
     as_of = pd.Timestamp(as_of)
-    frame = frame[frame["accepted_at"] <= as_of]  # an appeal not yet accepted by as_of did not exist then
+    if arrived_by is not None:
+        frame = frame[frame["accepted_at"] <= pd.Timestamp(arrived_by)]
     closed = frame["closed_at"] <= as_of  # NaT compares False
     visited = frame["resolved"].notna() & (frame["visited_at"] <= as_of)
     counts = {
@@ -132,13 +133,18 @@ def test_kpis_match_an_independent_computation(seeded_store, scope, window, filt
     for as_of in (AS_OF, AS_OF - timedelta(days=5), AS_OF - timedelta(days=12)):
         doc = seeded_store.kpis(scope, window, as_of=as_of, filters=filters, viewer=SYSTEM)
         assert doc["kpis"] == _python_kpis(items, as_of)
+        doc = seeded_store.kpis(scope, window, as_of=as_of, filters=filters, viewer=SYSTEM, arrived_by=as_of)
+        assert doc["kpis"] == _python_kpis(items, as_of, arrived_by=as_of)
 
 
 def test_a_past_as_of_sees_less_done(seeded_store):
     now = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF, viewer=SYSTEM)["kpis"]
     then = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF - timedelta(days=20), viewer=SYSTEM)["kpis"]
-    # Only what had come in by then counts: a past view is reproduced as it stood.
-    assert 0 < then["accepted"]["value"] < now["accepted"]["value"]
+    assert then["accepted"] == now["accepted"]  # membership is by 受理 time within the window
+    # Reproduced as it stood then, only what had come in by then counts.
+    stood = seeded_store.kpis(DISTRICT, WINDOW, as_of=AS_OF - timedelta(days=20), viewer=SYSTEM,
+                              arrived_by=AS_OF - timedelta(days=20))["kpis"]
+    assert 0 < stood["accepted"]["value"] < now["accepted"]["value"]
     assert then["closed"]["value"] < now["closed"]["value"]
     assert then["resolution_rate"]["denominator"] < now["resolution_rate"]["denominator"]
 
@@ -429,10 +435,9 @@ def test_comparisons_are_read_at_the_same_age(writable_store):
     grid = reference.read_layer("grid").iloc[20]
     point = grid.geometry.representative_point()
     rows = [
-        # This window, 12-08 … 12-14, read as of 12-14 12:00.
+        # This window, 12-08 … 12-14, read now: 12-14 12:00.
         _appeal(grid["code"], point, "SAME-AGE-A1", "2026-12-08 09:00", "2026-12-10 09:00"),
         _appeal(grid["code"], point, "SAME-AGE-A2", "2026-12-13 09:00", None),
-        _appeal(grid["code"], point, "SAME-AGE-A3", "2026-12-14 15:00", None),  # after as_of: not yet in
         # The previous window, 12-01 … 12-07, read as of 12-07 12:00.
         _appeal(grid["code"], point, "SAME-AGE-B1", "2026-12-01 09:00", "2026-12-03 09:00"),
         _appeal(grid["code"], point, "SAME-AGE-B2", "2026-12-06 09:00", "2026-12-10 09:00"),  # open at that age

@@ -30,8 +30,9 @@ blueprint = Blueprint("api", __name__)
 def kpis():
     """KPIs of a scope and window (see README: KPIs)."""
     args = single_values(request.args)
-    doc = get_store().kpis(scope_arg(args, current_viewer()), window_arg(args), as_of=as_of_arg(args), filters=Filters.parse(args),
-                           viewer=current_viewer())
+    as_of = as_of_arg(args)  # a past as_of reproduces the view as it stood then, arrivals included
+    doc = get_store().kpis(scope_arg(args, current_viewer()), window_arg(args), as_of=as_of, filters=Filters.parse(args),
+                           viewer=current_viewer(), arrived_by=as_of)
     return jsonify(doc)
 
 

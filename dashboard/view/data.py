@@ -63,13 +63,15 @@ def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cac
     or holds no appeals: a rise from nothing is not news.
     """
 
-    def kpis_at(window, at):
-        return lambda: store.kpis(state.scope, window, as_of=at, filters=state.filters, viewer=viewer)
+    def kpis_at(window, at, arrived_by=None):
+        return lambda: store.kpis(state.scope, window, as_of=at, filters=state.filters, viewer=viewer,
+                                  arrived_by=arrived_by)
 
     def compute():
         compared = [Comparison.of(basis, state.window, as_of) for basis in COMPARISON_BASES]
+        # A compared window counts only the appeals that had come in by its as_of: it is read as it stood.
         doc, lineage, *others = gather(kpis_at(state.window, as_of), lambda: store.lineage(state.scope, viewer),
-                                       *(kpis_at(c.window, c.as_of) for c in compared))
+                                       *(kpis_at(c.window, c.as_of, c.as_of) for c in compared))
         crumbs = [{"level": u.level, "code": u.code, "name": u.name} for u in lineage]
         comparisons = {
             c.basis: {"from": other["from"], "to": other["to"], "as_of": other["as_of"],

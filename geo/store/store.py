@@ -509,11 +509,14 @@ class Store(IngestMixin, AccountsMixin):
         group_by: str | None = None,
         *,
         viewer: Viewer,
+        arrived_by: datetime | None = None,
     ) -> dict:
         """The integer sums behind every KPI, in one indexed pass.
 
         Without ``group_by`` one dict of sums; with it, a dict of such dicts keyed
-        by the group's value (only groups that have appeals).
+        by the group's value (only groups that have appeals). Stages count if they
+        happened by ``as_of``; with ``arrived_by`` (a view reproduced as it stood at a
+        past moment, such as a compared window) only appeals accepted by then count.
         """
         self.authorize(scope, viewer)
         a = t.appeals
@@ -536,9 +539,9 @@ class Store(IngestMixin, AccountsMixin):
             count_if(sa.and_(visited, a.c.satisfaction.in_(("satisfied", "basically_satisfied")))).label("satisfied"),
             sa.func.coalesce(sa.func.sum(sa.case((closed, a.c.close_seconds), else_=0)), 0).label("close_seconds"),
         ]
-        # An appeal accepted after as_of did not exist yet: a window read "as of" an earlier
-        # moment (the same-age comparison) counts only what had come in by then.
-        conditions = [*self._appeal_conditions(scope, window, filters), a.c.accepted_at <= as_of]
+        conditions = self._appeal_conditions(scope, window, filters)
+        if arrived_by is not None:
+            conditions.append(a.c.accepted_at <= arrived_by)
         if group_by is None:
             with self.connect() as conn:
                 row = conn.execute(sa.select(*sums).where(*conditions)).one()
@@ -664,11 +667,12 @@ class Store(IngestMixin, AccountsMixin):
         filters: Filters = NO_FILTERS,
         *,
         viewer: Viewer,
+        arrived_by: datetime | None = None,
     ) -> dict:
-        """The /api/kpis document for a scope and window."""
+        """The /api/kpis document for a scope and window (``arrived_by`` as in :meth:`kpi_counts`)."""
         unit = self.resolve(scope, viewer)
         as_of = clock.now() if as_of is None else as_of
-        counts = self.kpi_counts(scope, window, as_of, filters, viewer=viewer)
+        counts = self.kpi_counts(scope, window, as_of, filters, viewer=viewer, arrived_by=arrived_by)
         return {
             "scope": scope.level,
             "id": scope.code,
