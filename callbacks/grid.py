@@ -99,11 +99,16 @@ def full_view(item: dict) -> html.Div:
 
 
 def timeline_view(events: list[dict]) -> html.Ol:
+    """Each step: time, stage, level and actor, its department (承办部门) and note (办理说明) where the event has them.
+
+    Events arrive masked from the store (actor and note)."""
     return html.Ol(className="timeline", children=[
         html.Li([
             html.Span(minute_text(e["at"]), className="tl-time"),
             html.Span(STATUSES[e["to_status"]], className="tl-status"),
             html.Span(f"{HANDLING_LEVELS[e['handling_level']]} · {e['actor']}", className="tl-actor"),
+            html.Span(f"承办部门：{e['department']}", className="tl-department") if e.get("department") else None,
+            html.Div(e["note"], className="tl-note") if e.get("note") else None,
         ]) for e in events
     ])
 

@@ -30,7 +30,7 @@ from geo import clock, domain, kpis
 from geo.access import SYSTEM, Viewer
 from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
-from geo.privacy import mask_actor, masked_appeal, masked_workers, published_key_population
+from geo.privacy import masked_appeal, masked_event, masked_workers, published_key_population
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.accounts import AccountsMixin
@@ -450,7 +450,8 @@ class Store(IngestMixin, AccountsMixin):
                 if events is not None and len(events):
                     ev = events[events["idx"].isin(fresh["idx"])].copy()
                     ev["appeal_id"] = ids.loc[ev["idx"].to_numpy()].to_numpy()
-                    columns = ["appeal_id", "seq", "from_status", "to_status", "at", "handling_level", "actor"]
+                    columns = ["appeal_id", "seq", "from_status", "to_status", "at", "handling_level", "actor",
+                               "department", "note"]
                     self.backend.copy_rows(conn, t.appeal_events, ev[columns])
                 self.backend.reset_sequences(conn, [t.appeals, t.appeal_events])
                 self.set_meta(conn, "data_version", uuid.uuid4().hex)
@@ -781,7 +782,7 @@ class Store(IngestMixin, AccountsMixin):
         return item if unmasked else masked_appeal(item, viewer.coarse_coordinates)
 
     def appeal_events(self, appeal_id: int, viewer: Viewer) -> list[dict]:
-        """The workflow timeline of one appeal; people named as actors are masked."""
+        """The workflow timeline of one appeal with each step's department and note; people and contact details masked."""
         a, e = t.appeals, t.appeal_events
         with self.connect() as conn:
             grid = conn.execute(sa.select(a.c.grid_code).where(a.c.id == appeal_id)).scalar()
@@ -789,11 +790,12 @@ class Store(IngestMixin, AccountsMixin):
                 raise NotFound(f"未找到诉求：{appeal_id}")
             self.authorize(Scope("grid", grid), viewer)
             rows = conn.execute(
-                sa.select(e.c.seq, e.c.from_status, e.c.to_status, e.c.at, e.c.handling_level, e.c.actor)
+                sa.select(e.c.seq, e.c.from_status, e.c.to_status, e.c.at, e.c.handling_level, e.c.actor,
+                          e.c.department, e.c.note)
                 .where(e.c.appeal_id == appeal_id)
                 .order_by(e.c.seq)
             ).all()
-        return [{**r._mapping, "at": _iso(r.at), "actor": mask_actor(r.actor)} for r in rows]
+        return [masked_event({**r._mapping, "at": _iso(r.at)}) for r in rows]
 
     def count(self, table_name: str) -> int:
         table = t.metadata.tables[table_name]
