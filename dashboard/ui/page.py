@@ -7,6 +7,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard.ui import ids
+from dashboard.ui.search import search_box
 from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
 from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
 from geo.kpis import KPI_LABELS
@@ -56,6 +57,7 @@ def header(account: str = "") -> html.Header:
         children=[
             html.Div([html.H1("智治大脑"), html.Span("崂山区“崂先办”诉求解决平台 · 社会治理指挥中心", className="subtitle")]),
             html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "层级导航"}),
+            search_box(),
             export_bar(),
             account_menu(account) if account else None,
         ],

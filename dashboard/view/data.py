@@ -189,15 +189,21 @@ def child_level(scope: Scope) -> str:
 
 
 def parse_view(search: str | None, store: Store | None = None, viewer: Viewer | None = None) -> ViewState:
-    """The state of a URL; with a store, its unit must exist and the viewer see it (else NotFound/Forbidden).
+    """The state of a URL; with a store, its units must exist and the viewer see them (else NotFound/Forbidden).
 
     A URL without a scope opens the viewer's own unit.
     """
     home = viewer.scope if viewer is not None else None
     state = ViewState.from_search(search, clock.local_today(), home)
     if store is not None:
-        store.resolve(state.scope, viewer or SYSTEM)
+        check_units(store, state, viewer or SYSTEM)
     return state
+
+
+def check_units(store: Store, state: ViewState, viewer: Viewer) -> None:
+    """Every unit a view names (its scope, the units it compares) exists and the viewer may see it."""
+    for scope in (state.scope, *state.compare_scopes()):
+        store.resolve(scope, viewer)
 
 
 def grid_view(store: Store, state: ViewState, viewer: Viewer, limit: int = 1000) -> dict:

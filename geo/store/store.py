@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 import threading
 import uuid
@@ -54,6 +55,9 @@ LISTED_APPEAL_COLUMNS = [
 WORKER_KEY_SECRET = "worker_key_secret"
 #: Writes at least this large refresh the planner's statistics afterwards.
 BIG_WRITE = 20_000
+#: What the header's search takes for an appeal id and for a channel's reference (as ingest accepts them).
+SEARCH_ID = re.compile(r"[0-9]{1,18}")
+SEARCH_REF = re.compile(r"[\x21-\x7e]{1,64}")
 APPEAL_SCOPE_COLUMN = {"street": "street_code", "community": "community_code", "grid": "grid_code"}
 
 
@@ -780,6 +784,30 @@ class Store(IngestMixin, AccountsMixin):
         self.authorize(Scope("grid", row.grid_code), viewer)
         item = _iso_times(row._mapping)
         return item if unmasked else masked_appeal(item, viewer.coarse_coordinates)
+
+    def find_appeals(self, text: str, viewer: Viewer, limit: int = 5) -> list[dict]:
+        """Appeals whose id or source_ref is ``text`` (exactly), among those the viewer may see, newest first.
+
+        Only well-formed keys reach SQL (an id of digits, a ref of printable ASCII), always
+        as bound values; anything else finds nothing. Titles are redacted like every listing.
+        """
+        self.authorize(viewer.scope, viewer)
+        a = t.appeals
+        text = text.strip() if isinstance(text, str) else ""
+        keys = []
+        if SEARCH_ID.fullmatch(text):
+            keys.append(a.c.id == int(text))
+        if SEARCH_REF.fullmatch(text):
+            keys.append(a.c.source_ref.in_(sorted({text, text.upper()})))
+        if not keys:
+            return []
+        query = sa.select(a.c.id, a.c.source_ref, a.c.title, a.c.category, a.c.status, a.c.accepted_at,
+                          a.c.street_code, a.c.community_code, a.c.grid_code).where(sa.or_(*keys))
+        if viewer.scope.level != "district":
+            query = query.where(a.c[APPEAL_SCOPE_COLUMN[viewer.scope.level]] == viewer.scope.code)
+        with self.connect() as conn:
+            rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(limit)).all()
+        return [_appeal_item(r._mapping, viewer) for r in rows]
 
     def appeal_events(self, appeal_id: int, viewer: Viewer) -> list[dict]:
         """The workflow timeline of one appeal with each step's department and note; people and contact details masked."""
