@@ -11,8 +11,8 @@ from pathlib import Path
 
 import dash
 
+from callbacks import compare, grid, live, navigation, panels, search
 from callbacks import exports as export_buttons
-from callbacks import grid, live, navigation, panels, search
 from callbacks import map as map_view
 from callbacks import screen as screen_view
 from dashboard import config, errors, services
@@ -62,6 +62,7 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
     panels.register(app)
     grid.register(app)
     search.register(app)
+    compare.register(app)
     live.register(app)
     export_buttons.register(app)
     redirect_screen_mode(app.server)

@@ -7,6 +7,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard.ui import ids
+from dashboard.ui.compare import compare_button, compare_panel
 from dashboard.ui.search import search_box
 from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
 from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
@@ -42,6 +43,7 @@ def page(basemaps: list[tuple[str, str]] | None = None, account: str = "") -> ht
             html.Div(id=ids.LIVE_BANNER, className="error-banner outage", hidden=True, role="alert"),
             filter_bar(basemaps),
             html.Main(className="workspace", children=[map_panel(basemaps), side_panels()]),
+            compare_panel(),
             grid_section(),
             html.Footer(className="footer", children=[
                 html.Span([html.Span(id=ids.DATA_AS_OF), html.Span(id=ids.LIVE_INDICATOR, className="live-indicator")]),
@@ -127,6 +129,7 @@ def filter_bar(basemaps: list[tuple[str, str]]) -> html.Div:
                          multi=True, placeholder="诉求类别", className="filter wide"),
             dcc.Dropdown(id=ids.SOURCE, options=_options(SOURCES), multi=True, placeholder="来源", className="filter"),
             dcc.Dropdown(id=ids.STATUS, options=_options(STATUSES), multi=True, placeholder="状态", className="filter"),
+            compare_button(),
         ],
     )
 
