@@ -68,6 +68,7 @@ def register(app) -> None:
         Output(ids.COMPARE_PANEL, "hidden"),
         Output(ids.COMPARE_LEVEL, "options"),
         Output(ids.COMPARE_LEVEL, "value"),
+        Output(ids.COMPARE_PICK, "options"),
         Output(ids.COMPARE_PICK, "value"),
         Output(ids.COMPARE_BODY, "children"),
         Input(ids.URL, "search"),
@@ -84,17 +85,20 @@ def register(app) -> None:
         trigger = ctx.triggered_id
         levels = visible_levels(viewer)
         if trigger == ids.COMPARE_CLOSE or not levels:
-            return True, no_update, no_update, no_update, no_update
+            return True, no_update, no_update, no_update, no_update, no_update
+        level = default_level(state, viewer)
+        # Options and value travel together: a value never arrives before the options that hold it.
+        choices = unit_options(store, level, viewer)
         if not state.compare:
             # The picker keeps a half-made choice (one unit) until a second unit completes it.
             keep = isinstance(picked, list) and len(picked) < COMPARE_MIN
-            return (False if trigger == ids.COMPARE_OPEN else hidden, level_options(levels),
-                    default_level(state, viewer), no_update if keep else [], compare_hint(PICK_HINT))
+            return (False if trigger == ids.COMPARE_OPEN else hidden, level_options(levels), level,
+                    no_update if keep else choices, no_update if keep else [], compare_hint(PICK_HINT))
         doc = compare(store, state, clock.view_as_of(), viewer, get_cache())
-        return False, level_options(levels), default_level(state, viewer), list(state.compare), compare_body(doc)
+        return False, level_options(levels), level, choices, list(state.compare), compare_body(doc)
 
     @app.callback(
-        Output(ids.COMPARE_PICK, "options"),
+        Output(ids.COMPARE_PICK, "options", allow_duplicate=True),
         Output(ids.COMPARE_PICK, "value", allow_duplicate=True),
         Input(ids.COMPARE_LEVEL, "value"),
         State(ids.COMPARE_PICK, "value"),

@@ -8,6 +8,10 @@ from dashboard.ui import ids
 from dashboard.view.state import COMPARE_MAX
 from geo.domain import LEVEL_LABELS
 
+#: The picker's own texts in Chinese (Dash's dropdown defaults are English: "3 selected").
+PICK_LABELS = {"select_all": "全选", "deselect_all": "取消全选", "selected_count": "已选 {num_selected} 个",
+               "search": "搜索", "clear_search": "清除搜索", "clear_selection": "清除选择", "no_options_found": "无匹配单位"}
+
 
 def compare_button() -> html.Button:
     return html.Button("对比", id=ids.COMPARE_OPEN, className="export-button compare-open",
@@ -21,7 +25,7 @@ def compare_panel() -> html.Section:
         html.Div(className="compare-head", children=[
             html.H3("单位对比", className="card-title"),
             dcc.RadioItems(id=ids.COMPARE_LEVEL, options=[], inline=True, className="segmented compare-level"),
-            dcc.Dropdown(id=ids.COMPARE_PICK, options=[], multi=True, className="compare-pick",
+            dcc.Dropdown(id=ids.COMPARE_PICK, options=[], multi=True, className="compare-pick", labels=PICK_LABELS,
                          placeholder=f"选择 2–{COMPARE_MAX} 个单位"),
             html.Button("关闭", id=ids.COMPARE_CLOSE, className="export-button"),
         ]),
