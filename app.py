@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dash
 
-from callbacks import compare, grid, live, navigation, panels, search
+from callbacks import compare, grid, live, navigation, panels, playback, search
 from callbacks import exports as export_buttons
 from callbacks import map as map_view
 from callbacks import screen as screen_view
@@ -63,6 +63,7 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
     grid.register(app)
     search.register(app)
     compare.register(app)
+    playback.register(app)
     live.register(app)
     export_buttons.register(app)
     redirect_screen_mode(app.server)

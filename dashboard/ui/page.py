@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from dashboard.ui import ids
 from dashboard.ui.compare import compare_button, compare_panel
+from dashboard.ui.playback import playback_bar
 from dashboard.ui.search import search_box
 from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
 from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
@@ -169,6 +170,7 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
                 ],
             ),
             html.Div(id=ids.MAP_LEGEND, className="map-legend"),
+            playback_bar(),
             html.Div(id=ids.MAP_INFO, className="map-info", hidden=True),
         ],
     )

@@ -12,20 +12,13 @@ from datetime import datetime
 from flask_caching import Cache
 
 from dashboard.view.data import cached, gather
+from dashboard.view.playback import step_of
 from dashboard.view.state import ViewState
 from geo import kpis as kpi_math
 from geo.access import Viewer
 from geo.domain import LEVELS
 from geo.scope import CODE_LENGTH, Scope
 from geo.store.store import APPEAL_SCOPE_COLUMN, Store
-
-#: A window longer than this many days is drawn per week (a daily line of months is unreadable).
-WEEKLY_AFTER_DAYS = 60
-
-
-def step_of(days: int) -> str:
-    """"day" or "week": how finely a window of ``days`` is drawn (the trend and the heat playback agree)."""
-    return "week" if days > WEEKLY_AFTER_DAYS else "day"
 
 
 def common_parent(scopes: list[Scope]) -> Scope:
