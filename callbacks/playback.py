@@ -13,7 +13,15 @@ from dashboard.ui import ids
 from dashboard.ui.playback import slider_marks
 from dashboard.view.guards import keep_on_outage, view_state
 from dashboard.view.mapview import layer_urls
-from dashboard.view.playback import STEP_LABELS, playable, playback_peak, step_heat_url, step_of, step_text, steps
+from dashboard.view.playback import (
+    STEP_LABELS,
+    playable,
+    playback_peak,
+    step_heat_url,
+    step_of,
+    step_text,
+    steps,
+)
 from dashboard.view.text import window_text
 
 
