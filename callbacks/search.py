@@ -16,9 +16,11 @@ from geo.names import clean_query
 #: Opening an appeal from the search: bring its timeline (below the map) into view once it is drawn.
 SCROLL_TO_TIMELINE = (
     "function(search) {"
-    " if (search && /[?&]appeal=/.test(search)) { setTimeout(function () {"
+    " if (search && /[?&]appeal=/.test(search)) { var tries = 0; var timer = setInterval(function () {"
     " var el = document.getElementById(" + json.dumps(ids.TIMELINE) + ");"
-    " if (el) { el.scrollIntoView({behavior: 'smooth', block: 'center'}); } }, 900); }"
+    " if (el && el.offsetParent !== null && el.querySelector('.timeline')) {"
+    " clearInterval(timer); el.scrollIntoView({behavior: 'smooth', block: 'center'}); }"
+    " else if (++tries > 60) { clearInterval(timer); } }, 250); }"
     " return search || ''; }"
 )
 
