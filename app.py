@@ -11,8 +11,8 @@ from pathlib import Path
 
 import dash
 
+from callbacks import compare, grid, live, navigation, panels, playback, search
 from callbacks import exports as export_buttons
-from callbacks import grid, live, navigation, panels
 from callbacks import map as map_view
 from callbacks import screen as screen_view
 from dashboard import config, errors, services
@@ -61,6 +61,9 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
     map_view.register(app, offered)
     panels.register(app)
     grid.register(app)
+    search.register(app)
+    compare.register(app)
+    playback.register(app)
     live.register(app)
     export_buttons.register(app)
     redirect_screen_mode(app.server)

@@ -99,13 +99,31 @@ def full_view(item: dict) -> html.Div:
 
 
 def timeline_view(events: list[dict]) -> html.Ol:
+    """Each step: time, stage, level and actor, its department (承办部门) and note (办理说明) where the event has them.
+
+    Events arrive masked from the store (actor and note)."""
     return html.Ol(className="timeline", children=[
         html.Li([
             html.Span(minute_text(e["at"]), className="tl-time"),
             html.Span(STATUSES[e["to_status"]], className="tl-status"),
             html.Span(f"{HANDLING_LEVELS[e['handling_level']]} · {e['actor']}", className="tl-actor"),
+            html.Span(f"承办部门：{e['department']}", className="tl-department") if e.get("department") else None,
+            html.Div(e["note"], className="tl-note") if e.get("note") else None,
         ]) for e in events
     ])
+
+
+def appeal_panel(store, viewer, appeal_id: int, grid_code: str | None = None) -> html.Div:
+    """An appeal and its timeline; the same "not found" for an unknown appeal, one the viewer may not see,
+    or (with ``grid_code``) one of another grid."""
+    try:
+        item = store.appeal_detail(appeal_id, viewer)
+        if grid_code is not None and item["grid_code"] != grid_code:
+            raise NotFound(f"诉求 {appeal_id} 不在网格 {grid_code}")
+        events = store.appeal_events(appeal_id, viewer)
+    except (NotFound, Forbidden):
+        return page.empty_state("未找到该诉求")
+    return html.Div([appeal_view(item, viewer.may_unmask), timeline_view(events)])
 
 
 def register(app) -> None:
@@ -128,6 +146,8 @@ def register(app) -> None:
         data = grid_view(store, state, viewer, limit=APPEAL_LIMIT)
         shown, total = len(data["appeals"]["items"]), data["appeals"]["total"]
         note = f"共 {total:,} 件" + (f"，仅列出最近 {shown:,} 件" if total > shown else "")
+        if state.appeal is not None:  # a search result: the grid opens with that appeal's timeline
+            hint = appeal_panel(store, viewer, state.appeal, state.scope.code)
         return False, profile_view(data["profile"], data["workers"]), appeal_rows(data["appeals"]["items"]), note, hint
 
     @app.callback(
@@ -142,14 +162,8 @@ def register(app) -> None:
         row_id = cell.get("rowId") if isinstance(cell, dict) else None
         if not isinstance(row_id, str) or not re.fullmatch(r"[0-9]{1,18}", row_id):
             return page.empty_state("未找到该诉求")
-        store, viewer = get_store(), current_viewer()
-        try:
-            appeal_id = int(row_id)  # from the browser: checked here, then authorized by the store
-            item = store.appeal_detail(appeal_id, viewer)
-            events = store.appeal_events(appeal_id, viewer)
-        except (NotFound, Forbidden):
-            return page.empty_state("未找到该诉求")
-        return html.Div([appeal_view(item, viewer.may_unmask), timeline_view(events)])
+        # From the browser: checked here, then authorized by the store.
+        return appeal_panel(get_store(), current_viewer(), int(row_id))
 
     @app.callback(
         Output(ids.appeal_full_id(MATCH), "children"),

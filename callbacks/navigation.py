@@ -13,6 +13,7 @@ from dash import Input, Output, ctx, no_update
 
 from dashboard.services import current_viewer, get_store
 from dashboard.ui import ids
+from dashboard.view.data import check_units
 from dashboard.view.state import LAYERS, PRESETS, ViewState, preset_window
 from geo.clock import local_today
 from geo.scope import LEVEL_BY_LENGTH, Filters, InvalidQuery, Scope, Window, parse_date
@@ -117,7 +118,7 @@ def register(app) -> None:
         viewer = current_viewer()
         try:
             current = ViewState.from_search(search, day, viewer.scope)
-            get_store().resolve(current.scope, viewer)
+            check_units(get_store(), current, viewer)
         except (InvalidQuery, NotFound, Forbidden) as exc:
             # A forged or stale link: say so and show the default view (the viewer's own unit).
             default = ViewState.from_search("", day, viewer.scope)

@@ -210,6 +210,9 @@ class EventIn(Payload):
     #: The handling level the event moves the appeal to (an escalation raises it); default: unchanged.
     #: Writers built before the field had its own name send it as ``level``: still accepted.
     handling_level: str | None = Field(default=None, validation_alias=AliasChoices("handling_level", "level"))
+    #: The department that has the case at this step (承办部门), and what was done (办理说明; masked when read).
+    department: str | None = Field(default=None, min_length=1, max_length=64)
+    note: str | None = Field(default=None, min_length=1, max_length=500)
     #: Required on 回访 (visited): was the problem solved, and the citizen's rating if given.
     resolved: bool | None = None
     satisfaction: str | None = None

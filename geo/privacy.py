@@ -191,6 +191,14 @@ def mask_actor(actor: str | None) -> str | None:
     return text[: m.start("name")] + mask_name(m.group("name")) + text[m.end("name"):]
 
 
+def masked_event(event: dict) -> dict:
+    """A timeline step as anyone may read it: a person named as actor masked, contact details in the note masked.
+
+    Notes are free text a handler typed (已电话联系诉求人138…), so they get the titles' rule.
+    """
+    return {**event, "actor": mask_actor(event.get("actor")), "note": redact_text(event.get("note"))}
+
+
 # -- coordinates and appeals ---------------------------------------------------------------
 
 

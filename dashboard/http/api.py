@@ -1,4 +1,4 @@
-"""The JSON API on the dashboard's Flask server: /api/kpis, appeals, workers, boundaries and /healthz.
+"""The JSON API on the dashboard's Flask server: /api/kpis, appeals, search, workers, boundaries and /healthz.
 
 Handlers only parse parameters and call the store; every bad input becomes a
 JSON ``{"error": ...}`` with a 4xx status, an outage a 503 (:mod:`dashboard.errors`).
@@ -18,9 +18,13 @@ from dashboard.http.params import (
     window_arg,
 )
 from dashboard.services import current_viewer, get_store
+from dashboard.view.search import result_href, search
+from dashboard.view.state import ViewState
+from geo.names import clean_query
 from geo.scope import Filters, InvalidQuery, Scope
 
 MAX_PAGE = 1000
+MAX_SEARCH_RESULTS = 20
 GEO_LEVELS = ("district", "street", "community", "grid", "professional")
 
 blueprint = Blueprint("api", __name__)
@@ -49,6 +53,17 @@ def appeals():
         viewer=current_viewer(),
     )
     return jsonify(doc)
+
+
+@blueprint.get("/api/search")
+def search_units_and_appeals():
+    """The header's search: appeals by id or source_ref, units by name or pinyin, only what the caller may see."""
+    args = single_values(request.args)
+    if "q" not in args:
+        raise InvalidQuery("缺少搜索词 q")
+    items = search(get_store(), args["q"], current_viewer(), limit=int_arg(args, "limit", 8, 1, MAX_SEARCH_RESULTS))
+    home = ViewState(scope=current_viewer().scope)
+    return jsonify({"q": clean_query(args["q"]), "items": [{**item, "href": result_href(home, item)} for item in items]})
 
 
 @blueprint.get("/api/workers")

@@ -6,13 +6,16 @@ Dash callbacks; responses carry ETags or versioned URLs so browsers reuse them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, request
 
 from dashboard.http.params import crs_arg, geojson_response, query_text, scope_arg, single_values
 from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.view import data as view_data
-from geo import reference
-from geo.scope import InvalidQuery
+from dashboard.view import playback
+from geo import clock, reference
+from geo.scope import InvalidQuery, Window
 from layers import workers as worker_layer
 
 blueprint = Blueprint("map_api", __name__)
@@ -38,11 +41,15 @@ def workers():
 
 @blueprint.get("/api/map/heat.png")
 def heat():
-    """The demand heat image of a view (same query parameters as the dashboard URL)."""
+    """The demand heat image of a view (same query parameters as the dashboard URL; 回放 adds ``peak_from``/``peak_to``)."""
     args = single_values(request.args)
     store = get_store()
     state = view_data.parse_view(query_text(), store, current_viewer())
-    image = view_data.heat(store, state, current_viewer(), get_cache())
+    peak = None
+    if args.get("peak_from") or args.get("peak_to"):  # a 回放 step: the scale of the whole playback
+        whole = Window.parse(args.get("peak_from"), args.get("peak_to"), clock.local_today())
+        peak = playback.playback_peak(store, replace(state, window=whole), current_viewer(), get_cache())
+    image = view_data.heat(store, state, current_viewer(), get_cache(), peak)
     response = Response(image.png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = 3600 if args.get("v") else 60  # versioned URLs never go stale

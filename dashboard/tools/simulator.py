@@ -120,6 +120,7 @@ class AppealFactory:
         outcome = appeals.set_index("idx")[["resolved", "satisfaction"]]
         for e in events[events["seq"] > 0].itertuples(index=False):
             event = {"to_status": e.to_status, "actor": e.actor, "handling_level": e.handling_level}
+            event.update({k: v for k in ("department", "note") if isinstance(v := getattr(e, k), str)})
             if e.to_status == "visited":
                 resolved, satisfaction = outcome.loc[e.idx]
                 event["resolved"] = bool(resolved)

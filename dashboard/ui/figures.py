@@ -141,3 +141,8 @@ def ranking_table(rows: list[dict], href: callable) -> html.Div:
         for r in rows
     ]
     return html.Div(className="rank-wrap", children=html.Table([html.Thead(header), html.Tbody(body)], className="rank"))
+
+
+def chart_layout(height: int = 220, **extra) -> dict:
+    """The panels' common layout, for figures drawn in other modules (对比)."""
+    return _layout(height, **extra)

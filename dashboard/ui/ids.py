@@ -27,6 +27,28 @@ def appeal_full_id(appeal) -> dict:
     return {"type": APPEAL_FULL, "appeal": appeal}
 
 
+# Search (header)
+SEARCH_INPUT = "search-input"
+SEARCH_RESULTS = "search-results"
+SEARCH_SCROLL = "search-scroll"
+
+# 对比 (compare units)
+COMPARE_OPEN = "compare-open"
+COMPARE_PANEL = "compare-panel"
+COMPARE_LEVEL = "compare-level"
+COMPARE_PICK = "compare-pick"
+COMPARE_CLOSE = "compare-close"
+COMPARE_BODY = "compare-body"
+COMPARE_TABLE = "compare-table"
+COMPARE_TREND = "compare-trend"
+
+# 回放 (heat playback)
+PLAYBACK = "playback"
+PLAYBACK_SLIDER = "playback-slider"
+PLAYBACK_PLAY = "playback-play"
+PLAYBACK_TICK = "playback-tick"
+PLAYBACK_LABEL = "playback-label"
+
 # Account
 ACCOUNT = "account-name"
 LOGOUT = "logout"

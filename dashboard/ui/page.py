@@ -7,6 +7,9 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard.ui import ids
+from dashboard.ui.compare import compare_button, compare_panel
+from dashboard.ui.playback import playback_bar
+from dashboard.ui.search import search_box
 from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
 from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
 from geo.kpis import KPI_LABELS
@@ -41,6 +44,7 @@ def page(basemaps: list[tuple[str, str]] | None = None, account: str = "") -> ht
             html.Div(id=ids.LIVE_BANNER, className="error-banner outage", hidden=True, role="alert"),
             filter_bar(basemaps),
             html.Main(className="workspace", children=[map_panel(basemaps), side_panels()]),
+            compare_panel(),
             grid_section(),
             html.Footer(className="footer", children=[
                 html.Span([html.Span(id=ids.DATA_AS_OF), html.Span(id=ids.LIVE_INDICATOR, className="live-indicator")]),
@@ -56,6 +60,7 @@ def header(account: str = "") -> html.Header:
         children=[
             html.Div([html.H1("智治大脑"), html.Span("崂山区“崂先办”诉求解决平台 · 社会治理指挥中心", className="subtitle")]),
             html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "层级导航"}),
+            search_box(),
             export_bar(),
             account_menu(account) if account else None,
         ],
@@ -125,6 +130,7 @@ def filter_bar(basemaps: list[tuple[str, str]]) -> html.Div:
                          multi=True, placeholder="诉求类别", className="filter wide"),
             dcc.Dropdown(id=ids.SOURCE, options=_options(SOURCES), multi=True, placeholder="来源", className="filter"),
             dcc.Dropdown(id=ids.STATUS, options=_options(STATUSES), multi=True, placeholder="状态", className="filter"),
+            compare_button(),
         ],
     )
 
@@ -164,6 +170,7 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
                 ],
             ),
             html.Div(id=ids.MAP_LEGEND, className="map-legend"),
+            playback_bar(),
             html.Div(id=ids.MAP_INFO, className="map-info", hidden=True),
         ],
     )

@@ -176,11 +176,12 @@ def heat_peak(store: Store, state: ViewState, viewer: Viewer, cache: Cache | Non
     return heat_layer.peak_per_km2(cells, heat_layer.land_mask(store.land()))
 
 
-def heat(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> heat_layer.Heat:
-    """The heat image of the view's scope, window and filters."""
+def heat(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None,
+         peak: float | None = None) -> heat_layer.Heat:
+    """The heat image of the view's scope, window and filters; ``peak`` (appeals/km²) holds the scale (回放)."""
     cells = heat_cells(store, state, viewer, cache)
-    peak = heat_peak(store, state, viewer, cache)
-    return cached(cache, store, "heat", viewer, state.scope, (state.window, state.filters),
+    peak = heat_peak(store, state, viewer, cache) if peak is None else peak
+    return cached(cache, store, "heat", viewer, state.scope, (state.window, state.filters, peak),
                   lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak))
 
 
@@ -200,15 +201,21 @@ def child_level(scope: Scope) -> str:
 
 
 def parse_view(search: str | None, store: Store | None = None, viewer: Viewer | None = None) -> ViewState:
-    """The state of a URL; with a store, its unit must exist and the viewer see it (else NotFound/Forbidden).
+    """The state of a URL; with a store, its units must exist and the viewer see them (else NotFound/Forbidden).
 
     A URL without a scope opens the viewer's own unit.
     """
     home = viewer.scope if viewer is not None else None
     state = ViewState.from_search(search, clock.local_today(), home)
     if store is not None:
-        store.resolve(state.scope, viewer or SYSTEM)
+        check_units(store, state, viewer or SYSTEM)
     return state
+
+
+def check_units(store: Store, state: ViewState, viewer: Viewer) -> None:
+    """Every unit a view names (its scope, the units it compares) exists and the viewer may see it."""
+    for scope in (state.scope, *state.compare_scopes()):
+        store.resolve(scope, viewer)
 
 
 def grid_view(store: Store, state: ViewState, viewer: Viewer, limit: int = 1000) -> dict:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlencode
 
 from geo.domain import PROFESSIONAL_TYPES
 from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, parse_codes
+from geo.store.store import SEARCH_ID
 from layers.choropleth import METRICS
 
 #: Metric codes of links made before the metrics took their KPI's names; such links still open.
@@ -28,6 +29,30 @@ LAYERS: dict[str, str] = {
 DEFAULT_LAYERS = ("grids", "boundaries", "heat", "workers")
 #: Quick time windows: code → label.
 PRESETS: dict[str, str] = {"today": "今日", "7d": "近7天", "30d": "近30天", "month": "本月", "year": "本年"}
+#: How many units 对比 puts side by side.
+COMPARE_MIN, COMPARE_MAX = 2, 4
+
+
+def parse_compare(value: str | None) -> tuple[str, ...]:
+    """``compare=code1,code2``: 2–4 distinct units of one level (whether they exist and may be seen is the store's call)."""
+    if not value:
+        return ()
+    codes = tuple(dict.fromkeys(c.strip() for c in value.split(",") if c.strip()))
+    if not COMPARE_MIN <= len(codes) <= COMPARE_MAX:
+        raise InvalidQuery(f"对比须选 {COMPARE_MIN}–{COMPARE_MAX} 个单位，compare 中有 {len(codes)} 个")
+    levels = {Scope.from_code(code).level for code in codes}
+    if len(levels) != 1 or levels == {"district"}:
+        raise InvalidQuery("对比的单位须为同一层级的街道、社区或网格")
+    return codes
+
+
+def parse_appeal(value: str | None) -> int | None:
+    """``appeal=<id>``: the appeal whose timeline the grid view opens with (from the search)."""
+    if not value:
+        return None
+    if not SEARCH_ID.fullmatch(value):
+        raise InvalidQuery(f"诉求编号应为数字，收到 {value[:20]!r}")
+    return int(value)
 
 
 def preset_window(preset: str, today: date) -> Window:
@@ -53,6 +78,10 @@ class ViewState:
     layers: tuple[str, ...] = DEFAULT_LAYERS
     metric: str = "density"
     professional: str = ""
+    #: 对比: codes of 2–4 units of one level shown side by side (empty: no comparison).
+    compare: tuple[str, ...] = ()
+    #: The appeal whose timeline a grid view opens with (a search result).
+    appeal: int | None = None
 
     @classmethod
     def from_search(cls, search: str | None, today: date, home: Scope | None = None) -> ViewState:
@@ -77,7 +106,8 @@ class ViewState:
         professional = params.get("pro") or ""
         if professional and professional not in PROFESSIONAL_TYPES:
             raise InvalidQuery(f"未知的专业网格类型 pro={professional!r}")
-        return cls(scope, window, Filters.parse(params), layers, metric, professional)
+        return cls(scope, window, Filters.parse(params), layers, metric, professional,
+                   parse_compare(params.get("compare")), parse_appeal(params.get("appeal")))
 
     def to_search(self) -> str:
         params: dict[str, str] = {}
@@ -92,7 +122,15 @@ class ViewState:
             params["metric"] = self.metric
         if self.professional:
             params["pro"] = self.professional
+        if self.compare:
+            params["compare"] = ",".join(self.compare)
+        if self.appeal is not None:
+            params["appeal"] = str(self.appeal)
         return "?" + urlencode(params, safe=",") if params else ""
 
-    def with_scope(self, scope: Scope) -> ViewState:
-        return replace(self, scope=scope)
+    def with_scope(self, scope: Scope, appeal: int | None = None) -> ViewState:
+        """Another unit, same window, filters and layers; an appeal's timeline stays only where it was asked for."""
+        return replace(self, scope=scope, appeal=appeal)
+
+    def compare_scopes(self) -> list[Scope]:
+        return [Scope.from_code(code) for code in self.compare]

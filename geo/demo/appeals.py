@@ -585,6 +585,11 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
     stage_handling = np.stack([np.zeros(m, dtype=np.int64)] * 3 + [np.ones(m, dtype=np.int64),
                                                                  np.full(m, 2, dtype=np.int64)]
                            + [handling_final] * 3, axis=1)
+    # Each step's department (承办部门): the platform takes the case, the category's department has it from 派单 on.
+    dept = departments[cat].astype(object)
+    center = np.full(m, "区社会治理中心", dtype=object)
+    event_departments = np.stack([center] + [dept] * (len(_EVENT_STAGES) - 1), axis=1)
+    notes = _event_notes(idx, dept, phone.astype(str).astype(object))
     flat = reached.ravel()
     n_stage = len(_EVENT_STAGES)
     seq_e = (np.cumsum(reached, axis=1) - 1).ravel()[flat]
@@ -600,9 +605,44 @@ def _frames(ctx: _Context, *, idx: np.ndarray, day: np.ndarray, src: np.ndarray,
             "at": timestamps(times.ravel()[flat]),
             "handling_level": handling_levels[stage_handling.ravel()[flat]],
             "actor": actors.ravel()[flat],
+            "department": event_departments.ravel()[flat],
+            "note": pd.Series(notes.ravel()[flat], dtype=object),
         }
     )
     return appeals, events
+
+
+#: Handling notes (办理说明) per stage of :data:`_EVENT_STAGES`; {dept} is the department, {phone} the
+#: reporter's number, as handlers type it (masked when read). None: the step carries no note.
+_NOTES: tuple[tuple[str | None, ...], ...] = (
+    ("登记诉求，核对地址与类别", None),
+    ("派至{dept}，按期办理", "转{dept}承办"),
+    ("网格员到现场核实情况", "已电话联系诉求人{phone}，约定上门查看", None),
+    ("社区协调未果，提请街道处置", "超出社区职权，报街道"),
+    ("涉及跨部门职责，提请区级协调",),
+    ("已处理完毕，反馈办理结果", "已整改，附现场照片"),
+    ("回访诉求人，确认办理情况", None),
+    ("办结归档",),
+)
+
+
+def _event_notes(idx: np.ndarray, dept: np.ndarray, phone: np.ndarray) -> np.ndarray:
+    """A note per appeal and stage, picked by the appeal's index (no draw: the other demo columns stay as they were)."""
+    out = np.full((len(idx), len(_NOTES)), None, dtype=object)
+    fills = {"{dept}": dept.astype(str), "{phone}": phone.astype(str)}
+    for stage, choices in enumerate(_NOTES):
+        pick = (idx * 7 + stage) % len(choices)
+        for j, text in enumerate(choices):
+            chosen = pick == j
+            if text is None or not chosen.any():
+                continue
+            value = np.full(int(chosen.sum()), text, dtype=object).astype(str)
+            for field, column in fills.items():
+                if field in text:
+                    head, tail = text.split(field)
+                    value = np.strings.add(np.strings.add(head, column[chosen]), tail)
+            out[chosen, stage] = value.astype(object)
+    return out
 
 
 def generate_appeals(

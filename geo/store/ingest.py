@@ -90,7 +90,7 @@ class IngestMixin:
         """Applies one workflow event if the workflow allows it; returns the appeal's new state.
 
         ``event`` has ``to_status``, ``at`` (UTC; default now), ``actor`` and
-        optionally ``handling_level``, ``resolved``, ``satisfaction``, ``reopen``, ``ref``.
+        optionally ``handling_level``, ``department``, ``note``, ``resolved``, ``satisfaction``, ``reopen``, ``ref``.
         An event whose ``ref`` was applied before is not applied again.
         """
         a, e = t.appeals, t.appeal_events
@@ -123,7 +123,8 @@ class IngestMixin:
             seq = (last[1] if last[1] is not None else -1) + 1
             conn.execute(e.insert().values(appeal_id=appeal_id, seq=seq, from_status=row.status,
                                            to_status=event["to_status"], at=at, handling_level=handling_level,
-                                           actor=event["actor"], ref=ref))
+                                           actor=event["actor"], department=event.get("department"),
+                                           note=event.get("note"), ref=ref))
             self.set_meta(conn, "data_version", uuid.uuid4().hex)
         return {"appeal_id": appeal_id, "seq": seq, "status": event["to_status"], "handling_level": handling_level,
                 "duplicate": False}

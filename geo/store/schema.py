@@ -162,6 +162,10 @@ appeal_events = sa.Table(
     sa.Column("at", Instant(), nullable=False),
     sa.Column("handling_level", sa.String(16), nullable=False),
     sa.Column("actor", sa.Text, nullable=False),
+    #: The department that had the case at this step (承办部门), if the writer named one.
+    sa.Column("department", sa.String(64)),
+    #: What was done (办理说明): free text, masked on every read (geo.privacy.masked_event).
+    sa.Column("note", sa.Text),
     #: The writer's id for an event posted through the ingest API; a retry with it is not applied twice.
     sa.Column("ref", sa.String(64)),
     sa.Index("ix_appeal_events_appeal", "appeal_id", "seq"),

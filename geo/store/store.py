@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import secrets
 import threading
 import uuid
@@ -30,7 +31,7 @@ from geo import clock, domain, kpis
 from geo.access import SYSTEM, Viewer
 from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
-from geo.privacy import mask_actor, masked_appeal, masked_workers, published_key_population
+from geo.privacy import masked_appeal, masked_event, masked_workers, published_key_population
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.accounts import AccountsMixin
@@ -54,6 +55,9 @@ LISTED_APPEAL_COLUMNS = [
 WORKER_KEY_SECRET = "worker_key_secret"
 #: Writes at least this large refresh the planner's statistics afterwards.
 BIG_WRITE = 20_000
+#: What the header's search takes for an appeal id and for a channel's reference (as ingest accepts them).
+SEARCH_ID = re.compile(r"[0-9]{1,18}")
+SEARCH_REF = re.compile(r"[\x21-\x7e]{1,64}")
 APPEAL_SCOPE_COLUMN = {"street": "street_code", "community": "community_code", "grid": "grid_code"}
 
 
@@ -450,7 +454,8 @@ class Store(IngestMixin, AccountsMixin):
                 if events is not None and len(events):
                     ev = events[events["idx"].isin(fresh["idx"])].copy()
                     ev["appeal_id"] = ids.loc[ev["idx"].to_numpy()].to_numpy()
-                    columns = ["appeal_id", "seq", "from_status", "to_status", "at", "handling_level", "actor"]
+                    columns = ["appeal_id", "seq", "from_status", "to_status", "at", "handling_level", "actor",
+                               "department", "note"]
                     self.backend.copy_rows(conn, t.appeal_events, ev[columns])
                 self.backend.reset_sequences(conn, [t.appeals, t.appeal_events])
                 self.set_meta(conn, "data_version", uuid.uuid4().hex)
@@ -786,8 +791,32 @@ class Store(IngestMixin, AccountsMixin):
         item = _iso_times(row._mapping)
         return item if unmasked else masked_appeal(item, viewer.coarse_coordinates)
 
+    def find_appeals(self, text: str, viewer: Viewer, limit: int = 5) -> list[dict]:
+        """Appeals whose id or source_ref is ``text`` (exactly), among those the viewer may see, newest first.
+
+        Only well-formed keys reach SQL (an id of digits, a ref of printable ASCII), always
+        as bound values; anything else finds nothing. Titles are redacted like every listing.
+        """
+        self.authorize(viewer.scope, viewer)
+        a = t.appeals
+        text = text.strip() if isinstance(text, str) else ""
+        keys = []
+        if SEARCH_ID.fullmatch(text):
+            keys.append(a.c.id == int(text))
+        if SEARCH_REF.fullmatch(text):
+            keys.append(a.c.source_ref.in_(sorted({text, text.upper()})))
+        if not keys:
+            return []
+        query = sa.select(a.c.id, a.c.source_ref, a.c.title, a.c.category, a.c.status, a.c.accepted_at,
+                          a.c.street_code, a.c.community_code, a.c.grid_code).where(sa.or_(*keys))
+        if viewer.scope.level != "district":
+            query = query.where(a.c[APPEAL_SCOPE_COLUMN[viewer.scope.level]] == viewer.scope.code)
+        with self.connect() as conn:
+            rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(limit)).all()
+        return [_appeal_item(r._mapping, viewer) for r in rows]
+
     def appeal_events(self, appeal_id: int, viewer: Viewer) -> list[dict]:
-        """The workflow timeline of one appeal; people named as actors are masked."""
+        """The workflow timeline of one appeal with each step's department and note; people and contact details masked."""
         a, e = t.appeals, t.appeal_events
         with self.connect() as conn:
             grid = conn.execute(sa.select(a.c.grid_code).where(a.c.id == appeal_id)).scalar()
@@ -795,11 +824,12 @@ class Store(IngestMixin, AccountsMixin):
                 raise NotFound(f"未找到诉求：{appeal_id}")
             self.authorize(Scope("grid", grid), viewer)
             rows = conn.execute(
-                sa.select(e.c.seq, e.c.from_status, e.c.to_status, e.c.at, e.c.handling_level, e.c.actor)
+                sa.select(e.c.seq, e.c.from_status, e.c.to_status, e.c.at, e.c.handling_level, e.c.actor,
+                          e.c.department, e.c.note)
                 .where(e.c.appeal_id == appeal_id)
                 .order_by(e.c.seq)
             ).all()
-        return [{**r._mapping, "at": _iso(r.at), "actor": mask_actor(r.actor)} for r in rows]
+        return [masked_event({**r._mapping, "at": _iso(r.at)}) for r in rows]
 
     def count(self, table_name: str) -> int:
         table = t.metadata.tables[table_name]
