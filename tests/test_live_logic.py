@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from dashboard.view import live
 from dashboard.view.data import ticker
 from dashboard.view.live import checked_index, counter, outage_banner
+from dashboard.view.state import ViewState
 from geo.access import SYSTEM
-from geo.scope import DISTRICT, Scope
+from geo.domain import LOCAL_TZ
 from geo.store.errors import StoreNotReady, StoreUnavailable
 from layers import workers
 
@@ -46,11 +47,13 @@ def test_ticker_rows_carry_nothing_personal(writable_store):
         "title": "广场舞音响过大", "description": "张三 13800000000", "reporter_name": "张三",
         "reporter_phone": "13800000000", "lon": 120.4462, "lat": 36.1349, "accepted_at": datetime.now(UTC),
         "status": "accepted", "handling_level": "community"}])
-    rows = ticker(writable_store, DISTRICT, SYSTEM, limit=3)
+    today = datetime.now(UTC).astimezone(LOCAL_TZ).date()
+    rows = ticker(writable_store, ViewState.from_search("", today), SYSTEM, limit=3)
     assert rows[0]["title"] == "广场舞音响过大" and rows[0]["street"] == "中韩街道" and rows[0]["category"] == "噪音扰民"
     assert set(rows[0]) == {"id", "time", "street", "category", "title"}
     assert "13800000000" not in str(rows) and "张三" not in str(rows)
-    assert ticker(writable_store, Scope("street", "370212003"), SYSTEM, limit=3)[0]["street"] == "王哥庄街道"
+    street = ViewState.from_search("?scope=street&id=370212003&from=2026-09-21", today)
+    assert ticker(writable_store, street, SYSTEM, limit=3)[0]["street"] == "王哥庄街道"
 
 
 def test_forged_live_state_from_the_browser_is_ignored():
