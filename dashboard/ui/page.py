@@ -7,6 +7,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from dashboard.ui import ids
+from dashboard.ui.locale import DATE_PICKER, DROPDOWN_LABELS, GRID_LOCALE_TEXT
 from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
 from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
 from geo.kpis import KPI_LABELS
@@ -107,6 +108,11 @@ def _options(vocabulary: dict[str, str]) -> list[dict]:
     return [{"label": label, "value": code} for code, label in vocabulary.items()]
 
 
+def dropdown(**props) -> dcc.Dropdown:
+    """A dcc.Dropdown with its built-in texts (search, select all, no match) in Chinese."""
+    return dcc.Dropdown(labels=DROPDOWN_LABELS, **props)
+
+
 def filter_bar(basemaps: list[tuple[str, str]]) -> html.Div:
     return html.Div(
         className="filter-bar",
@@ -118,13 +124,13 @@ def filter_bar(basemaps: list[tuple[str, str]]) -> html.Div:
                 className="segmented",
                 inline=True,
             ),
-            dcc.DatePickerRange(id=ids.DATE_RANGE, display_format="YYYY-MM-DD", minimum_nights=0,
-                                start_date_placeholder_text="开始", end_date_placeholder_text="结束"),
-            dcc.Dropdown(id=ids.KIND, options=_options(KINDS), multi=True, placeholder="诉求类型", className="filter"),
-            dcc.Dropdown(id=ids.CATEGORY, options=[{"label": c.label, "value": c.code} for c in CATEGORIES],
+            dcc.DatePickerRange(id=ids.DATE_RANGE, minimum_nights=0, **DATE_PICKER,
+                                start_date_placeholder_text="开始日期", end_date_placeholder_text="结束日期"),
+            dropdown(id=ids.KIND, options=_options(KINDS), multi=True, placeholder="诉求类型", className="filter"),
+            dropdown(id=ids.CATEGORY, options=[{"label": c.label, "value": c.code} for c in CATEGORIES],
                          multi=True, placeholder="诉求类别", className="filter wide"),
-            dcc.Dropdown(id=ids.SOURCE, options=_options(SOURCES), multi=True, placeholder="来源", className="filter"),
-            dcc.Dropdown(id=ids.STATUS, options=_options(STATUSES), multi=True, placeholder="状态", className="filter"),
+            dropdown(id=ids.SOURCE, options=_options(SOURCES), multi=True, placeholder="来源", className="filter"),
+            dropdown(id=ids.STATUS, options=_options(STATUSES), multi=True, placeholder="状态", className="filter"),
         ],
     )
 
@@ -153,13 +159,13 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
             html.Div(
                 className="map-toolbar",
                 children=[
-                    dcc.Dropdown(id=ids.METRIC, options=[{"label": f"网格着色：{v[0]}", "value": k} for k, v in METRICS.items()],
+                    dropdown(id=ids.METRIC, options=[{"label": f"网格着色：{v[0]}", "value": k} for k, v in METRICS.items()],
                                  value="density", clearable=False, className="toolbar-select"),
                     dcc.Checklist(id=ids.LAYERS, options=_options(LAYERS), value=list(DEFAULT_LAYERS), inline=True,
                                   className="layer-toggles"),
-                    dcc.Dropdown(id=ids.PROFESSIONAL, options=_options(PROFESSIONAL_TYPES), placeholder="专业网格叠加",
+                    dropdown(id=ids.PROFESSIONAL, options=_options(PROFESSIONAL_TYPES), placeholder="专业网格叠加",
                                  className="toolbar-select"),
-                    dcc.Dropdown(id=ids.BASEMAP, options=[{"label": label, "value": code} for code, label in basemaps],
+                    dropdown(id=ids.BASEMAP, options=[{"label": label, "value": code} for code, label in basemaps],
                                  value=basemaps[0][0], clearable=False, className="toolbar-select"),
                 ],
             ),
@@ -214,7 +220,7 @@ def grid_section() -> html.Section:
                     defaultColDef={"sortable": True, "resizable": True, "filter": True},
                     getRowId="params.data.id",
                     dashGridOptions={"pagination": True,
-                                     "paginationPageSize": 20, "localeText": {"noRowsToShow": "暂无诉求"}},
+                                     "paginationPageSize": 20, "localeText": GRID_LOCALE_TEXT},
                     style={"height": "420px"},
                     className="ag-theme-quartz",
                 )]),
