@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import numpy as np
@@ -44,8 +45,10 @@ def test_view_state_round_trips_through_the_url():
      ("?pro=army", "army"), ("?status=lost", "lost"), ("?from=2026-12-01&to=2026-11-01", "晚于")],
 )
 def test_view_state_rejects_forged_urls(search, words):
-    with pytest.raises(InvalidQuery, match=words):
+    with pytest.raises(InvalidQuery, match=words) as refused:
         ViewState.from_search(search, TODAY)
+    # The notice is Chinese: Latin letters only inside the quoted value the link held.
+    assert not re.search(r"[A-Za-z]{2,}", re.sub(r"“[^”]*”", "", str(refused.value))), refused.value
 
 
 def test_presets():

@@ -12,7 +12,7 @@ from dashboard.http.params import crs_arg, geojson_response, query_text, scope_a
 from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.view import data as view_data
 from geo import reference
-from geo.scope import InvalidQuery
+from geo.scope import InvalidQuery, quoted
 from layers import workers as worker_layer
 
 blueprint = Blueprint("map_api", __name__)
@@ -23,7 +23,7 @@ STATIC_LAYERS = {"neighbours": "neighbours", "land": "district"}
 def base_layer(name: str):
     """Static base-map shapes from the committed reference data."""
     if name not in STATIC_LAYERS:
-        raise InvalidQuery(f"未知的底图图层 {name!r}")
+        raise InvalidQuery(f"未知的底图图层{quoted(name)}")
     args = single_values(request.args)
     return geojson_response(reference.read_geojson(STATIC_LAYERS[name]), crs_arg(args), max_age=86400)
 
