@@ -30,10 +30,10 @@ DATE_PICKER = {
 
 #: AG Grid ``localeText`` for every built-in string the appeal table can show.
 GRID_LOCALE_TEXT = {
-    # Paging: "1 至 20，共 106 条", "第 1 页，共 6 页" (the units come from style.css).
+    # Paging: "1 至 20 共 106 条", "第 1 页 共 6 页" (the units come from style.css).
     "page": "第",
     "to": "至",
-    "of": "，共",
+    "of": "共",
     "more": "更多",
     "pageLastRowUnknown": "?",
     "firstPage": "第一页",

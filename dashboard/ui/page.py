@@ -184,21 +184,17 @@ def side_panels() -> html.Aside:
             card("最新诉求", html.Ul(id=ids.TICKER, className="ticker", children=[empty_state("暂无新诉求")])),
             card("受理与办结趋势", dcc.Loading(dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="chart"))),
             card("下级单位排名（按办结率，低者在前；点击下钻）", dcc.Loading(html.Div(id=ids.RANKING))),
+            # Donuts pair up; bar charts take the full width, so their labels and counts fit whole.
             html.Div(
                 className="two-col",
                 children=[
                     card("诉求类型", dcc.Graph(id=ids.BREAKDOWN_KIND, config={"displayModeBar": False}, className="chart small")),
-                    card("来源渠道", dcc.Graph(id=ids.BREAKDOWN_SOURCE, config={"displayModeBar": False}, className="chart small")),
-                ],
-            ),
-            card("诉求类别 TOP 10", dcc.Graph(id=ids.BREAKDOWN_CATEGORY, config={"displayModeBar": False}, className="chart")),
-            html.Div(
-                className="two-col",
-                children=[
-                    card("办理流程", dcc.Graph(id=ids.FUNNEL, config={"displayModeBar": False}, className="chart small")),
                     card("处置层级", dcc.Graph(id=ids.ESCALATION, config={"displayModeBar": False}, className="chart small")),
                 ],
             ),
+            card("来源渠道", dcc.Graph(id=ids.BREAKDOWN_SOURCE, config={"displayModeBar": False}, className="chart small")),
+            card("诉求类别前十位", dcc.Graph(id=ids.BREAKDOWN_CATEGORY, config={"displayModeBar": False}, className="chart")),
+            card("办理流程", dcc.Graph(id=ids.FUNNEL, config={"displayModeBar": False}, className="chart small")),
         ],
     )
 
@@ -234,9 +230,10 @@ APPEAL_COLUMNS = [
     {"field": "id", "headerName": "编号", "width": 90},
     {"field": "accepted_at", "headerName": "受理时间", "width": 150},
     {"field": "category_label", "headerName": "类别", "width": 110},
-    {"field": "title", "headerName": "标题", "flex": 1, "minWidth": 200},
+    # Titles wrap rather than end in "…": the whole title is what a row is about.
+    {"field": "title", "headerName": "标题", "flex": 1, "minWidth": 200, "wrapText": True, "autoHeight": True},
     {"field": "status_label", "headerName": "状态", "width": 90},
-    {"field": "handling_level_label", "headerName": "处置层级", "width": 90},
+    {"field": "handling_level_label", "headerName": "处置层级", "width": 112},
     {"field": "source_label", "headerName": "来源", "width": 120},
     {"field": "reporter_name", "headerName": "诉求人", "width": 90},
     {"field": "reporter_phone", "headerName": "电话", "width": 130},
