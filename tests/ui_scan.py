@@ -15,8 +15,9 @@ ALLOWED_LATIN = [
 ]
 
 #: Elements whose text is a code or a name, not prose (account names, tokens, ids): HTML's ``translate="no"``
-#: says exactly that, and Plotly's own mode bar is English and hidden on every chart of ours.
-SKIPPED = 'script, style, noscript, template, [translate="no"], .modebar-container'
+#: says exactly that (``data-verbatim`` in Dash, which has no such prop), and Plotly's own mode bar is English
+#: and hidden on every chart of ours.
+SKIPPED = 'script, style, noscript, template, [translate="no"], [data-verbatim], .modebar-container'
 
 SCAN_JS = r"""
 const allowed = new RegExp(arguments[0].join("|"), "g");
@@ -37,7 +38,7 @@ const shown = (el) => el.checkVisibility({opacityProperty: true, visibilityPrope
 const latin = (text) => (text.replace(allowed, " ").match(/[A-Za-z]{2,}/g) || []);
 const report = (kind, el, text, extra) => out.push(Object.assign({kind, text: text.slice(0, 80), path: path(el)}, extra || {}));
 
-// 1. Latin words: every visible text node, placeholders of empty inputs, and the values of text inputs.
+// 1. Latin words: every visible text node, and the placeholders of empty inputs (what a user typed is theirs).
 const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
 for (let node = walker.nextNode(); node; node = walker.nextNode()) {
   const el = node.parentElement;
@@ -48,16 +49,15 @@ for (let node = walker.nextNode(); node; node = walker.nextNode()) {
 }
 for (const input of document.querySelectorAll("input, textarea")) {
   if (input.closest(skipped) || !shown(input) || ["hidden", "password", "checkbox", "radio"].includes(input.type)) { continue; }
-  const text = input.value || input.placeholder || "";
+  const text = input.value ? "" : (input.placeholder || "");
   const words = latin(text);
   if (words.length) { report("latin", input, text, {words}); }
 }
 
 // 2. Text that does not fit: clipped or ellipsised boxes, text running out of its block, chart text out of its chart.
 for (const el of document.body.querySelectorAll("*")) {
-  if (el.closest(skipped) || !shown(el)) { continue; }
   const own = Array.from(el.childNodes).filter((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-  if (!own.length) { continue; }
+  if (!own.length || el.closest(skipped) || !shown(el)) { continue; }
   const text = own.map((n) => n.textContent.trim()).join(" ");
   if (el instanceof SVGElement) {
     const svg = el.closest("svg.main-svg") || el.ownerSVGElement;

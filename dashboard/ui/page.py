@@ -67,7 +67,8 @@ def account_menu(account: str) -> html.Form:
     """Who is signed in, and 退出登录 (a POST, so a link on another site can't sign anyone out)."""
     return html.Form(
         className="account", method="post", action="/logout",
-        children=[html.Span(account, id=ids.ACCOUNT, className="account-name"),
+        # The account name is kept as typed: data-verbatim, as Dash has no translate="no".
+        children=[html.Span(account, id=ids.ACCOUNT, className="account-name", **{"data-verbatim": ""}),
                   html.Button("退出登录", id=ids.LOGOUT, type="submit", className="export-button")],
     )
 
