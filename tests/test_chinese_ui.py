@@ -30,20 +30,20 @@ def viewport(duo, width: int, height: int) -> None:
                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
 
 
-def wait_until(duo, condition, timeout: float = 20):
+def wait_until(duo, condition, timeout: float = 45):
     return WebDriverWait(duo.driver, timeout, poll_frequency=0.2).until(lambda _driver: condition())
 
 
 def text_of(duo, css: str) -> str:
-    found = duo.driver.find_elements(By.CSS_SELECTOR, css)
-    return found[0].text if found else ""
+    """The element's text now, read in the page (Dash re-renders elements under a held reference)."""
+    return duo.driver.execute_script("const e = document.querySelector(arguments[0]); return e ? (e.innerText ?? e.textContent) : ''", css)
 
 
 def scan_sizes(duo, page: str, problems: list[str]) -> None:
     """The page as it is, scanned at every size (charts and the map re-lay themselves out on resize)."""
     for width, height in SIZES:
         viewport(duo, width, height)
-        time.sleep(0.9)
+        time.sleep(0.7)
         offences = scan(duo.driver)
         if offences:
             problems.append(f"{page} at {width}×{height}:\n{describe(offences)}")
