@@ -125,6 +125,9 @@ def register(app) -> None:
             return (default.to_search(), *controls_from_state(default, day), f"链接参数有误，已显示默认视图：{exc}", False)
         if trigger in (None, ids.URL):
             return (no_update, *controls_from_state(current, day), no_update, True)
+        if trigger == ids.PRESET and preset == "custom":
+            # 自定义 opens the date picker (assets/filters.js); the window changes once dates are picked.
+            return (no_update,) * 13
         try:
             if trigger == ids.UNIT_LAYER:
                 target = drill_target(unit_click)

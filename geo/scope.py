@@ -17,6 +17,7 @@ from geo.domain import (
     DISTRICT_CODE,
     KINDS,
     LAUNCH_DATE,
+    LEVEL_LABELS,
     LEVELS,
     LOCAL_TZ,
     SOURCES,
@@ -28,7 +29,32 @@ LEVEL_BY_LENGTH = {length: level for level, length in CODE_LENGTH.items()}
 
 
 class InvalidQuery(ValueError):
-    """The caller asked for something malformed: a bad code, date, filter value or parameter."""
+    """The caller asked for something malformed: a bad code, date, filter value or parameter.
+
+    Its message is shown to users and API clients as it is, so it is Chinese: a parameter is named
+    by :func:`param_label`, and only what the caller typed is quoted back.
+    """
+
+
+#: What each query parameter means, for messages (the dashboard's notices and the API's errors).
+PARAM_LABELS = {
+    "scope": "范围层级", "id": "单位编码", "from": "起始日期", "to": "结束日期",
+    "kind": "诉求类型", "category": "诉求类别", "source": "来源", "status": "状态",
+    "layers": "图层", "metric": "着色指标", "pro": "专业网格类型", "as_of": "数据截至时间",
+    "crs": "坐标系", "limit": "条数上限", "offset": "起始序号", "tour": "轮播间隔", "refresh": "刷新间隔",
+    "scale": "导出倍数", "pending": "仅未重放", "parent": "上级编码",
+}
+
+
+def param_label(name: str) -> str:
+    """A parameter's Chinese name; one without a label is named by itself (its name is what the caller typed)."""
+    return PARAM_LABELS.get(name, name)
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """A value the caller typed, quoted back (cut short: it may be anything)."""
+    text = str(value)
+    return f"“{text[:limit]}…”" if len(text) > limit else f"“{text}”"
 
 
 @dataclass(frozen=True)
@@ -41,12 +67,12 @@ class Scope:
         """Validates the shape only; whether the unit exists is the store's call."""
         level = (level or "district").strip()
         if level not in LEVELS:
-            raise InvalidQuery(f"未知的范围 scope={level!r}，应为 {', '.join(LEVELS)} 之一")
+            raise InvalidQuery(f"未知的范围层级{quoted(level)}，应为{'、'.join(LEVEL_LABELS.values())}之一")
         if level == "district" and not code:
             code = DISTRICT_CODE
         code = (code or "").strip()
         if not re.fullmatch(rf"[0-9]{{{CODE_LENGTH[level]}}}", code):
-            raise InvalidQuery(f"{level} 的编码应为 {CODE_LENGTH[level]} 位数字，收到 {code!r}")
+            raise InvalidQuery(f"{LEVEL_LABELS[level]}编码应为 {CODE_LENGTH[level]} 位数字，收到{quoted(code)}")
         if not code.startswith(DISTRICT_CODE):
             raise InvalidQuery(f"编码 {code} 不属于崂山区（{DISTRICT_CODE}）")
         return cls(level, code)
@@ -57,7 +83,7 @@ class Scope:
         code = str(code) if isinstance(code, (str, int)) else ""
         level = LEVEL_BY_LENGTH.get(len(code))
         if level is None:
-            raise InvalidQuery(f"无法识别的编码 {code[:20]!r}")
+            raise InvalidQuery(f"无法识别的编码{quoted(code, 20)}")
         return cls.parse(level, code)
 
     def contains(self, other: Scope) -> bool:
@@ -80,7 +106,7 @@ class Window:
         end_date = parse_date(end, "to") if end else today + timedelta(days=1)
         start_date = parse_date(start, "from") if start else max(end_date - timedelta(days=default_days), EARLIEST)
         if start_date > end_date:
-            raise InvalidQuery(f"起始日期 from={start_date} 晚于结束日期 to={end_date}")
+            raise InvalidQuery(f"起始日期 {start_date} 晚于结束日期 {end_date}")
         return cls(start_date, end_date)
 
     @property
@@ -148,13 +174,13 @@ def parse_date(raw: str, name: str) -> date:
             raise ValueError
         value = date.fromisoformat(raw)
     except ValueError:
-        raise InvalidQuery(f"参数 {name}={raw!r} 不是有效日期，应为 YYYY-MM-DD") from None
+        raise InvalidQuery(f"{param_label(name)}{quoted(raw)}不是有效日期，应为“年-月-日”，例如 2026-11-01") from None
     return check_date_range(value, name)
 
 
 def check_date_range(value: date, name: str) -> date:
     if not EARLIEST <= value <= LATEST:
-        raise InvalidQuery(f"参数 {name}={value.isoformat()} 超出支持范围 {EARLIEST} 至 {LATEST}")
+        raise InvalidQuery(f"{param_label(name)} {value.isoformat()} 超出支持范围 {EARLIEST} 至 {LATEST}")
     return value
 
 
@@ -189,7 +215,7 @@ def parse_codes(raw: str | None, vocabulary: Container[str], name: str) -> tuple
     codes = tuple(sorted({c.strip() for c in (raw or "").split(",") if c.strip()}))
     unknown = [c for c in codes if c not in vocabulary]
     if unknown:
-        raise InvalidQuery(f"参数 {name} 含未知取值：{', '.join(unknown)}")
+        raise InvalidQuery(f"{param_label(name)}含未知取值：{quoted(', '.join(unknown))}")
     return codes
 
 

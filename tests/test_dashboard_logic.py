@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import numpy as np
@@ -44,8 +45,10 @@ def test_view_state_round_trips_through_the_url():
      ("?pro=army", "army"), ("?status=lost", "lost"), ("?from=2026-12-01&to=2026-11-01", "晚于")],
 )
 def test_view_state_rejects_forged_urls(search, words):
-    with pytest.raises(InvalidQuery, match=words):
+    with pytest.raises(InvalidQuery, match=words) as refused:
         ViewState.from_search(search, TODAY)
+    # The notice is Chinese: Latin letters only inside the quoted value the link held.
+    assert not re.search(r"[A-Za-z]{2,}", re.sub(r"“[^”]*”", "", str(refused.value))), refused.value
 
 
 def test_presets():
@@ -318,3 +321,55 @@ def test_links_from_before_the_metric_renames_still_open():
 def test_layers_read_in_one_order_whatever_the_link_says():
     assert ViewState.from_search("?layers=workers,grids,workers", TODAY).layers == ("grids", "workers")
     assert ViewState.from_search("?layers=", TODAY).layers == ()
+
+
+def daily(start: date, days: int) -> list[dict]:
+    """A window of daily counts: accepted = the day's index, closed = 1 a day."""
+    from datetime import timedelta
+
+    return [{"day": (start + timedelta(days=i)).isoformat(), "accepted": i, "closed": 1} for i in range(days)]
+
+
+def test_short_trends_stay_daily():
+    unit, rows = figures.bucket_trend(daily(date(2026, 10, 1), figures.TREND_WEEK_AFTER))
+    assert unit == "day" and len(rows) == figures.TREND_WEEK_AFTER
+    assert "title" not in figures.trend_figure(daily(date(2026, 10, 1), 30))["layout"]["xaxis"]
+
+
+def test_long_trends_sum_by_monday_weeks_and_keep_partial_edges_marked():
+    trend = daily(date(2026, 6, 3), 90)  # a Wednesday, so the first week has 5 days
+    unit, rows = figures.bucket_trend(trend)
+    assert unit == "week"
+    assert all(date.fromisoformat(r["day"]).weekday() == 0 for r in rows)
+    assert sum(r["accepted"] for r in rows) == sum(d["accepted"] for d in trend)
+    assert sum(r["closed"] for r in rows) == 90
+    assert rows[0]["days"] == 5 and rows[0]["first"] == "2026-06-03" and rows[1]["days"] == 7
+    assert sum(r["days"] for r in rows) == 90
+    fig = figures.trend_figure(trend)
+    assert fig["layout"]["xaxis"]["title"]["text"].startswith("按周")
+    assert fig["data"][0]["customdata"][0] == "2026-06-03 至 2026-06-07（5 天）"
+
+
+def test_trends_over_a_year_sum_by_month():
+    trend = daily(date(2025, 1, 15), figures.TREND_MONTH_AFTER + 30)
+    unit, rows = figures.bucket_trend(trend)
+    assert unit == "month" and all(r["day"].endswith("-01") for r in rows)
+    assert rows[0]["days"] == 17 and rows[1]["days"] == 28  # 15–31 Jan, all of February
+    assert sum(r["accepted"] for r in rows) == sum(d["accepted"] for d in trend)
+    fig = figures.trend_figure(trend)
+    assert fig["layout"]["xaxis"]["title"]["text"].startswith("按月") and fig["layout"]["xaxis"]["tickformat"] == "%Y-%m"
+
+
+def test_bars_carry_their_values_and_leave_room_for_them():
+    fig = figures.bars({"wechat": 12345, "hotline_12345": 7}, {"wechat": "崂先办公众号", "hotline_12345": "12345热线"})
+    trace = fig["data"][0]
+    assert trace["text"] == ["7", "12,345"] and trace["textposition"] == "outside"
+    assert fig["layout"]["margin"]["r"] > figures.bars({"wechat": 7}, {})["layout"]["margin"]["r"]
+
+
+def test_donut_shares_are_in_the_legend_not_squeezed_into_slices():
+    fig = figures.donut({"livelihood": 996, "development": 3, "enforcement": 1}, {"livelihood": "民生诉求", "development": "发展诉求"})
+    assert fig["data"][0]["labels"] == ["民生诉求 >99%", "发展诉求 <1%", "enforcement <1%"]
+    assert fig["data"][0]["textinfo"] == "none"
+    assert figures.donut({"livelihood": 5}, {})["data"][0]["labels"] == ["livelihood 100%"]
+    assert fig["layout"]["legend"]["font"]["size"] >= figures.MIN_TEXT_PX

@@ -197,6 +197,6 @@ def test_unknown_or_forged_job_ids_are_404(client, job_id):
 
 def test_a_query_that_is_not_utf8_is_a_400(client):
     r = client.get("/export/briefing.pdf?scope=%FF%FE")
-    assert r.status_code == 400 and "scope" in r.get_json()["error"]
+    assert r.status_code == 400 and "未知的范围层级" in r.get_json()["error"]
     r = client.get(b"/export/snapshot.png?scope=\xff".decode("latin-1"))
     assert r.status_code == 400

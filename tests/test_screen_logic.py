@@ -62,7 +62,7 @@ def test_seconds_are_whole_and_in_range(raw, expected, problem):
 def test_tour_zero_means_off_and_only_zero_escapes_the_range():
     assert screen.parse_seconds(["0"], "tour", 0, (5, 3600), zero_is_off=True) == (0, None)
     value, why = screen.parse_seconds(["2"], "tour", 0, (5, 3600), zero_is_off=True)
-    assert value == 0 and "tour=2" in why and "0 为关闭" in why
+    assert value == 0 and "轮播间隔 2 秒" in why and "0 为关闭" in why
 
 
 def test_a_good_link_keeps_the_dashboard_view_and_the_timers(store):
@@ -86,10 +86,10 @@ def test_defaults_without_a_query():
     [
         ("?scope=street&id=999", "999"),
         ("?scope=street&id=370212999", "370212999"),
-        ("?tour=abc", "tour"),
-        ("?refresh=1", "refresh"),
-        ("?metric=vibes", "metric"),
-        ("?from=2026-13-01", "from"),
+        ("?tour=abc", "轮播间隔"),
+        ("?refresh=1", "刷新间隔"),
+        ("?metric=vibes", "着色指标"),
+        ("?from=2026-13-01", "起始日期"),
         ("?" + "x" * 3000, "过长"),
     ],
 )
@@ -97,6 +97,8 @@ def test_a_bad_link_falls_back_to_defaults_and_says_why(store, search, named):
     query = screen.parse_screen(search, store, SYSTEM)
     assert query.problems and named in query.banner
     assert query.banner.startswith("链接参数有误")
+    # Chinese throughout: the only Latin letters are in what the link itself holds, quoted back.
+    assert not re.search(r"[A-Za-z]{2,}", re.sub(r"“[^”]*”", "", query.banner)), query.banner
     default = screen.parse_screen("")
     if "tour" not in search and "refresh" not in search:
         assert query.state == default.state

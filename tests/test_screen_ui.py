@@ -200,7 +200,7 @@ def test_the_tour_moves_on_and_bad_links_get_a_banner(wall, seeded_sqlite_path):
     wait_until(wall, showing_a_street_with_its_numbers, timeout=12)
 
     # A bad view falls back to the default view, like the main page; a bad timer only to its default.
-    for query, named, shown in (("scope=street&id=999", "999", ""), ("tour=abc", "tour", WINDOW),
+    for query, named, shown in (("scope=street&id=999", "999", ""), ("tour=abc", "轮播间隔", WINDOW),
                                 ("scope=street&id=370212999&refresh=2", "370212999", "")):
         open_screen(wall, f"{query}&{WINDOW}")
         wall.wait_for_contains_text("#screen-banner", "链接参数有误", timeout=20)

@@ -20,7 +20,7 @@ from dashboard.view.data import parse_view
 from dashboard.view.state import ViewState
 from geo import clock
 from geo.access import Viewer
-from geo.scope import InvalidQuery
+from geo.scope import InvalidQuery, quoted
 from geo.store.store import Store
 
 #: kind → (file title, suffix, MIME type)
@@ -48,7 +48,7 @@ def start_export(kind: str, search: str, store: Store, cache: Cache | None, expo
                  viewer: Viewer) -> dict:
     """Validates the view and starts its export job; returns the job's status."""
     if kind not in KINDS_OF_EXPORT:
-        raise InvalidQuery(f"未知的导出格式 {kind!r}")
+        raise InvalidQuery(f"未知的导出格式{quoted(kind)}")
     state = parse_view(search, store, viewer)
     scale = _scale(search) if kind == "png" else 1
     cjk = fonts.find_cjk_fonts(exporter.font_setting) if kind in ("pdf", "png") else None
@@ -71,7 +71,7 @@ def start_export(kind: str, search: str, store: Store, cache: Cache | None, expo
 def _scale(search: str) -> int:
     raw = parse_qs(search.lstrip("?")).get("scale", ["1"])[-1]
     if raw not in ("1", "2"):
-        raise InvalidQuery(f"参数 scale={raw!r} 应为 1（1920×1080）或 2（3840×2160）")
+        raise InvalidQuery(f"导出倍数{quoted(raw)}无效，应为 1（1920×1080）或 2（3840×2160）")
     return int(raw)
 
 

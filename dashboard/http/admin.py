@@ -62,7 +62,8 @@ def _page(message: str = "", secret: accounts.NewSecret | None = None, status: i
     query = urlencode({k: v for k, v in args.items() if k in ("action", "actor", "from", "to") and v})
     return render_template(
         "admin.html", csrf=csrf_token(), users=users, roles=ROLE_LABELS, actions=AUDIT_ACTIONS,
-        log=log, rows=audit_export.audit_rows(log["items"]), args=args, offset=offset, page=AUDIT_PAGE,
+        log=log, rows=list(zip(audit_export.audit_rows(log["items"]),
+                                [audit_export.detail_parts(i["action"], i["detail"]) for i in log["items"]], strict=True)), args=args, offset=offset, page=AUDIT_PAGE,
         notice=notice, secret=secret, me=current_user.user["display_name"], export_query=query,
     ), status
 

@@ -21,7 +21,7 @@ from dashboard.services import current_viewer, get_store
 from dashboard.view.search import result_href, search
 from dashboard.view.state import ViewState
 from geo.names import clean_query
-from geo.scope import Filters, InvalidQuery, Scope
+from geo.scope import Filters, InvalidQuery, Scope, quoted
 
 MAX_PAGE = 1000
 MAX_SEARCH_RESULTS = 20
@@ -76,7 +76,7 @@ def workers():
 def boundaries(level: str):
     """Boundaries of one level as GeoJSON (optionally only inside ``parent``, or in GCJ-02), cacheable by ETag."""
     if level not in GEO_LEVELS:
-        raise InvalidQuery(f"未知的边界层级 {level!r}，应为 {', '.join(GEO_LEVELS)} 之一")
+        raise InvalidQuery(f"未知的边界层级{quoted(level)}，应为 {'、'.join(GEO_LEVELS)} 之一")
     args = single_values(request.args)
     viewer = current_viewer()
     parent = args.get("parent")

@@ -15,7 +15,7 @@ from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.view import data as view_data
 from dashboard.view import playback
 from geo import clock, reference
-from geo.scope import InvalidQuery, Window
+from geo.scope import InvalidQuery, Window, quoted
 from layers import workers as worker_layer
 
 blueprint = Blueprint("map_api", __name__)
@@ -26,7 +26,7 @@ STATIC_LAYERS = {"neighbours": "neighbours", "land": "district"}
 def base_layer(name: str):
     """Static base-map shapes from the committed reference data."""
     if name not in STATIC_LAYERS:
-        raise InvalidQuery(f"未知的底图图层 {name!r}")
+        raise InvalidQuery(f"未知的底图图层{quoted(name)}")
     args = single_values(request.args)
     return geojson_response(reference.read_geojson(STATIC_LAYERS[name]), crs_arg(args), max_age=86400)
 

@@ -13,14 +13,14 @@ from dashboard.errors import HttpError
 from geo.access import Viewer
 from geo.clock import local_today
 from geo.crs import geojson_to_gcj02
-from geo.scope import InvalidQuery, Scope, Window, check_date_range
+from geo.scope import InvalidQuery, Scope, Window, check_date_range, param_label, quoted
 
 
 def single_values(args) -> dict[str, str]:
     """Query parameters, each at most once: a repeated one is ambiguous, so it is refused."""
     repeated = sorted(k for k in args if len(args.getlist(k)) > 1)
     if repeated:
-        raise InvalidQuery(f"参数重复：{', '.join(repeated)}")
+        raise InvalidQuery("参数重复：" + "、".join(f"{param_label(k)}（{k}）" if param_label(k) != k else k for k in repeated))
     return args.to_dict()
 
 
@@ -59,10 +59,10 @@ def int_arg(args, name: str, default: int, low: int, high: int) -> int:
     if raw is None or raw == "":
         return default
     if not re.fullmatch(r"-?[0-9]{1,12}", raw):
-        raise InvalidQuery(f"参数 {name}={raw!r} 应为整数")
+        raise InvalidQuery(f"{param_label(name)}应为整数，收到{quoted(raw)}")
     value = int(raw)
     if not low <= value <= high:
-        raise InvalidQuery(f"参数 {name}={value} 超出范围 [{low}, {high}]")
+        raise InvalidQuery(f"{param_label(name)} {value} 超出范围 {low}–{high}")
     return value
 
 
@@ -74,9 +74,9 @@ def as_of_arg(args) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidQuery(f"参数 as_of={raw!r} 不是有效的 ISO 8601 时间") from None
+        raise InvalidQuery(f"数据截至时间{quoted(raw)}无效，应为带时区的时间，例如 2026-11-27T12:00:00+08:00") from None
     if value.tzinfo is None:
-        raise InvalidQuery("参数 as_of 必须带时区，例如 2026-11-27T12:00:00+08:00")
+        raise InvalidQuery("数据截至时间必须带时区，例如 2026-11-27T12:00:00+08:00")
     check_date_range(value.date(), "as_of")
     return value
 
@@ -84,7 +84,7 @@ def as_of_arg(args) -> datetime | None:
 def crs_arg(args) -> str:
     crs = args.get("crs") or "wgs84"
     if crs not in ("wgs84", "gcj02"):
-        raise InvalidQuery(f"参数 crs={crs!r} 应为 wgs84 或 gcj02")
+        raise InvalidQuery(f"坐标系{quoted(crs)}无效，应为 wgs84（WGS-84）或 gcj02（GCJ-02）")
     return crs
 
 

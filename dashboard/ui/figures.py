@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from dash import dcc, html
 
 from dashboard.ui import page
@@ -10,6 +12,8 @@ from geo.domain import CATEGORY_LABELS, HANDLING_LEVELS, KINDS, SOURCES, STATUS_
 from geo.kpis import KPI_LABELS
 
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
+#: The smallest text a chart draws on the page (pie shares, bar values), in CSS pixels.
+MIN_TEXT_PX = 12
 COLORS = ["#1f6feb", "#2da44e", "#d4a72c", "#cf222e", "#8250df", "#0a7ea4", "#bf3989", "#57606a"]
 
 
@@ -52,43 +56,100 @@ def count_axis(top: int) -> dict:
     return {**axis, "dtick": 1} if top <= 6 else axis
 
 
+#: Windows longer than this many days draw their trend by week, longer than ``TREND_MONTH_AFTER`` by month:
+#: a year of daily points is a forest of spikes nobody can read.
+TREND_WEEK_AFTER = 60
+TREND_MONTH_AFTER = 366
+#: The x axis title says what a point is when it is not a day.
+TREND_UNITS = {"week": "按周（每点为一周合计）", "month": "按月（每点为一月合计）"}
+
+
+def bucket_trend(trend: list[dict]) -> tuple[str, list[dict]]:
+    """Daily counts summed by week (Monday first) or month when the window is long, else left by day.
+
+    Each bucket keeps its first and last day in the window and how many days it covers, so a
+    partial week or month at either end is labelled as such rather than read as a drop.
+    """
+    unit = "month" if len(trend) > TREND_MONTH_AFTER else "week" if len(trend) > TREND_WEEK_AFTER else "day"
+    buckets: dict[str, dict] = {}
+    for d in trend:
+        day = date.fromisoformat(d["day"])
+        start = {"day": day, "week": day - timedelta(days=day.weekday()), "month": day.replace(day=1)}[unit]
+        bucket = buckets.setdefault(start.isoformat(), {"day": start.isoformat(), "first": d["day"], "days": 0,
+                                                        "accepted": 0, "closed": 0})
+        bucket["last"] = d["day"]
+        bucket["days"] += 1
+        bucket["accepted"] += d["accepted"]
+        bucket["closed"] += d["closed"]
+    return unit, list(buckets.values())
+
+
+def _bucket_label(unit: str, bucket: dict) -> str:
+    if unit == "day":
+        return bucket["first"]
+    return f"{bucket['first']} 至 {bucket['last']}（{bucket['days']} 天）"
+
+
 def trend_figure(trend: list[dict]) -> dict:
     if not trend or not any(d["accepted"] or d["closed"] for d in trend):
         return empty_figure()
-    days = [d["day"] for d in trend]
+    unit, rows = bucket_trend(trend)
+    x = [r["day"] for r in rows]
+    labels = [_bucket_label(unit, r) for r in rows]
+    years = {day[:4] for day in x}
+    tickformat = "%Y-%m" if unit == "month" else "%Y-%m-%d" if len(years) > 1 else "%m-%d"
+    series = [("受理", "accepted"), ("办结", "closed")]
     return {
         "data": [
-            {"type": "scatter", "mode": "lines", "name": "受理", "x": days, "y": [d["accepted"] for d in trend],
-             "line": {"width": 2.5}, "hovertemplate": "%{x}<br>受理 %{y} 件<extra></extra>"},
-            {"type": "scatter", "mode": "lines", "name": "办结", "x": days, "y": [d["closed"] for d in trend],
-             "line": {"width": 2.5}, "hovertemplate": "%{x}<br>办结 %{y} 件<extra></extra>"},
+            {"type": "scatter", "mode": "lines+markers" if unit != "day" else "lines", "name": name, "x": x,
+             "y": [r[key] for r in rows], "customdata": labels, "line": {"width": 2.5},
+             "hovertemplate": f"%{{customdata}}<br>{name} %{{y:,}} 件<extra></extra>"}
+            for name, key in series
         ],
-        "layout": _layout(xaxis={"showgrid": False, "tickformat": "%m-%d"},
-                          yaxis=count_axis(max(max(d["accepted"], d["closed"]) for d in trend))),
+        "layout": _layout(xaxis={"showgrid": False, "tickformat": tickformat, "automargin": True,
+                                 **({"title": {"text": TREND_UNITS[unit], "standoff": 4}} if unit in TREND_UNITS else {})},
+                          yaxis=count_axis(max(max(r["accepted"], r["closed"]) for r in rows))),
     }
 
 
+def share_text(part: int, total: int) -> str:
+    """A share for a legend in whole percent; "<1%" and ">99%" rather than a misleading "0%" or "100%"."""
+    share = part / total
+    if 0 < share < 0.005:
+        return "<1%"
+    return ">99%" if 0.995 <= share < 1 else f"{share:.0%}"
+
+
 def donut(counts: dict[str, int], labels: dict[str, str]) -> dict:
+    """Each slice's share in the legend (12 px, never squeezed into a thin slice); counts on hover."""
     items = [(labels.get(k, k), v) for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v]
     if not items:
         return empty_figure(height=200)
+    total = sum(v for _, v in items)
     return {
-        "data": [{"type": "pie", "labels": [i[0] for i in items], "values": [i[1] for i in items], "hole": 0.55,
-                  "sort": False, "textinfo": "percent", "textposition": "inside", "insidetextorientation": "horizontal",
-                  "hovertemplate": "%{label}：%{value} 件<extra></extra>"}],
-        "layout": _layout(200, showlegend=True, legend={"orientation": "v", "x": 1, "y": 0.5}),
+        "data": [{"type": "pie", "labels": [f"{name} {share_text(v, total)}" for name, v in items],
+                  "values": [v for _, v in items], "hole": 0.5, "sort": False, "textinfo": "none",
+                  "hovertemplate": "%{label}：%{value:,} 件<extra></extra>"}],
+        "layout": _layout(200, showlegend=True, legend={"orientation": "v", "x": 1, "y": 0.5,
+                                                        "font": {"size": MIN_TEXT_PX + 1}}),
     }
 
 
 def bars(counts: dict[str, int], labels: dict[str, str], top: int = 10, height: int = 260) -> dict:
+    """Horizontal bars with their counts at the end, so no axis is needed to read them."""
     items = [(labels.get(k, k), v) for k, v in sorted(counts.items(), key=lambda kv: -kv[1]) if v][:top]
     if not items:
         return empty_figure(height=height)
     items.reverse()
+    text = [f"{v:,}" for _, v in items]
+    # The counts sit right of the bars, in the margin: room for the longest, at ~0.62 em per digit.
+    right = 8 + round(max(len(t) for t in text) * MIN_TEXT_PX * 0.62) + 6
     return {
-        "data": [{"type": "bar", "orientation": "h", "x": [i[1] for i in items], "y": [i[0] for i in items],
-                  "marker": {"color": "#1f6feb"}, "hovertemplate": "%{y}：%{x} 件<extra></extra>"}],
-        "layout": _layout(height, xaxis={"gridcolor": "#e6e9ee"}, yaxis={"automargin": True}),
+        "data": [{"type": "bar", "orientation": "h", "x": [v for _, v in items], "y": [name for name, _ in items],
+                  "text": text, "textposition": "outside", "cliponaxis": False, "textfont": {"size": MIN_TEXT_PX},
+                  "marker": {"color": "#1f6feb"}, "hovertemplate": "%{y}：%{x:,} 件<extra></extra>"}],
+        "layout": _layout(height, margin={"l": 8, "r": right, "t": 8, "b": 8}, xaxis={"visible": False},
+                          yaxis={"automargin": True, "ticksuffix": " "}),
     }
 
 

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from dashboard.ui import ids
 from dashboard.ui.compare import compare_button, compare_panel
+from dashboard.ui.locale import DATE_PICKER, DROPDOWN_LABELS, GRID_LOCALE_TEXT
 from dashboard.ui.playback import playback_bar
 from dashboard.ui.search import search_box
 from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
@@ -71,7 +72,8 @@ def account_menu(account: str) -> html.Form:
     """Who is signed in, and 退出登录 (a POST, so a link on another site can't sign anyone out)."""
     return html.Form(
         className="account", method="post", action="/logout",
-        children=[html.Span(account, id=ids.ACCOUNT, className="account-name"),
+        # The account name is kept as typed: data-verbatim, as Dash has no translate="no".
+        children=[html.Span(account, id=ids.ACCOUNT, className="account-name", **{"data-verbatim": ""}),
                   html.Button("退出登录", id=ids.LOGOUT, type="submit", className="export-button")],
     )
 
@@ -112,6 +114,11 @@ def _options(vocabulary: dict[str, str]) -> list[dict]:
     return [{"label": label, "value": code} for code, label in vocabulary.items()]
 
 
+def dropdown(**props) -> dcc.Dropdown:
+    """A dcc.Dropdown with its built-in texts (search, select all, no match) in Chinese."""
+    return dcc.Dropdown(labels=DROPDOWN_LABELS, **props)
+
+
 def filter_bar(basemaps: list[tuple[str, str]]) -> html.Div:
     return html.Div(
         className="filter-bar",
@@ -123,13 +130,13 @@ def filter_bar(basemaps: list[tuple[str, str]]) -> html.Div:
                 className="segmented",
                 inline=True,
             ),
-            dcc.DatePickerRange(id=ids.DATE_RANGE, display_format="YYYY-MM-DD", minimum_nights=0,
-                                start_date_placeholder_text="开始", end_date_placeholder_text="结束"),
-            dcc.Dropdown(id=ids.KIND, options=_options(KINDS), multi=True, placeholder="诉求类型", className="filter"),
-            dcc.Dropdown(id=ids.CATEGORY, options=[{"label": c.label, "value": c.code} for c in CATEGORIES],
+            dcc.DatePickerRange(id=ids.DATE_RANGE, minimum_nights=0, **DATE_PICKER,
+                                start_date_placeholder_text="开始日期", end_date_placeholder_text="结束日期"),
+            dropdown(id=ids.KIND, options=_options(KINDS), multi=True, placeholder="诉求类型", className="filter"),
+            dropdown(id=ids.CATEGORY, options=[{"label": c.label, "value": c.code} for c in CATEGORIES],
                          multi=True, placeholder="诉求类别", className="filter wide"),
-            dcc.Dropdown(id=ids.SOURCE, options=_options(SOURCES), multi=True, placeholder="来源", className="filter"),
-            dcc.Dropdown(id=ids.STATUS, options=_options(STATUSES), multi=True, placeholder="状态", className="filter"),
+            dropdown(id=ids.SOURCE, options=_options(SOURCES), multi=True, placeholder="来源", className="filter"),
+            dropdown(id=ids.STATUS, options=_options(STATUSES), multi=True, placeholder="状态", className="filter"),
             compare_button(),
         ],
     )
@@ -159,13 +166,13 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
             html.Div(
                 className="map-toolbar",
                 children=[
-                    dcc.Dropdown(id=ids.METRIC, options=[{"label": f"网格着色：{v[0]}", "value": k} for k, v in METRICS.items()],
+                    dropdown(id=ids.METRIC, options=[{"label": f"网格着色：{v[0]}", "value": k} for k, v in METRICS.items()],
                                  value="density", clearable=False, className="toolbar-select"),
                     dcc.Checklist(id=ids.LAYERS, options=_options(LAYERS), value=list(DEFAULT_LAYERS), inline=True,
                                   className="layer-toggles"),
-                    dcc.Dropdown(id=ids.PROFESSIONAL, options=_options(PROFESSIONAL_TYPES), placeholder="专业网格叠加",
+                    dropdown(id=ids.PROFESSIONAL, options=_options(PROFESSIONAL_TYPES), placeholder="专业网格叠加",
                                  className="toolbar-select"),
-                    dcc.Dropdown(id=ids.BASEMAP, options=[{"label": label, "value": code} for code, label in basemaps],
+                    dropdown(id=ids.BASEMAP, options=[{"label": label, "value": code} for code, label in basemaps],
                                  value=basemaps[0][0], clearable=False, className="toolbar-select"),
                 ],
             ),
@@ -185,21 +192,17 @@ def side_panels() -> html.Aside:
             card("最新诉求（当前范围、时段、筛选）", html.Ul(id=ids.TICKER, className="ticker", children=[empty_state("暂无新诉求")])),
             card("受理与办结趋势", dcc.Loading(dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="chart"))),
             card("下级单位排名（按办结率，低者在前；点击下钻）", dcc.Loading(html.Div(id=ids.RANKING))),
+            # Donuts pair up; bar charts take the full width, so their labels and counts fit whole.
             html.Div(
                 className="two-col",
                 children=[
                     card("诉求类型", dcc.Graph(id=ids.BREAKDOWN_KIND, config={"displayModeBar": False}, className="chart small")),
-                    card("来源渠道", dcc.Graph(id=ids.BREAKDOWN_SOURCE, config={"displayModeBar": False}, className="chart small")),
-                ],
-            ),
-            card("诉求类别 TOP 10", dcc.Graph(id=ids.BREAKDOWN_CATEGORY, config={"displayModeBar": False}, className="chart")),
-            html.Div(
-                className="two-col",
-                children=[
-                    card("办理流程", dcc.Graph(id=ids.FUNNEL, config={"displayModeBar": False}, className="chart small")),
                     card("处置层级", dcc.Graph(id=ids.ESCALATION, config={"displayModeBar": False}, className="chart small")),
                 ],
             ),
+            card("来源渠道", dcc.Graph(id=ids.BREAKDOWN_SOURCE, config={"displayModeBar": False}, className="chart small")),
+            card("诉求类别前十位", dcc.Graph(id=ids.BREAKDOWN_CATEGORY, config={"displayModeBar": False}, className="chart")),
+            card("办理流程", dcc.Graph(id=ids.FUNNEL, config={"displayModeBar": False}, className="chart small")),
         ],
     )
 
@@ -221,7 +224,7 @@ def grid_section() -> html.Section:
                     defaultColDef={"sortable": True, "resizable": True, "filter": True},
                     getRowId="params.data.id",
                     dashGridOptions={"pagination": True,
-                                     "paginationPageSize": 20, "localeText": {"noRowsToShow": "暂无诉求"}},
+                                     "paginationPageSize": 20, "localeText": GRID_LOCALE_TEXT},
                     style={"height": "420px"},
                     className="ag-theme-quartz",
                 )]),
@@ -235,9 +238,10 @@ APPEAL_COLUMNS = [
     {"field": "id", "headerName": "编号", "width": 90},
     {"field": "accepted_at", "headerName": "受理时间", "width": 150},
     {"field": "category_label", "headerName": "类别", "width": 110},
-    {"field": "title", "headerName": "标题", "flex": 1, "minWidth": 200},
+    # Titles wrap rather than end in "…": the whole title is what a row is about.
+    {"field": "title", "headerName": "标题", "flex": 1, "minWidth": 200, "wrapText": True, "autoHeight": True},
     {"field": "status_label", "headerName": "状态", "width": 90},
-    {"field": "handling_level_label", "headerName": "处置层级", "width": 90},
+    {"field": "handling_level_label", "headerName": "处置层级", "width": 112},
     {"field": "source_label", "headerName": "来源", "width": 120},
     {"field": "reporter_name", "headerName": "诉求人", "width": 90},
     {"field": "reporter_phone", "headerName": "电话", "width": 130},

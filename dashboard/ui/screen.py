@@ -52,7 +52,7 @@ def page() -> html.Div:
             html.Div(id=ids.SCREEN_BANNER, className="screen-banner", hidden=True, role="alert"),
             kpi_panel(),
             map_panel(),
-            panel(ids.SCREEN_TREND_PANEL, "screen-trend", "受理与办结趋势（件/日）",
+            panel(ids.SCREEN_TREND_PANEL, "screen-trend", "受理与办结趋势",
                   dcc.Graph(id=ids.SCREEN_TREND, className="screen-chart", responsive=True,
                             config={"displayModeBar": False, "staticPlot": True},
                             figure={"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)",

@@ -16,7 +16,7 @@ from dashboard.view.state import ViewState
 from dashboard.view.text import format_kpi, kpi_deltas
 from geo.access import Viewer
 from geo.kpis import KPI_LABELS
-from geo.scope import InvalidQuery, Scope
+from geo.scope import InvalidQuery, Scope, param_label, quoted
 from geo.store.errors import Forbidden, NotFound
 from geo.store.store import Store
 
@@ -61,16 +61,16 @@ def parse_seconds(raw: list[str] | None, name: str, default: int, bounds: tuple[
     if not raw or raw == [""]:
         return default, None
     if len(raw) > 1:
-        return default, f"参数 {name} 重复"
+        return default, f"{param_label(name)}重复"
     text = raw[0].strip()
     if not re.fullmatch(r"[0-9]{1,6}", text):
-        return default, f"{name}={text[:20]!r} 应为整数秒"
+        return default, f"{param_label(name)}应为整数秒，收到{quoted(text, 20)}"
     value = int(text)
     if zero_is_off and value == 0:
         return 0, None
     low, high = bounds
     if not low <= value <= high:
-        return default, f"{name}={value} 超出范围 {low}–{high} 秒" + ("（0 为关闭）" if zero_is_off else "")
+        return default, f"{param_label(name)} {value} 秒超出范围 {low}–{high} 秒" + ("（0 为关闭）" if zero_is_off else "")
     return value, None
 
 

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
 from geo.domain import PROFESSIONAL_TYPES
-from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, parse_codes
+from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, parse_codes, quoted
 from geo.store.store import SEARCH_ID
 from layers.choropleth import METRICS
 
@@ -67,7 +67,7 @@ def preset_window(preset: str, today: date) -> Window:
         return Window(today.replace(day=1), tomorrow)
     if preset == "year":
         return Window(today.replace(month=1, day=1), tomorrow)
-    raise InvalidQuery(f"未知的时间范围 {preset!r}")
+    raise InvalidQuery(f"未知的时间范围{quoted(preset)}")
 
 
 @dataclass(frozen=True)
@@ -102,10 +102,10 @@ class ViewState:
         metric = params.get("metric") or "density"
         metric = LEGACY_METRICS.get(metric, metric)
         if metric not in METRICS:
-            raise InvalidQuery(f"未知的着色指标 metric={metric!r}")
+            raise InvalidQuery(f"未知的着色指标{quoted(metric)}")
         professional = params.get("pro") or ""
         if professional and professional not in PROFESSIONAL_TYPES:
-            raise InvalidQuery(f"未知的专业网格类型 pro={professional!r}")
+            raise InvalidQuery(f"未知的专业网格类型{quoted(professional)}")
         return cls(scope, window, Filters.parse(params), layers, metric, professional,
                    parse_compare(params.get("compare")), parse_appeal(params.get("appeal")))
 
