@@ -13,6 +13,7 @@ from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.view import data as view_data
 from geo import reference
 from geo.scope import InvalidQuery
+from layers import heat as heat_layer
 from layers import workers as worker_layer
 
 blueprint = Blueprint("map_api", __name__)
@@ -38,11 +39,15 @@ def workers():
 
 @blueprint.get("/api/map/heat.png")
 def heat():
-    """The demand heat image of a view (same query parameters as the dashboard URL)."""
+    """The demand heat image of a view (same query parameters as the dashboard URL), plus ``ramp``: the
+    colours for a ``light`` (default) or ``dark`` base map."""
     args = single_values(request.args)
+    ramp = args.get("ramp") or "light"
+    if ramp not in heat_layer.RAMPS:
+        raise InvalidQuery(f"参数 ramp 应为 {' 或 '.join(heat_layer.RAMPS)}")
     store = get_store()
     state = view_data.parse_view(query_text(), store, current_viewer())
-    image = view_data.heat(store, state, current_viewer(), get_cache())
+    image = view_data.heat(store, state, current_viewer(), get_cache(), ramp)
     response = Response(image.png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = 3600 if args.get("v") else 60  # versioned URLs never go stale

@@ -165,12 +165,13 @@ def heat_peak(store: Store, state: ViewState, viewer: Viewer, cache: Cache | Non
     return heat_layer.peak_per_km2(cells, heat_layer.land_mask(store.land()))
 
 
-def heat(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> heat_layer.Heat:
-    """The heat image of the view's scope, window and filters."""
+def heat(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None,
+         ramp: str = "light") -> heat_layer.Heat:
+    """The heat image of the view's scope, window and filters, in the colours of ``ramp`` (its base map)."""
     cells = heat_cells(store, state, viewer, cache)
     peak = heat_peak(store, state, viewer, cache)
-    return cached(cache, store, "heat", viewer, state.scope, (state.window, state.filters),
-                  lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak))
+    return cached(cache, store, f"heat-{ramp}", viewer, state.scope, (state.window, state.filters),
+                  lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak, ramp))
 
 
 def map_frame(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> dict:

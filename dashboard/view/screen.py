@@ -7,6 +7,7 @@ link must degrade to the default view with a notice, never to an error page.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -31,8 +32,12 @@ TICKER_ROWS = 10
 RANKING_ROWS = 8
 #: Longer queries are not links anybody typed.
 MAX_QUERY = 2000
-#: Plotly sizes text in px; the screen derives it from the viewport height, within these bounds.
-FONT_RANGE = (12, 60)
+#: Plotly sizes text in px: the chart takes the page's text size as the browser computed it from screen.css's
+#: type scale (the one place the wall's sizes are set); a size outside these bounds is no real browser's.
+FONT_RANGE = (6, 400)
+DEFAULT_FONT = 24
+#: Every KPI change is against the previous window of equal length: the wall says so once, in the panel's head.
+DELTA_PREFIX = "较上期 "
 
 
 def wall_viewer(viewer: Viewer) -> Viewer:
@@ -117,20 +122,21 @@ def tour_scope(stops: list[Scope], start: Scope, step: int) -> Scope:
 
 
 def font_size(viewport) -> int:
-    """Chart text size (px) for a viewport ``{"h": px}`` sent by the browser: 1.6 vh, bounded."""
-    height = viewport.get("h") if isinstance(viewport, dict) else None
-    if isinstance(height, bool) or not isinstance(height, (int, float)) or not 100 <= height <= 20_000:
-        height = 1080
-    low, high = FONT_RANGE
-    return int(min(max(round(height * 0.016), low), high))
+    """Chart text size (px) from the browser's ``{"text": px}`` (the page's body text), rounded up."""
+    text = viewport.get("text") if isinstance(viewport, dict) else None
+    if isinstance(text, bool) or not isinstance(text, (int, float)) or not FONT_RANGE[0] <= text <= FONT_RANGE[1]:
+        return DEFAULT_FONT
+    return math.ceil(text)
 
 
 def kpi_texts(summary: dict) -> list[tuple[str, str, str]]:
-    """(value, change, change class) per KPI, in card order: the main page's formatting, unchanged."""
+    """(value, change, change class) per KPI, in card order: the main page's formatting, without the
+    "较上期" that every card would repeat (the panel's head says it once, so the change fits a card)."""
     out = []
     for key in KPI_LABELS:
         delta, trend = kpi_delta(key, summary["kpis"][key], summary["previous"][key])
-        out.append((format_kpi(key, summary["kpis"][key]), delta, f"screen-kpi-delta {trend}".strip()))
+        out.append((format_kpi(key, summary["kpis"][key]), delta.removeprefix(DELTA_PREFIX),
+                    f"screen-kpi-delta {trend}".strip()))
     return out
 
 
