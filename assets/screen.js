@@ -13,7 +13,62 @@ window.zhizhi.screen = (function () {
       return r.left < t.right + pad && r.right > t.left - pad && r.top < t.bottom + pad && r.bottom > t.top - pad;
     });
   }
+  /* Even-odd point in polygon over every ring of a (multi)polygon layer. */
+  function rings(latlngs) {
+    return latlngs.length && latlngs[0].lat !== undefined ? [latlngs] : [].concat.apply([], latlngs.map(rings));
+  }
+  function contains(layer, latlng) {
+    if (!layer.getBounds().contains(latlng)) { return false; }
+    var inside = false, x = latlng.lng, y = latlng.lat;
+    rings(layer.getLatLngs()).forEach(function (ring) {
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        var a = ring[i], b = ring[j];
+        if ((a.lat > y) !== (b.lat > y) && x < (b.lng - a.lng) * (y - a.lat) / (b.lat - a.lat) + a.lng) { inside = !inside; }
+      }
+    });
+    return inside;
+  }
+  /* At district level the wall counts workers per street, in the street's label, instead of drawing
+     1,000-odd markers over the heat (the legend counts them by status); inside a street it draws them. */
+  function streetContent(layer, count) {
+    var el = document.createElement("div");
+    el.appendChild(document.createTextNode(layer.feature.properties.name));
+    if (count !== null) {
+      var line = document.createElement("div");
+      line.className = "screen-label-count";
+      line.textContent = "网格员 " + count.toLocaleString("en-US") + " 人";
+      el.appendChild(line);
+    }
+    return el;
+  }
+  function countPerStreet(map) {
+    var streets = [], points = [];
+    map.eachLayer(function (layer) {
+      if (layer.zhizhiStreet) { streets.push(layer); }
+      else if (layer.feature && layer.getLatLng && layer.options.pane === "workers") { points.push(layer.getLatLng()); }
+    });
+    var district = streets.length > 0 && streets.every(function (s) { return s.options.labelRank === 3; });
+    map.getContainer().classList.toggle("screen-district-view", district);
+    var counts = streets.map(function () { return 0; });
+    if (district) {
+      points.forEach(function (p) {
+        var i = streets.findIndex(function (s) { return contains(s, p); });
+        if (i < 0) {  /* rounded to ~100 m, a few fall just off the coast or a border: the nearest street's */
+          var far = streets.map(function (s) { var b = s.getBounds(), c = L.latLng(
+            Math.max(b.getSouth(), Math.min(b.getNorth(), p.lat)), Math.max(b.getWest(), Math.min(b.getEast(), p.lng)));
+            return c.distanceTo(p); });
+          i = far.indexOf(Math.min.apply(null, far));
+        }
+        counts[i] += 1;
+      });
+    }
+    streets.forEach(function (street, i) {
+      var count = district ? counts[i] : null;
+      if (street.zhizhiCount !== count) { street.zhizhiCount = count; street.setTooltipContent(streetContent(street, count)); }
+    });
+  }
   function declutter(map) {
+    countPerStreet(map);
     var container = map.getContainer(), box = rect(container), items = [];
     var taken = Array.prototype.map.call(container.parentNode.querySelectorAll(".screen-legend, .screen-credit"), rect);
     map.eachLayer(function (layer) {
@@ -43,8 +98,9 @@ window.zhizhi.screen = (function () {
     };
     map.on("moveend zoomend layeradd resize", map.zhizhiLabels);
   }
-  function label(className) {
+  function label(className, street) {
     return function (feature, layer) {
+      layer.zhizhiStreet = street;
       layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center",
                                                    className: "screen-unit-label screen-label-off " + className });
       layer.on("add", function () { watch(layer._map); layer._map.zhizhiLabels(); });
@@ -89,7 +145,7 @@ window.zhizhi.screen = (function () {
         labelRank: !h.selected ? 3 : (selected ? 0 : 1)
       };
     },
-    streetLabel: label("screen-street-label"),
+    streetLabel: label("screen-street-label", true),
     communityStyle: function (feature, context) {
       var h = (context && context.hideout) || {};
       var code = feature.properties.code;
@@ -100,7 +156,7 @@ window.zhizhi.screen = (function () {
       return { fill: false, color: selected ? "#5cf2ff" : "#7fa6d6", weight: selected ? 3 : 0.9, opacity: selected ? 1 : 0.7,
                interactive: false, labelRank: selected ? 4 : 2 };
     },
-    communityLabel: label("screen-community-label"),
+    communityLabel: label("screen-community-label", false),
     /* Status only, in colour and shape (hideout.statusStyle, from layers/workers.py), sized to the screen's
        height; no tooltip, no popup, no name. Drawn in the "workers" pane (above the heat image); a marker
        made here would otherwise go to Leaflet's default overlay pane, under it. */
