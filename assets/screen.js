@@ -20,7 +20,8 @@ window.zhizhi.screen = (function () {
   function contains(layer, latlng) {
     if (!layer.getBounds().contains(latlng)) { return false; }
     var inside = false, x = latlng.lng, y = latlng.lat;
-    rings(layer.getLatLngs()).forEach(function (ring) {
+    layer.zhizhiRings = layer.zhizhiRings || rings(layer.getLatLngs());
+    layer.zhizhiRings.forEach(function (ring) {
       for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
         var a = ring[i], b = ring[j];
         if ((a.lat > y) !== (b.lat > y) && x < (b.lng - a.lng) * (y - a.lat) / (b.lat - a.lat) + a.lng) { inside = !inside; }
@@ -41,14 +42,19 @@ window.zhizhi.screen = (function () {
     }
     return el;
   }
+  var markersMade = 0;  /* bumped by workerMarker: the counts are redone only when the layer was redrawn */
   function countPerStreet(map) {
     var streets = [], points = [];
     map.eachLayer(function (layer) {
       if (layer.zhizhiStreet) { streets.push(layer); }
       else if (layer.feature && layer.getLatLng && layer.options.pane === "workers") { points.push(layer.getLatLng()); }
     });
-    var district = streets.length > 0 && streets.every(function (s) { return s.options.labelRank === 3; });
+    /* No worker layer yet (it comes with the first live poll): no counts rather than zeros. */
+    var district = streets.length > 0 && points.length > 0 && streets.every(function (s) { return s.options.labelRank === 3; });
     map.getContainer().classList.toggle("screen-district-view", district);
+    var key = markersMade + ":" + district + ":" + streets.length;
+    if (map.zhizhiCountKey === key) { return; }
+    map.zhizhiCountKey = key;
     var counts = streets.map(function () { return 0; });
     if (district) {
       points.forEach(function (p) {
@@ -164,6 +170,7 @@ window.zhizhi.screen = (function () {
       var h = (context && context.hideout) || {};
       var style = (h.statusStyle || {})[feature.properties.status] || { color: "#5cb8ff", shape: "circle" };
       var Marker = shapeMarker();
+      markersMade += 1;
       return new Marker(latlng, {
         pane: "workers",
         shape: style.shape,

@@ -29,10 +29,11 @@ VIEWPORT_JS = """function (_search) {
             text: root ? parseFloat(window.getComputedStyle(root).fontSize) : null};
 }"""
 #: The legend's worker counts, from the layer the markers are drawn from (so they always agree), in
-#: WALL_STATUS_STYLE's order.
+#: WALL_STATUS_STYLE's order; "—" until the layer has come (with the first live poll).
 WORKER_COUNTS_JS = """function (data) {
     var order = STATUSES, counts = {};
     ((data && data.features) || []).forEach(function (f) { counts[f.properties.status] = (counts[f.properties.status] || 0) + 1; });
+    if (!data || !data.features || !data.features.length) { return order.map(function () { return "—"; }); }
     return order.map(function (status) { return (counts[status] || 0).toLocaleString("en-US"); });
 }""".replace("STATUSES", json.dumps(list(workers.WALL_STATUS_STYLE)))
 
