@@ -37,7 +37,7 @@ def legend(style: dict, heat_on: bool, peak: float | None, workers_on: bool = Fa
               for color, text in choropleth.legend_items(style)]
     if heat_on:
         items.append(html.Div("诉求热力", className="legend-title"))
-        items.append(html.Div(className="heat-ramp"))
+        items.append(html.Div(className="heat-ramp", style={"background": heat.css_gradient("light")}))
         items.append(html.Div([html.Span("低"), html.Span(f"高（约 {peak:,.0f} 件/km²）" if peak else "高")],
                               className="heat-scale"))
     if workers_on:

@@ -5,22 +5,37 @@ The logic lives in :mod:`dashboard.view.screen` and :mod:`dashboard.view.live`.
 
 from __future__ import annotations
 
+import json
+
 from dash import Input, Output, State, ctx, no_update
 
 from dashboard.services import current_viewer, get_cache, get_store
 from dashboard.ui import ids
 from dashboard.ui import screen as screen_page
 from dashboard.view import live, screen
-from dashboard.view.data import gather, map_frame, panels, ranking, summary, ticker
+from dashboard.view.data import gather, heat_peak, map_frame, panels, ranking, summary, ticker
 from dashboard.view.guards import keep_on_outage
 from dashboard.view.mapview import fly_to, layer_urls
 from dashboard.view.text import as_of_clock_text, window_text
 from geo import clock
 from geo.domain import LEVEL_LABELS
 from geo.kpis import KPI_LABELS
+from layers import workers
 
-#: The browser reports its viewport once per page load; chart text is sized from it.
-VIEWPORT_JS = "function (_search) { return {w: window.innerWidth, h: window.innerHeight}; }"
+#: The browser reports its viewport and the page's computed text size once per page load; chart text takes it.
+VIEWPORT_JS = """function (_search) {
+    var root = document.querySelector(".screen");
+    return {w: window.innerWidth, h: window.innerHeight,
+            text: root ? parseFloat(window.getComputedStyle(root).fontSize) : null};
+}"""
+#: The legend's worker counts, from the layer the markers are drawn from (so they always agree), in
+#: WALL_STATUS_STYLE's order; "—" until the layer has come (with the first live poll).
+WORKER_COUNTS_JS = """function (data) {
+    var order = STATUSES, counts = {};
+    ((data && data.features) || []).forEach(function (f) { counts[f.properties.status] = (counts[f.properties.status] || 0) + 1; });
+    if (!data || !data.features || !data.features.length) { return order.map(function () { return "—"; }); }
+    return order.map(function (status) { return (counts[status] || 0).toLocaleString("en-US"); });
+}""".replace("STATUSES", json.dumps(list(workers.WALL_STATUS_STYLE)))
 
 
 def changed(style: dict, shown):
@@ -30,6 +45,11 @@ def changed(style: dict, shown):
 
 def register(app) -> None:
     app.clientside_callback(VIEWPORT_JS, Output(ids.SCREEN_VIEWPORT, "data"), Input(ids.SCREEN_URL, "search"))
+    app.clientside_callback(
+        WORKER_COUNTS_JS,
+        [Output(ids.screen_worker_count(status), "children") for status in workers.WALL_STATUS_STYLE],
+        Input(ids.SCREEN_WORKERS, "data"),
+    )
 
     @app.callback(
         Output(ids.SCREEN_BANNER, "children"),
@@ -59,6 +79,8 @@ def register(app) -> None:
         Output(ids.SCREEN_TICKER, "children"),
         Output(ids.SCREEN_MAP, "viewport"),
         Output(ids.SCREEN_HEAT, "url"),
+        Output(ids.SCREEN_HEAT_PEAK, "children"),
+        Output(ids.SCREEN_WORKER_TITLE, "children"),
         Output(ids.SCREEN_STREETS, "url"),
         Output(ids.SCREEN_STREETS, "hideout"),
         Output(ids.SCREEN_COMMUNITIES, "url"),
@@ -79,16 +101,17 @@ def register(app) -> None:
             step = screen.tour_step(tour_ticks)
             state = state.with_scope(screen.tour_scope(screen.tour_stops(store, viewer), state.scope, step))
         as_of = clock.view_as_of()
-        head, data, rows, newest, frame, version = gather(
+        head, data, rows, newest, frame, peak, version = gather(
             lambda: summary(store, state, as_of, viewer, cache),
             lambda: panels(store, state, as_of, viewer, cache),
             lambda: ranking(store, state, as_of, viewer, cache),
             lambda: ticker(store, state, viewer, limit=screen.TICKER_ROWS),
             lambda: map_frame(store, state, viewer, cache),
+            lambda: heat_peak(store, state, viewer, cache),
             store.data_version,
         )
         shown, note = screen.ranking_rows(rows)
-        heat_url = layer_urls(state, "wgs84", version)["heat"]
+        heat_url = f"{layer_urls(state, 'wgs84', version)['heat']}&ramp={screen_page.HEAT_RAMP}"
         scope = state.scope
         street = scope.code[:9] if scope.level != "district" else ""
         streets = {"selected": street}
@@ -109,6 +132,8 @@ def register(app) -> None:
             screen_page.ticker_body(newest),
             viewport if moved else no_update,
             heat_url,
+            screen_page.heat_scale(peak),
+            screen_page.workers_title(LEVEL_LABELS[viewer.scope.level]),
             screen_page.STREETS_URL,
             changed(streets, streets_style),
             screen_page.COMMUNITIES_URL,

@@ -29,17 +29,31 @@ SIGMA = 2.0
 #: Each output pixel is UPSCALE² lattice pixels, so browsers do not show blocks.
 UPSCALE = 2
 
-#: Transparent → yellow → orange → red → dark red.
-STOPS = np.array(
-    [
+#: Colour ramps by base map (position on the sqrt scale, R, G, B, alpha), one per base and only here:
+#: the image and the legends' CSS gradients (:func:`css_gradient`) both come from these stops.
+#: light: transparent → yellow → orange → red → dark red, for a light base.
+#: dark: blue → cyan → green → yellow → near white, brighter at every step over the dark base: the light
+#: ramp's oranges and dark reds over navy read as brown, and its hottest spots as the darkest.
+RAMPS = {
+    "light": np.array([
         [0.00, 255, 255, 178, 0],
         [0.10, 255, 237, 160, 60],
         [0.35, 254, 178, 76, 170],
         [0.60, 253, 141, 60, 200],
         [0.80, 240, 59, 32, 220],
         [1.00, 189, 0, 38, 235],
-    ]
-)
+    ]),
+    "dark": np.array([
+        [0.00, 40, 110, 255, 0],
+        [0.10, 50, 130, 255, 110],
+        [0.30, 0, 200, 235, 165],
+        [0.55, 90, 235, 130, 200],
+        [0.78, 255, 225, 50, 225],
+        [1.00, 255, 250, 205, 245],
+    ]),
+}
+#: Below this level (of the sqrt scale) the image is transparent: the base shows through where nobody called.
+FLOOR = 0.05
 
 
 @dataclass(frozen=True)
@@ -74,18 +88,33 @@ def peak_per_km2(cells: list[tuple[int, int, int]], mask: np.ndarray) -> float:
     return float((density(cells) * mask).max()) / cell_area_km2()
 
 
-def render(cells: list[tuple[int, int, int]], mask: np.ndarray, reference_per_km2: float | None = None) -> Heat:
-    """The PNG; colours scale to ``reference_per_km2`` (e.g. the parent street's peak) when given."""
+def render(cells: list[tuple[int, int, int]], mask: np.ndarray, reference_per_km2: float | None = None,
+           ramp: str = "light") -> Heat:
+    """The PNG in ``ramp``'s colours; they scale to ``reference_per_km2`` (e.g. the parent street's peak) when given."""
+    stops = RAMPS[ramp]
     smooth = density(cells) * mask
     own = float(smooth.max())
     peak = max(own, (reference_per_km2 or 0.0) * cell_area_km2())
     level = np.sqrt(smooth / peak) if peak > 0 else smooth  # sqrt: sparse villages stay visible
     rgba = np.zeros(level.shape + (4,), dtype=np.uint8)
     for channel in range(4):
-        rgba[..., channel] = np.interp(level, STOPS[:, 0], STOPS[:, channel + 1])
-    rgba[level < 0.05] = 0
+        rgba[..., channel] = np.interp(level, stops[:, 0], stops[:, channel + 1])
+    rgba[level < FLOOR] = 0
     image = Image.fromarray(rgba[::-1], "RGBA")  # row 0 is the southern edge; images start at the top
     image = image.resize((SHAPE[0] * UPSCALE, SHAPE[1] * UPSCALE), Image.BILINEAR)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=3)  # ~2× faster than the default, a few KB larger
     return Heat(buffer.getvalue(), peak / cell_area_km2(), sum(c[2] for c in cells))
+
+
+def css_gradient(ramp: str) -> str:
+    """The ramp as a CSS gradient for a legend, left (few appeals) to right (the peak)."""
+    stops = ", ".join(f"rgba({r:.0f}, {g:.0f}, {b:.0f}, {max(a, 60) / 255:.2f}) {t * 100:.0f}%"
+                      for t, r, g, b, a in RAMPS[ramp])
+    return f"linear-gradient(90deg, {stops})"
+
+
+def scale_ticks(peak_per_km2: float, positions: tuple[float, ...] = (0.0, 0.5, 1.0)) -> list[tuple[float, float]]:
+    """(position on the legend's ramp, appeals/km²) pairs: the ramp is a square-root scale of the peak, so
+    its middle is a quarter of the peak, not half."""
+    return [(t, peak_per_km2 * t * t) for t in positions]

@@ -8,6 +8,14 @@ from geo.domain import WORKER_STATUSES, WORKER_TYPES
 
 TYPE_COLORS = {"full_time": "#1f6feb", "industry": "#8250df", "window": "#1a7f37"}
 STATUS_COLORS = {"patrolling": "#2da44e", "handling": "#d4a72c", "standby": "#8c959f", "offline": "#cf222e"}
+#: The wall draws workers by status only, in colour and shape both (read from across the room, and by the
+#: colour-blind): bright colours for its dark base. assets/screen.js draws the shapes, screen.css the legend's.
+WALL_STATUS_STYLE = {
+    "patrolling": {"color": "#3ee08f", "shape": "circle"},
+    "handling": {"color": "#ffb020", "shape": "diamond"},
+    "standby": {"color": "#5cb8ff", "shape": "square"},
+    "offline": {"color": "#a3adb8", "shape": "triangle"},
+}
 
 
 def feature_collection(items: list[dict], names: bool = True) -> dict:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from dashboard.ui import figures
 from dashboard.ui import screen as screen_page
 from dashboard.view import screen
 from geo.access import SYSTEM
+from geo.domain import WORKER_STATUSES
 from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT, Scope
 from geo.store.store import Store
-from layers import workers
+from layers import heat, workers
 from tests.conftest import client_of
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
@@ -137,10 +141,13 @@ def test_tour_ticks_from_the_browser_are_checked(raw, step):
     assert screen.tour_step(raw) == step
 
 
-@pytest.mark.parametrize(("viewport", "px"), [({"h": 1080}, 17), ({"h": 2160}, 35), ({"h": 1792}, 29),
-                                              ({"h": 300}, 12), ({"h": 20000}, 60), ({"h": "1080"}, 17),
-                                              ({"h": -5}, 17), (None, 17), ({"h": True}, 17)])
-def test_chart_text_follows_the_viewport_within_bounds(viewport, px):
+@pytest.mark.parametrize(("viewport", "px"), [({"h": 1080, "text": 23.76}, 24), ({"h": 2160, "text": 47.52}, 48),
+                                              ({"text": 400}, 400), ({"text": 401}, screen.DEFAULT_FONT),
+                                              ({"text": "24"}, screen.DEFAULT_FONT), ({"text": -5}, screen.DEFAULT_FONT),
+                                              ({"text": True}, screen.DEFAULT_FONT), (None, screen.DEFAULT_FONT),
+                                              ({"h": 1080}, screen.DEFAULT_FONT)])
+def test_chart_text_takes_the_pages_text_size_from_the_browser(viewport, px):
+    """The chart's text is the page's (screen.css's type scale), never smaller; garbage gets a sane default."""
     assert screen.font_size(viewport) == px
 
 
@@ -192,10 +199,12 @@ def test_dark_trend_is_a_plain_dict_sized_by_its_panel():
     assert empty["data"] == [] and empty["layout"]["annotations"][0]["font"]["color"] == screen_page.DARK_INK
 
 
-def test_panels_keep_a_fixed_number_of_rows():
-    """A fixed DOM: a days-long run only ever changes text."""
-    assert len(screen_page.ranking_body([])) == screen.RANKING_ROWS + 1
+def test_panels_keep_a_bounded_number_of_rows():
+    """A bounded DOM: a days-long run only ever changes text (the ranking has as many rows as units, at most
+    RANKING_ROWS, so five streets leave no blank rows; the ticker a fixed number)."""
+    assert len(screen_page.ranking_body([])) == 1
     rows = [{"name": "甲", "accepted": 1200, "closure_rate": 0.8, "satisfaction_rate": None, "overdue_open": 3}] * 30
+    assert len(screen_page.ranking_body(rows[:5])) == 5 + 1
     body = screen_page.ranking_body(rows)
     assert len(body) == screen.RANKING_ROWS + 1
     assert [c.children for c in body[1].children] == ["1. 甲", "1,200", "80.0%", "—", "3"]
@@ -254,3 +263,72 @@ def test_screen_workers_are_positions_only(seeded_store):
     patched = {"features": [{"geometry": {}, "properties": {}} for _ in anonymous["features"]]}
     moved = workers.position_patch(patched, workers.placed_keys(items), [{**items[0], "status": "offline"}], names=False)
     assert moved == 1 and "tooltip" not in patched["features"][0]["properties"]
+
+
+# -- the map's heat ramp and worker shapes ----------------------------------------------
+
+
+def test_each_base_has_one_heat_ramp_and_its_legend_is_drawn_from_it():
+    mask = np.ones((heat.SHAPE[1], heat.SHAPE[0]), dtype=bool)
+    cells = [(100, 100, 40), (30, 30, 5)]
+    images = {ramp: np.asarray(Image.open(io.BytesIO(heat.render(cells, mask, ramp=ramp).png)).convert("RGBA"))
+              for ramp in heat.RAMPS}
+    for ramp, stops in heat.RAMPS.items():
+        # The hottest pixel has the ramp's top colour; the legend's gradient lists the same stops.
+        top = images[ramp].reshape(-1, 4)[images[ramp][..., 3].argmax()]
+        nearest = np.abs(stops[:, 1:4] - top[:3].astype(float)).sum(axis=1).argmin()
+        assert nearest == len(stops) - 1, (ramp, top)  # the upscaling blurs it a little
+        gradient = heat.css_gradient(ramp)
+        assert gradient.count("rgba(") == len(stops)
+        for t, r, g, b, _a in stops:
+            assert f"rgba({r:.0f}, {g:.0f}, {b:.0f}," in gradient and f" {t * 100:.0f}%" in gradient
+    assert not np.array_equal(images["light"], images["dark"])
+    # Over the wall's dark base (#0a1628, the image at 85 %), more appeals always look brighter with the dark
+    # ramp; the light ramp's hottest spots would be its darkest (dark red on navy), the "muddy" look.
+    base = np.array([10, 22, 40])
+
+    def luminance_on_dark(stop):
+        alpha = stop[4] / 255 * 0.85
+        return (stop[1:4] * alpha + base * (1 - alpha)) @ np.array([0.2126, 0.7152, 0.0722])
+
+    def brighter_each_step(ramp):
+        shown = [luminance_on_dark(stop) for stop in heat.RAMPS[ramp][1:]]
+        return all(a < b for a, b in zip(shown, shown[1:], strict=False))
+
+    assert brighter_each_step("dark")
+    assert not brighter_each_step("light")
+
+
+def test_heat_legend_numbers_sit_where_the_image_puts_them():
+    """The ramp is a square-root scale: its middle is a quarter of the peak, and the image agrees."""
+    assert heat.scale_ticks(400.0) == [(0.0, 0.0), (0.5, 100.0), (1.0, 400.0)]
+    mask = np.ones((heat.SHAPE[1], heat.SHAPE[0]), dtype=bool)
+    smooth = heat.density([(100, 100, 50)]) * mask
+    peak = smooth.max() / heat.cell_area_km2()
+    _t, quarter = heat.scale_ticks(peak)[1]
+    level = np.sqrt(quarter * heat.cell_area_km2() / smooth.max())
+    assert level == pytest.approx(0.5)
+    assert screen_page.heat_scale(peak)[2].children == f"{peak:,.0f}"
+    assert [s.children for s in screen_page.heat_scale(None)] == ["暂无诉求"]
+
+
+def test_heat_image_takes_a_known_ramp_only(client):
+    light = client.get("/api/map/heat.png")
+    dark = client.get("/api/map/heat.png?ramp=dark")
+    assert light.status_code == dark.status_code == 200 and light.data != dark.data
+    assert client.get("/api/map/heat.png?ramp=light").data == light.data
+    assert client.get("/api/map/heat.png?ramp=neon").status_code == 400
+
+
+def test_wall_workers_have_a_colour_and_a_shape_per_status_drawn_in_the_browser_and_the_legend():
+    assert list(workers.WALL_STATUS_STYLE) == list(WORKER_STATUSES)
+    shapes = [style["shape"] for style in workers.WALL_STATUS_STYLE.values()]
+    colours = [style["color"] for style in workers.WALL_STATUS_STYLE.values()]
+    assert len(set(shapes)) == len(set(colours)) == len(WORKER_STATUSES)
+    js = (ASSETS / "screen.js").read_text()
+    css = (ASSETS / "screen.css").read_text()
+    for shape in shapes:
+        assert f".screen-marker.{shape}" in css
+        assert shape == "circle" or f"{shape}: [[" in js  # circles are Leaflet's own
+    legend = screen_page.map_legend()
+    assert "件/km²" in str(legend) and all(label in str(legend) for label in WORKER_STATUSES.values())

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from PIL import Image
 from selenium.webdriver.support.ui import WebDriverWait
 
+from dashboard.ui import ids
 from dashboard.view import screen
 from dashboard.view.text import format_kpi
 from geo.access import SYSTEM
@@ -214,3 +215,102 @@ def test_the_tour_moves_on_and_bad_links_get_a_banner(wall, seeded_sqlite_path):
     for query in ("scope=street&id=999", "tour=abc", "tour=-1&refresh=%00"):
         with browser_open(wall, f"/screen/?{query}") as r:
             assert r.status == 200
+
+
+#: Every visible text node on the wall (HTML, the chart's SVG text, the map's labels): its computed size and
+#: where it is. Hidden map labels (laid out but not shown) and text outside the viewport do not count.
+TEXT_NODES = """
+const out = [], tips = [];
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+  const text = node.textContent.trim();
+  const el = node.parentElement;
+  if (!text || !el || el.closest('script, style, title')) continue;
+  const style = getComputedStyle(el);
+  if (style.visibility !== 'visible' || Number(style.opacity) === 0) continue;
+  const range = document.createRange(); range.selectNodeContents(node);
+  const r = range.getBoundingClientRect();
+  if (r.width < 1 || r.height < 1 || r.right <= 0 || r.bottom <= 0 || r.left >= innerWidth || r.top >= innerHeight) continue;
+  const panel = el.closest('.screen-panel');
+  const tip = el.closest('.screen-unit-label');
+  if (tip && !tips.includes(tip)) tips.push(tip);
+  out.push({text: text.slice(0, 30), px: parseFloat(style.fontSize), panel: panel ? panel.id : '',
+            title: !!el.closest('.screen-panel-title'), figure: !!el.closest('.screen-kpi-value'),
+            label: !!el.closest('.screen-unit-label'),
+            tip: tips.indexOf(tip),
+            community: !!el.closest('.screen-community-label'),
+            box: {left: r.left, top: r.top, right: r.right, bottom: r.bottom}});
+}
+const map = document.getElementById('screen-map').getBoundingClientRect();
+const rank = document.getElementById('screen-ranking').getBoundingClientRect();
+const body = document.querySelector('#screen-ranking-panel .screen-panel-body').getBoundingClientRect();
+return {texts: out, map: {left: map.left, top: map.top, right: map.right, bottom: map.bottom},
+        rankRows: document.querySelectorAll('#screen-ranking .screen-rank-row').length,
+        rankGap: body.bottom - rank.bottom,
+        markers: document.querySelectorAll('.leaflet-workers-pane path').length,
+        workersShown: getComputedStyle(document.querySelector('.leaflet-workers-pane')).display !== 'none',
+        counts: Array.from(document.querySelectorAll('.screen-legend-count')).map(e => e.textContent),
+        heatScale: Array.from(document.querySelectorAll('.screen-heat-scale > span')).map(e => e.textContent)};
+"""
+
+PER_STREET_SETTLED = """
+const counts = Array.from(document.querySelectorAll('.screen-label-count'))
+  .map(e => parseInt(e.textContent.replace(/[^0-9]/g, ''), 10));
+const markers = document.querySelectorAll('.leaflet-workers-pane path').length;
+return counts.length === 5 && markers > 0 && counts.reduce((a, b) => a + b, 0) === markers;
+"""
+
+
+def test_wall_text_is_legible_from_across_the_room(dash_duo, seeded_sqlite_path, make_app):
+    """Nothing smaller than 1/50 of the screen's height, panel titles never smaller than their text, map labels
+    whole and apart, workers counted by status, the heat legend in numbers, the ranking as tall as its rows."""
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app, "screen")
+    for width, height, scope in ((1920, 1080, ""), (5760, 1080, "scope=street&id=370212002&")):
+        size = f"{width}×{height}"
+        viewport(dash_duo, width, height)
+        open_screen(dash_duo, scope + WINDOW)
+        wait_until(dash_duo, lambda: dash_duo.driver.find_elements("css selector", "#screen-trend .main-svg text"))
+        wait_until(dash_duo, lambda: dash_duo.driver.find_elements("css selector", ".leaflet-workers-pane path"))
+        wait_until(dash_duo, lambda: dash_duo.driver.execute_script(
+            "return document.querySelectorAll('.screen-unit-label:not(.screen-label-off)').length") > 0)
+        dash_duo.wait_for_text_to_equal(f"#{ids.SCREEN_WORKER_TITLE}", "本区网格员（人）", timeout=20)
+        wait_until(dash_duo, lambda: "—" not in dash_duo.driver.execute_script(TEXT_NODES)["counts"])
+        if not scope:  # the per-street counts follow the markers once they are laid out
+            wait_until(dash_duo, lambda: dash_duo.driver.execute_script(PER_STREET_SETTLED))
+        g = dash_duo.driver.execute_script(TEXT_NODES)
+        texts = g["texts"]
+        assert len(texts) > 100, size
+        small = [(t["text"], t["px"]) for t in texts if t["px"] < height / 50]
+        assert small == [], size
+        # The chart's and the map's text are among those measured.
+        assert any(t["panel"] == "screen-trend-panel" and not t["title"] for t in texts), size
+        labels = [t for t in texts if t["label"]]
+        assert labels, size
+        for panel in ("screen-kpis", "screen-trend-panel", "screen-ranking-panel", "screen-ticker-panel"):
+            title = max(t["px"] for t in texts if t["panel"] == panel and t["title"])
+            content = max(t["px"] for t in texts if t["panel"] == panel and not t["title"] and not t["figure"])
+            assert title >= content, (size, panel, title, content)
+        # Labels are whole inside the map and none overlaps another (a label's own lines may touch).
+        for i, a in enumerate(labels):
+            assert inside(a["box"], g["map"]), (size, a["text"])
+            for b in labels[i + 1:]:
+                assert a["tip"] == b["tip"] or not overlaps(a["box"], b["box"]), (size, a["text"], b["text"])
+        # Workers by status, counted in the legend: the counts add up to the markers drawn.
+        assert sum(int(c.replace(",", "")) for c in g["counts"]) == g["markers"] > 0, size
+        if scope:
+            # Inside a street its communities are named, and workers drawn.
+            assert sum(t["community"] for t in labels) >= 5 and g["workersShown"], size
+        else:
+            # The district's five streets: five rows under the header and no blank space below them.
+            assert g["rankRows"] == 6 and g["rankGap"] < 2, (size, g["rankRows"], g["rankGap"])
+            names = {t["text"] for t in labels if not t["text"].startswith("网格员")}
+            assert names == {"王哥庄街道", "北宅街道", "沙子口街道", "中韩街道", "金家岭街道"}
+            # Workers are counted per street in the labels instead of drawn; every one is counted once.
+            per_street = [int(t["text"].split()[1].replace(",", "")) for t in labels if t["text"].startswith("网格员")]
+            assert len(per_street) == 5 and sum(per_street) == g["markers"], (size, per_street)
+            assert g["workersShown"] is False
+        numbers = [int(n.replace(",", "")) for n in g["heatScale"]]
+        assert len(numbers) == 3 and numbers[0] == 0 < numbers[1] < numbers[2], g["heatScale"]
+    assert dash_duo.get_logs() == []

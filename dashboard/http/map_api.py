@@ -16,6 +16,7 @@ from dashboard.view import data as view_data
 from dashboard.view import playback
 from geo import clock, reference
 from geo.scope import InvalidQuery, Window, quoted
+from layers import heat as heat_layer
 from layers import workers as worker_layer
 
 blueprint = Blueprint("map_api", __name__)
@@ -41,15 +42,19 @@ def workers():
 
 @blueprint.get("/api/map/heat.png")
 def heat():
-    """The demand heat image of a view (same query parameters as the dashboard URL; 回放 adds ``peak_from``/``peak_to``)."""
+    """The demand heat image of a view (same query parameters as the dashboard URL), plus ``ramp``: the
+    colours for a ``light`` (default) or ``dark`` base map; 回放 adds ``peak_from``/``peak_to``."""
     args = single_values(request.args)
+    ramp = args.get("ramp") or "light"
+    if ramp not in heat_layer.RAMPS:
+        raise InvalidQuery(f"参数 ramp 应为 {' 或 '.join(heat_layer.RAMPS)}")
     store = get_store()
     state = view_data.parse_view(query_text(), store, current_viewer())
     peak = None
     if args.get("peak_from") or args.get("peak_to"):  # a 回放 step: the scale of the whole playback
         whole = Window.parse(args.get("peak_from"), args.get("peak_to"), clock.local_today())
         peak = playback.playback_peak(store, replace(state, window=whole), current_viewer(), get_cache())
-    image = view_data.heat(store, state, current_viewer(), get_cache(), peak)
+    image = view_data.heat(store, state, current_viewer(), get_cache(), peak, ramp)
     response = Response(image.png, mimetype="image/png")
     response.cache_control.public = True
     response.cache_control.max_age = 3600 if args.get("v") else 60  # versioned URLs never go stale

@@ -142,11 +142,19 @@ SCREEN_TICKER_PANEL = "screen-ticker-panel"
 SCREEN_TICKER = "screen-ticker"
 SCREEN_LIVE = "screen-live"
 SCREEN_WORKER_INDEX = "screen-workers-index"
+SCREEN_HEAT_PEAK = "screen-heat-peak"
+SCREEN_WORKER_COUNTS = "screen-worker-counts"
+SCREEN_WORKER_TITLE = "screen-worker-title"
 
 
 def screen_kpi(key: str, part: str = "card") -> str:
     """Id of a big-screen KPI card or of its ``value`` / ``delta`` part."""
     return f"screen-kpi-{key}" if part == "card" else f"screen-kpi-{key}-{part}"
+
+
+def screen_worker_count(status: str) -> str:
+    """Id of the wall legend's count of workers in ``status``."""
+    return f"screen-worker-count-{status}"
 
 
 @dataclass(frozen=True)

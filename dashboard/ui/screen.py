@@ -16,19 +16,21 @@ from dashboard.ui.figures import trend_figure
 from dashboard.ui.page import EMPTY_PNG, LIVE_POLL_MS, OSM_CREDIT
 from dashboard.view.screen import DEFAULT_REFRESH, RANKING_ROWS, TICKER_ROWS
 from dashboard.view.text import low_closure_rate, percent
-from geo.domain import DISTRICT_CODE, WORKER_TYPES
+from geo.domain import DISTRICT_CODE, WORKER_STATUSES
 from geo.kpis import KPI_LABELS
-from layers import workers
+from layers import heat, workers
 from layers.basemap import base_layers, laoshan_map, providers
-from layers.heat import BOUNDS as HEAT_BOUNDS
 
 RANKING_COLUMNS = ("单位", "受理", "办结率", "满意率", "超期")
 STREETS_URL = f"/api/geo/street.geojson?parent={DISTRICT_CODE}"
 COMMUNITIES_URL = f"/api/geo/community.geojson?parent={DISTRICT_CODE}"
 NEIGHBOURS_URL = "/api/map/base/neighbours.geojson"
 LAND_URL = "/api/map/base/land.geojson"
-#: Always the dark offline vector base: a wall must not depend on a tile server.
+#: Always the dark offline vector base: a wall must not depend on a tile server. The heat image takes its ramp.
 DARK_BASE = providers()["vector-dark"]
+HEAT_RAMP = "dark"
+#: The KPI cards' changes are against the previous window of equal length; said once, in the panel's head.
+DELTA_NOTE = "环比、同比均按同口径计"
 #: Leaflet options of the wall's map: it takes no input at all (the tour moves it).
 STILL_MAP = {"zoomControl": False, "attributionControl": False, "dragging": False, "scrollWheelZoom": False,
              "doubleClickZoom": False, "boxZoom": False, "keyboard": False, "touchZoom": False, "trackViewport": False}
@@ -102,7 +104,11 @@ def kpi_panel() -> html.Section:
     return html.Section(
         id=ids.SCREEN_KPIS,
         className="screen-panel screen-kpis",
-        children=[html.Div(className="screen-kpi-grid", children=[kpi_card(key) for key in KPI_LABELS])],
+        children=[
+            html.Div([html.H2("核心指标", className="screen-panel-title"),
+                      html.Span(DELTA_NOTE, className="screen-panel-note")], className="screen-panel-head"),
+            html.Div(className="screen-kpi-grid", children=[kpi_card(key) for key in KPI_LABELS]),
+        ],
     )
 
 
@@ -133,13 +139,14 @@ def map_panel() -> html.Section:
                 ids.SCREEN_MAP, "screen-leaflet", **STILL_MAP,
                 children=[
                     dl.Pane(base_layers(DARK_BASE, NEIGHBOURS_URL, LAND_URL), name="vector-base", style={"zIndex": 150}),
-                    dl.Pane(dl.ImageOverlay(id=ids.SCREEN_HEAT, url=EMPTY_PNG, bounds=HEAT_BOUNDS, opacity=0.85,
+                    dl.Pane(dl.ImageOverlay(id=ids.SCREEN_HEAT, url=EMPTY_PNG, bounds=heat.BOUNDS, opacity=0.85,
                                             interactive=False), name="heat", style={"zIndex": 420}),
                     # Outlines get their URL with their first style, from the callback: dash-leaflet ignores a
                     # style that arrives while its GeoJSON is still loading.
                     dl.Pane(dl.GeoJSON(id=ids.SCREEN_COMMUNITIES,
                                        hideout={"street": "", "selected": ""},
-                                       style={"variable": "zhizhi.screen.communityStyle"}),
+                                       style={"variable": "zhizhi.screen.communityStyle"},
+                                       onEachFeature={"variable": "zhizhi.screen.communityLabel"}),
                             name="communities", style={"zIndex": 430}),
                     dl.Pane(dl.GeoJSON(id=ids.SCREEN_STREETS,
                                        hideout={"selected": ""},
@@ -147,8 +154,8 @@ def map_panel() -> html.Section:
                                        onEachFeature={"variable": "zhizhi.screen.streetLabel"}),
                             name="streets", style={"zIndex": 440}),
                     dl.Pane(dl.GeoJSON(id=ids.SCREEN_WORKERS,
-                                       hideout={"typeColors": workers.TYPE_COLORS},
-                                       pointToLayer={"variable": "zhizhi.screen.workerDot"}),
+                                       hideout={"statusStyle": workers.WALL_STATUS_STYLE},
+                                       pointToLayer={"variable": "zhizhi.screen.workerMarker"}),
                             name="workers", style={"zIndex": 460}),
                 ],
             ),
@@ -159,12 +166,31 @@ def map_panel() -> html.Section:
 
 
 def map_legend() -> html.Div:
+    """Heat ramp with its numbers (filled per view) and the workers' shapes by status with their counts
+    (filled in the browser from the layer itself, so they always agree with the markers)."""
     return html.Div(className="screen-legend", children=[
-        html.Div([html.Span("诉求热力"), html.Span(className="screen-heat-ramp")], className="screen-legend-row"),
-        html.Div([html.Span([html.Span(className="screen-dot", style={"background": workers.TYPE_COLORS[code]}), label],
-                            className="screen-legend-item") for code, label in WORKER_TYPES.items()],
-                 className="screen-legend-row"),
+        html.Div("诉求热力（件/km²）", className="screen-legend-title"),
+        html.Span(className="screen-heat-ramp", style={"background": heat.css_gradient(HEAT_RAMP)}),
+        html.Div(id=ids.SCREEN_HEAT_PEAK, className="screen-heat-scale", children=heat_scale(None)),
+        html.Div("网格员（人）", id=ids.SCREEN_WORKER_TITLE, className="screen-legend-title"),
+        html.Div(id=ids.SCREEN_WORKER_COUNTS, className="screen-legend-grid", children=[
+            html.Span([html.Span(className=f"screen-marker {style['shape']}", style={"background": style["color"]}),
+                       WORKER_STATUSES[code], html.Span("—", id=ids.screen_worker_count(code), className="screen-legend-count")],
+                      className="screen-legend-item")
+            for code, style in workers.WALL_STATUS_STYLE.items()]),
     ])
+
+
+def workers_title(level_label: str) -> str:
+    """The wall draws all workers of the unit it is signed in for, whatever its tour shows: the legend says whose."""
+    return f"本{level_label}网格员（人）"
+
+
+def heat_scale(peak: float | None) -> list[html.Span]:
+    """The numbers under the heat ramp, at their places on its square-root scale."""
+    if not peak:
+        return [html.Span("暂无诉求")]
+    return [html.Span(f"{value:,.0f}") for _position, value in heat.scale_ticks(peak)]
 
 
 def ranking_panel() -> html.Section:
@@ -174,14 +200,14 @@ def ranking_panel() -> html.Section:
 
 
 def ranking_body(rows: list[dict]) -> list[html.Div]:
-    """Header plus exactly ``RANKING_ROWS`` rows (blank ones pad), so the table never changes shape."""
+    """Header plus one row per unit (at most ``RANKING_ROWS``); the panel is as tall as its rows, so five
+    streets leave no blank rows."""
     head = html.Div([html.Span(h) for h in RANKING_COLUMNS], className="screen-rank-row screen-rank-head")
     body = []
-    for i in range(RANKING_ROWS):
-        r = rows[i] if i < len(rows) else None
-        cells = ([f"{i + 1}. {r['name']}", f"{r['accepted']:,}", percent(r["closure_rate"]),
-                  percent(r["satisfaction_rate"]), f"{r['overdue_open']:,}"] if r else [""] * 5)
-        bad = bool(r) and low_closure_rate(r["closure_rate"])
+    for i, r in enumerate(rows[:RANKING_ROWS]):
+        cells = [f"{i + 1}. {r['name']}", f"{r['accepted']:,}", percent(r["closure_rate"]),
+                 percent(r["satisfaction_rate"]), f"{r['overdue_open']:,}"]
+        bad = low_closure_rate(r["closure_rate"])
         body.append(html.Div([html.Span(c, className="bad" if bad and j == 2 else None) for j, c in enumerate(cells)],
                              className="screen-rank-row"))
     return [head, *body]

@@ -177,12 +177,13 @@ def heat_peak(store: Store, state: ViewState, viewer: Viewer, cache: Cache | Non
 
 
 def heat(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None,
-         peak: float | None = None) -> heat_layer.Heat:
-    """The heat image of the view's scope, window and filters; ``peak`` (appeals/km²) holds the scale (回放)."""
+         peak: float | None = None, ramp: str = "light") -> heat_layer.Heat:
+    """The heat image of the view's scope, window and filters, in the colours of ``ramp`` (its base map);
+    ``peak`` (appeals/km²) holds the scale (回放)."""
     cells = heat_cells(store, state, viewer, cache)
     peak = heat_peak(store, state, viewer, cache) if peak is None else peak
-    return cached(cache, store, "heat", viewer, state.scope, (state.window, state.filters, peak),
-                  lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak))
+    return cached(cache, store, f"heat-{ramp}", viewer, state.scope, (state.window, state.filters, peak),
+                  lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak, ramp))
 
 
 def map_frame(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> dict:

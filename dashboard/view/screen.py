@@ -7,6 +7,7 @@ link must degrade to the default view with a notice, never to an error page.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -31,8 +32,10 @@ TICKER_ROWS = 10
 RANKING_ROWS = 8
 #: Longer queries are not links anybody typed.
 MAX_QUERY = 2000
-#: Plotly sizes text in px; the screen derives it from the viewport height, within these bounds.
-FONT_RANGE = (12, 60)
+#: Plotly sizes text in px: the chart takes the page's text size as the browser computed it from screen.css's
+#: type scale (the one place the wall's sizes are set); a size outside these bounds is no real browser's.
+FONT_RANGE = (6, 400)
+DEFAULT_FONT = 24
 
 
 def wall_viewer(viewer: Viewer) -> Viewer:
@@ -117,12 +120,11 @@ def tour_scope(stops: list[Scope], start: Scope, step: int) -> Scope:
 
 
 def font_size(viewport) -> int:
-    """Chart text size (px) for a viewport ``{"h": px}`` sent by the browser: 1.6 vh, bounded."""
-    height = viewport.get("h") if isinstance(viewport, dict) else None
-    if isinstance(height, bool) or not isinstance(height, (int, float)) or not 100 <= height <= 20_000:
-        height = 1080
-    low, high = FONT_RANGE
-    return int(min(max(round(height * 0.016), low), high))
+    """Chart text size (px) from the browser's ``{"text": px}`` (the page's body text), rounded up."""
+    text = viewport.get("text") if isinstance(viewport, dict) else None
+    if isinstance(text, bool) or not isinstance(text, (int, float)) or not FONT_RANGE[0] <= text <= FONT_RANGE[1]:
+        return DEFAULT_FONT
+    return math.ceil(text)
 
 
 def kpi_texts(summary: dict) -> list[tuple[str, str, str, str, str]]:
