@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from dash import Input, Output, ctx, no_update
+from dash import Input, Output, State, ctx, no_update
 
 from dashboard.config import TILE_PROVIDER_CODES
 from dashboard.services import current_viewer, get_store
@@ -119,10 +119,12 @@ def register(app, basemaps: tuple[str, ...]) -> None:
         Input(ids.LAYERS, "value"),
         Input(ids.PROFESSIONAL, "value"),
         Input(ids.BASEMAP, "value"),
-        Input(ids.UNIT_LAYER, "clickData"),
+        # The click count, not the clicked feature: clicking the same unit again (after going back) must drill too.
+        Input(ids.UNIT_LAYER, "n_clicks"),
+        State(ids.UNIT_LAYER, "clickData"),
     )
     def sync(search, preset, start, end, kind, category, source, status, metric, layers, professional, basemap,
-             unit_click):
+             _unit_clicks, unit_click):
         day = local_today()
         trigger = ctx.triggered_id
         viewer = current_viewer()
