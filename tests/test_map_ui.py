@@ -75,12 +75,15 @@ def params(duo) -> dict:
     return dict(urllib.parse.parse_qsl(urllib.parse.urlparse(duo.driver.current_url).query))
 
 
-def wait(duo, condition, timeout: float = 60):
+def wait(duo, condition, timeout: float = 90):
     return WebDriverWait(duo.driver, timeout, poll_frequency=0.05).until(lambda _d: condition())
 
 
 def settled_view(duo, codes_length: int) -> dict:
-    """The map's view once it stops moving and draws units of the given code length."""
+    """The map's view once the view's own update has come (the worker counts on the labels, sent with the
+    fly-to) and the map has stopped moving, drawing units of the given code length."""
+    wait(duo, lambda: "网格员" in duo.driver.execute_script(
+        "return Array.from(document.querySelectorAll('.unit-label')).map(e => e.innerText).join()"))
     last = {}
 
     def still():
@@ -123,7 +126,6 @@ def test_random_clicks_inside_each_street_drill_into_it(dashboard):
     # No worker markers or clusters over the units at district level: the count is on each street's label.
     district = settled_view(duo, 9)
     assert len(district["codes"]) == 5
-    wait(duo, lambda: "网格员" in duo.find_element(".unit-label").text)
     assert not duo.driver.find_elements(By.CSS_SELECTOR, ".leaflet-workers-pane *, .marker-cluster")
     misses = []
     for code, points in interior_points(POINTS_PER_STREET, seed=11).items():
