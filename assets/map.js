@@ -36,7 +36,9 @@ window.zhizhi.map = (function () {
   }
   function placeLabels(map) {
     var h = map.getContainer().zhizhiUnits || {};
-    var counts = h.workers && Object.keys(h.workers).length ? h.workers : null;
+    var counted = h.workers ? Object.keys(h.workers) : [];
+    /* Counts are keyed by the child units' codes; while the previous level's units are still drawn, none fit. */
+    var countLength = counted.length ? counted[0].length : 0;
     var frame = map.getContainer().getBoundingClientRect();
     var items = [];
     map.eachLayer(function (layer) {
@@ -51,7 +53,7 @@ window.zhizhi.map = (function () {
     var placed = [];
     items.forEach(function (item) {
       var p = item.layer.feature.properties;
-      var tries = counts ? [labelHtml(p.name, counts[p.code] || 0)] : [];
+      var tries = p.code.length === countLength ? [labelHtml(p.name, h.workers[p.code] || 0)] : [];
       tries.push(labelHtml(p.name), labelHtml(shortName(p.name)));
       var el = item.tip.getElement(), shown = false;
       for (var i = 0; i < tries.length && !shown; i++) {
