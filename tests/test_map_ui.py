@@ -30,10 +30,15 @@ EDGE = 0.0025
 MAP = "const m = (document.getElementById('map') || {}).zhizhiMap;"
 VIEW = MAP + """
 if (!m) { return null; }
+if (!m.testWatch) {  // movestart … moveend brackets every pan, zoom and fly, however starved the renderer is
+  m.testWatch = true;
+  m.on('movestart', () => { m.testMoving = true; });
+  m.on('moveend', () => { m.testMoving = false; });
+}
 const codes = [];
 m.eachLayer(l => { if (l.feature && l.getTooltip && l.getTooltip() && l._path) { codes.push(l.feature.properties.code); } });
 const c = m.getCenter();
-return {zoom: m.getZoom(), lat: c.lat, lng: c.lng, codes: codes.sort(), moving: !!m._animatingZoom};
+return {zoom: m.getZoom(), lat: c.lat, lng: c.lng, codes: codes.sort(), moving: !!(m._animatingZoom || m.testMoving)};
 """
 PIXELS = MAP + """
 const box = m.getContainer().getBoundingClientRect();
@@ -94,6 +99,8 @@ def settled_view(duo, codes_length: int) -> dict:
         last = view
         return ok
 
+    wait(duo, still)
+    time.sleep(0.3)  # and still so a moment later (a fly may start just after a quiet poll)
     wait(duo, still)
     return last
 
