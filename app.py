@@ -57,7 +57,7 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
     providers = basemap.providers(settings.tianditu_key, settings.tile_url, settings.tile_crs)
     offered = {code: providers[code] for code in settings.tile_providers if code in providers}
     app.layout = lambda: page.page([(p.code, p.label) for p in offered.values()], services.account_label())
-    navigation.register(app)
+    navigation.register(app, tuple(offered))
     map_view.register(app, offered)
     panels.register(app)
     grid.register(app)

@@ -13,6 +13,73 @@ window.zhizhi.map = (function () {
     return colors[colors.length - 1];
   }
   function dark(context) { return context && context.hideout && context.hideout.dark; }
+
+  /* Unit labels are placed without collisions after every move, zoom and restyle: greedy, the selected unit
+     and then the largest on screen first; a label that would overlap one already placed (or whose anchor is
+     off the map) is shortened (the name without the worker count, then the short name), else hidden. The
+     counts come from the layer's hideout, which the clientside callback unitLabels leaves on the map's
+     container (a style function's context may still hold the previous hideout while new features load). */
+  var GAP = 2;  /* pixels kept between two labels */
+  function escapeHtml(text) {
+    return String(text).replace(/[&<>"']/g, function (c) { return "&#" + c.charCodeAt(0) + ";"; });
+  }
+  function shortName(name) {
+    var grid = /(第\d+网格)$/.exec(name);
+    return grid ? grid[1] : name.replace(/(街道|社区)$/, "");
+  }
+  function labelHtml(name, count) {
+    var text = '<span class="label-name">' + escapeHtml(name) + "</span>";
+    return count === undefined ? text : text + '<span class="label-count">网格员 ' + count + " 人</span>";
+  }
+  function overlaps(a, b) {
+    return a.left < b.right + GAP && b.left < a.right + GAP && a.top < b.bottom + GAP && b.top < a.bottom + GAP;
+  }
+  function placeLabels(map) {
+    var h = map.getContainer().zhizhiUnits || {};
+    var counted = h.workers ? Object.keys(h.workers) : [];
+    /* Counts are keyed by the child units' codes; while the previous level's units are still drawn, none fit. */
+    var countLength = counted.length ? counted[0].length : 0;
+    var frame = map.getContainer().getBoundingClientRect();
+    var items = [];
+    map.eachLayer(function (layer) {
+      var tip = layer.feature && layer.getTooltip && layer.getTooltip();
+      if (!tip || (tip.options.className || "").indexOf("unit-label") < 0 || !tip.getElement()) { return; }
+      var b = layer.getBounds();
+      var nw = map.latLngToContainerPoint(b.getNorthWest()), se = map.latLngToContainerPoint(b.getSouthEast());
+      items.push({ layer: layer, tip: tip, selected: h.selected === layer.feature.properties.code,
+                   area: Math.abs((se.x - nw.x) * (se.y - nw.y)) });
+    });
+    items.sort(function (a, b) { return (b.selected - a.selected) || (b.area - a.area); });
+    var placed = [];
+    items.forEach(function (item) {
+      var p = item.layer.feature.properties;
+      var tries = p.code.length === countLength ? [labelHtml(p.name, h.workers[p.code] || 0)] : [];
+      tries.push(labelHtml(p.name), labelHtml(shortName(p.name)));
+      var el = item.tip.getElement(), shown = false;
+      for (var i = 0; i < tries.length && !shown; i++) {
+        item.tip.setContent(tries[i]);
+        var r = el.getBoundingClientRect();
+        var x = (r.left + r.right) / 2, y = (r.top + r.bottom) / 2;
+        var onMap = x > frame.left && x < frame.right && y > frame.top && y < frame.bottom;
+        shown = onMap && !placed.some(function (q) { return overlaps(q, r); });
+        if (shown) { placed.push(r); }
+      }
+      el.classList.toggle("label-off", !shown);
+    });
+  }
+  function scheduleLabels(map) {
+    if (!map) { return; }
+    window.clearTimeout(map.zhizhiLabelTimer);
+    map.zhizhiLabelTimer = window.setTimeout(function () { placeLabels(map); }, 30);
+  }
+  function watch(map) {
+    /* Once per map: relabel after each move; the map is kept on its container (fullscreen and tests use it). */
+    if (!map || map.zhizhiWatched) { return; }
+    map.zhizhiWatched = true;
+    map.getContainer().zhizhiMap = map;
+    map.zhizhiRelabel = function () { scheduleLabels(map); };
+    map.on("moveend", function () { scheduleLabels(map); });
+  }
   return {
     gridStyle: function (feature, context) {
       var h = (context && context.hideout) || {};
@@ -37,7 +104,8 @@ window.zhizhi.map = (function () {
       return { fill: true, fillOpacity: 0, color: selected ? "#0b3d91" : "#33475b", weight: selected ? 3 : 1.6, opacity: 0.9 };
     },
     unitLabel: function (feature, layer) {
-      layer.bindTooltip(feature.properties.name, { permanent: true, direction: "center", className: "unit-label" });
+      layer.bindTooltip(labelHtml(feature.properties.name), { permanent: true, direction: "center", className: "unit-label" });
+      layer.on("add", function () { watch(layer._map); scheduleLabels(layer._map); });
     },
     outlineStyle: function () {
       return { fill: false, color: "#0b3d91", weight: 3.5, opacity: 1, dashArray: null, interactive: false };
@@ -51,12 +119,12 @@ window.zhizhi.map = (function () {
     professionalStyle: function () { return { fill: false, color: "#6f42c1", weight: 2, dashArray: "6 4", opacity: 0.9 }; },
     neighbourStyle: function (feature, context) {
       return dark(context)
-        ? { fillColor: "#1c2633", fillOpacity: 1, color: "#2d3b4d", weight: 1, interactive: false }
+        ? { fillColor: "#1a2738", fillOpacity: 1, color: "#31445c", weight: 1, interactive: false }
         : { fillColor: "#eef0f3", fillOpacity: 1, color: "#c9ced6", weight: 1, interactive: false };
     },
     landStyle: function (feature, context) {
       return dark(context)
-        ? { fillColor: "#233246", fillOpacity: 1, color: "#4b6282", weight: 1.5, interactive: false }
+        ? { fillColor: "#263a52", fillOpacity: 1, color: "#6282aa", weight: 1.5, interactive: false }
         : { fillColor: "#ffffff", fillOpacity: 1, color: "#8a97a8", weight: 1.5, interactive: false };
     },
     workerStyle: function (feature, context) {
@@ -96,6 +164,14 @@ window.dash_clientside.zhizhi = {
     }
     return window.dash_clientside.no_update;
   },
+  unitLabels: function (hideout, mapId) {
+    /* The unit layer's new hideout (worker counts, selection): relabel with it. */
+    var container = document.getElementById(mapId);
+    if (container) {
+      container.zhizhiUnits = hideout || {};
+      if (container.zhizhiMap) { container.zhizhiMap.zhizhiRelabel(); }
+    }
+  },
   hoverInfo: function (hover, hideout) {
     if (!hover || !hover.properties) { return ["", true]; }
     var p = hover.properties;
@@ -129,4 +205,40 @@ document.addEventListener("visibilitychange", function () {
       } catch (e) { /* nothing to trim */ }
     });
   }, 60000);
+})();
+
+/* 全屏: the map panel (map, toolbar, legend) fills the screen through the Fullscreen API, or fills the window
+   where the browser refuses it; either way the map is told its new size (Leaflet does not see a container
+   resize by itself). Esc leaves both. */
+(function () {
+  function panel() { return document.querySelector(".map-panel"); }
+  function full(p) { return document.fullscreenElement === p || p.classList.contains("full-window"); }
+  function resized() {
+    var p = panel();
+    var button = document.getElementById("map-fullscreen");
+    if (!p || !button) { return; }
+    button.title = full(p) ? "退出全屏" : "全屏";
+    button.setAttribute("aria-label", button.title);
+    button.classList.toggle("on", full(p));
+    window.requestAnimationFrame(function () {
+      var container = document.getElementById("map");
+      if (container && container.zhizhiMap) { container.zhizhiMap.invalidateSize(); }
+      else if (window.dash_clientside && window.dash_clientside.set_props) {
+        window.dash_clientside.set_props("map", { invalidateSize: Date.now() });
+      }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    if (!event.target.closest || !event.target.closest("#map-fullscreen")) { return; }
+    var p = panel();
+    if (document.fullscreenElement) { document.exitFullscreen(); return; }
+    if (p.classList.contains("full-window")) { p.classList.remove("full-window"); resized(); return; }
+    var fallback = function () { p.classList.add("full-window"); resized(); };
+    if (p.requestFullscreen) { p.requestFullscreen().catch(fallback); } else { fallback(); }
+  });
+  document.addEventListener("keydown", function (event) {
+    var p = panel();
+    if (event.key === "Escape" && p && p.classList.contains("full-window")) { p.classList.remove("full-window"); resized(); }
+  });
+  document.addEventListener("fullscreenchange", resized);
 })();

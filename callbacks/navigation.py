@@ -9,8 +9,9 @@ from dataclasses import replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
-from dash import Input, Output, ctx, no_update
+from dash import Input, Output, State, ctx, no_update
 
+from dashboard.config import TILE_PROVIDER_CODES
 from dashboard.services import current_viewer, get_store
 from dashboard.ui import ids
 from dashboard.view.data import check_units
@@ -28,19 +29,22 @@ def preset_of(window: Window, day: date) -> str:
     return "custom"
 
 
-def controls_from_state(state: ViewState, day: date) -> tuple:
+def controls_from_state(state: ViewState, day: date, default_basemap: str = TILE_PROVIDER_CODES[0]) -> tuple:
     f = state.filters
     return (
         preset_of(state.window, day),
         state.window.start.isoformat(),
         (state.window.end - timedelta(days=1)).isoformat(),
         list(f.kind), list(f.category), list(f.source), list(f.status),
-        state.metric, list(state.layers), state.professional or None,
+        state.metric, list(state.layers), state.professional or None, state.basemap or default_basemap,
     )
 
 
-def state_from_controls(current: ViewState, trigger: str | None, values: dict, day: date) -> ViewState:
-    """A new state after the user touched one control; the others keep their values."""
+def state_from_controls(current: ViewState, trigger: str | None, values: dict, day: date,
+                        basemaps: tuple[str, ...] = TILE_PROVIDER_CODES) -> ViewState:
+    """A new state after the user touched one control; the others keep their values.
+
+    ``basemaps`` are the offered base maps, the default first (it stays out of the URL)."""
     window = current.window
     if trigger == ids.PRESET and _text(values["preset"]) in PRESETS:
         window = preset_window(values["preset"], day)
@@ -52,10 +56,13 @@ def state_from_controls(current: ViewState, trigger: str | None, values: dict, d
     chosen = set(_codes(values["layers"]))
     # Round-trip through the URL parser: it validates metric, overlay and layer codes.
     base = replace(current, window=window, filters=filters, layers=tuple(x for x in LAYERS if x in chosen),
-                   metric="density", professional="")
+                   metric="density", professional="", basemap="")
     search = base.to_search()
-    extra = {"metric": _text(values["metric"]) or "density", "pro": _text(values["professional"])}
-    return ViewState.from_search(search + ("&" if search else "?") + urlencode({k: v for k, v in extra.items() if v}), day)
+    basemap = _text(values.get("basemap"))
+    extra = {"metric": _text(values["metric"]) or "density", "pro": _text(values["professional"]),
+             "basemap": "" if basemap == basemaps[0] else basemap}
+    query = search + ("&" if search else "?") + urlencode({k: v for k, v in extra.items() if v})
+    return ViewState.from_search(query, day, basemaps=basemaps)
 
 
 def _text(value) -> str:
@@ -84,7 +91,8 @@ def drill_target(click: dict | None) -> Scope | None:
     return Scope.from_code(properties["code"]) if len(properties["code"]) in LEVEL_BY_LENGTH else None
 
 
-def register(app) -> None:
+def register(app, basemaps: tuple[str, ...]) -> None:
+    """``basemaps``: the codes of the base maps the page offers, the default first."""
     @app.callback(
         Output(ids.URL, "search"),
         Output(ids.PRESET, "value"),
@@ -97,6 +105,7 @@ def register(app) -> None:
         Output(ids.METRIC, "value"),
         Output(ids.LAYERS, "value"),
         Output(ids.PROFESSIONAL, "value"),
+        Output(ids.BASEMAP, "value"),
         Output(ids.ERROR_BANNER, "children"),
         Output(ids.ERROR_BANNER, "hidden"),
         Input(ids.URL, "search"),
@@ -110,21 +119,26 @@ def register(app) -> None:
         Input(ids.METRIC, "value"),
         Input(ids.LAYERS, "value"),
         Input(ids.PROFESSIONAL, "value"),
-        Input(ids.UNIT_LAYER, "clickData"),
+        Input(ids.BASEMAP, "value"),
+        # The click count, not the clicked feature: clicking the same unit again (after going back) must drill too.
+        Input(ids.UNIT_LAYER, "n_clicks"),
+        State(ids.UNIT_LAYER, "clickData"),
     )
-    def sync(search, preset, start, end, kind, category, source, status, metric, layers, professional, unit_click):
+    def sync(search, preset, start, end, kind, category, source, status, metric, layers, professional, basemap,
+             _unit_clicks, unit_click):
         day = local_today()
         trigger = ctx.triggered_id
         viewer = current_viewer()
         try:
-            current = ViewState.from_search(search, day, viewer.scope)
+            current = ViewState.from_search(search, day, viewer.scope, basemaps)
             check_units(get_store(), current, viewer)
         except (InvalidQuery, NotFound, Forbidden) as exc:
             # A forged or stale link: say so and show the default view (the viewer's own unit).
             default = ViewState.from_search("", day, viewer.scope)
-            return (default.to_search(), *controls_from_state(default, day), f"链接参数有误，已显示默认视图：{exc}", False)
+            return (default.to_search(), *controls_from_state(default, day, basemaps[0]),
+                    f"链接参数有误，已显示默认视图：{exc}", False)
         if trigger in (None, ids.URL):
-            return (no_update, *controls_from_state(current, day), no_update, True)
+            return (no_update, *controls_from_state(current, day, basemaps[0]), no_update, True)
         if trigger == ids.PRESET and preset == "custom":
             # 自定义 opens the date picker (assets/filters.js); the window changes once dates are picked.
             return (no_update,) * 13
@@ -132,16 +146,16 @@ def register(app) -> None:
             if trigger == ids.UNIT_LAYER:
                 target = drill_target(unit_click)
                 if target is None:
-                    return (no_update,) * 11 + (no_update, True)
+                    return (no_update,) * 12 + (no_update, True)
                 get_store().resolve(target, viewer)
                 new = current.with_scope(target)
             else:
                 values = {"preset": preset, "start": start, "end": end, "kind": kind, "category": category,
                           "source": source, "status": status, "metric": metric, "layers": layers,
-                          "professional": professional}
-                new = state_from_controls(current, trigger, values, day)
+                          "professional": professional, "basemap": basemap}
+                new = state_from_controls(current, trigger, values, day, basemaps)
         except (InvalidQuery, StoreError) as exc:
-            return (no_update,) * 11 + (str(exc), False)
+            return (no_update,) * 12 + (str(exc), False)
         search_out = new.to_search()
-        controls = controls_from_state(new, day)
+        controls = controls_from_state(new, day, basemaps[0])
         return (search_out if search_out != (search or "") else no_update, *controls, no_update, True)

@@ -370,13 +370,24 @@ def test_a_forged_preset_gets_a_notice_not_a_500(dash_client, forged):
 
 
 @pytest.mark.parametrize("forged", [{}, [], ["osm"], 1])
-def test_a_forged_base_map_gets_the_default_base_map(dash_client, forged):
-    dep = dependency(dash_client, "dashboard", f"{ids.MAP}.viewport")
-    default = dash_client.post(UPDATE["dashboard"], json=callback_body(dep, {f"{ids.URL}.search": ""}))
+def test_a_forged_base_map_gets_a_notice_not_a_500(dash_client, forged):
+    dep = dependency(dash_client, "dashboard", f"{ids.BASEMAP}.value")
     body = callback_body(dep, {f"{ids.URL}.search": "", f"{ids.BASEMAP}.value": forged}, f"{ids.BASEMAP}.value")
     r = dash_client.post(UPDATE["dashboard"], json=body)
     assert r.status_code == 200, r.data[:300]
-    assert r.get_json()["response"]["map-base"] == default.get_json()["response"]["map-base"]
+    banner = r.get_json()["response"][ids.ERROR_BANNER]
+    assert banner["hidden"] is False and "取值无效" in banner["children"]
+
+
+@pytest.mark.parametrize("forged", ["space", "osm", "vector-dark%00"])
+def test_a_forged_base_map_link_gets_the_default_base_map(dash_client, forged):
+    """A base map nobody offers (osm is a real provider, but not offered by default): notice and default."""
+    dep = dependency(dash_client, "dashboard", f"{ids.BASEMAP}.value")
+    r = dash_client.post(UPDATE["dashboard"], json=callback_body(dep, {f"{ids.URL}.search": f"?basemap={forged}"}))
+    assert r.status_code == 200, r.data[:300]
+    response = r.get_json()["response"]
+    assert "链接参数有误" in response[ids.ERROR_BANNER]["children"]
+    assert response[ids.BASEMAP]["value"] == "vector-light" and "basemap" not in response[ids.URL]["search"]
 
 
 #: Values of the wrong type for any control: each callback must turn them into a notice or its default.

@@ -15,8 +15,8 @@ from callbacks.map import heat_bounds
 from callbacks.navigation import controls_from_state, drill_target, preset_of, state_from_controls
 from callbacks.panels import crumbs, scope_href
 from dashboard.ui import figures, ids
-from dashboard.view.data import cached
-from dashboard.view.mapview import layer_urls
+from dashboard.view.data import cached, worker_counts
+from dashboard.view.mapview import fly_to, layer_urls
 from dashboard.view.state import ViewState, preset_window
 from dashboard.view.text import compared_value, kpi_delta
 from geo.access import SYSTEM, Viewer
@@ -373,3 +373,51 @@ def test_donut_shares_are_in_the_legend_not_squeezed_into_slices():
     assert fig["data"][0]["textinfo"] == "none"
     assert figures.donut({"livelihood": 5}, {})["data"][0]["labels"] == ["livelihood 100%"]
     assert fig["layout"]["legend"]["font"]["size"] >= figures.MIN_TEXT_PX
+
+def test_the_base_map_is_kept_in_the_url_and_refused_when_not_offered():
+    state = ViewState.from_search("?scope=street&id=370212002&basemap=vector-dark", TODAY)
+    assert state.basemap == "vector-dark"
+    assert ViewState.from_search(state.to_search(), TODAY) == state
+    # The view's data (cache keys, the heat image) does not change with the base map.
+    assert "basemap" not in state.data_search() and "basemap" not in layer_urls(state, "wgs84", "v")["heat"]
+    assert state.data_search() == ViewState.from_search("?scope=street&id=370212002", TODAY).to_search()
+    with pytest.raises(InvalidQuery, match="basemap='space'"):
+        ViewState.from_search("?basemap=space", TODAY)
+    with pytest.raises(InvalidQuery, match="basemap='osm'"):  # a real provider this page does not offer
+        ViewState.from_search("?basemap=osm", TODAY, basemaps=("vector-light", "vector-dark"))
+    # The picker writes the URL; the default base map stays out of it; the URL sets the picker.
+    offered = ("vector-light", "vector-dark")
+    values = {"preset": None, "start": None, "end": None, "kind": [], "category": [], "source": [], "status": [],
+              "metric": "density", "layers": list(state.layers), "professional": None}
+    dark = state_from_controls(state, ids.BASEMAP, {**values, "basemap": "vector-dark"}, TODAY, offered)
+    assert dark.basemap == "vector-dark" and "basemap=vector-dark" in dark.to_search()
+    light = state_from_controls(dark, ids.BASEMAP, {**values, "basemap": "vector-light"}, TODAY, offered)
+    assert light.basemap == "" and "basemap" not in light.to_search()
+    assert controls_from_state(dark, TODAY, "vector-light")[-1] == "vector-dark"
+    assert controls_from_state(light, TODAY, "vector-light")[-1] == "vector-light"
+    with pytest.raises(InvalidQuery):
+        state_from_controls(state, ids.BASEMAP, {**values, "basemap": ["vector-dark"]}, TODAY, offered)
+
+
+def test_the_map_fits_a_unit_beside_the_legend():
+    view = fly_to((120.4, 36.0, 120.7, 36.3), padding=24, duration=0.6, max_zoom=16, top_left=(24, 64),
+                  bottom_right=(250, 24))
+    assert view["bounds"] == [[36.0, 120.4], [36.3, 120.7]]
+    assert view["options"]["paddingTopLeft"] == [24, 64] and view["options"]["paddingBottomRight"] == [250, 24]
+    assert "padding" not in view["options"]
+    assert fly_to((0, 0, 1, 1), padding=32, duration=1, max_zoom=15)["options"]["padding"] == [32, 32]
+
+
+def test_worker_counts_per_child_unit(seeded_store):
+    """Each street's (each community's) count is its workers' number by home grid, within the viewer's scope."""
+    items = seeded_store.workers(DISTRICT, SYSTEM)["items"]
+    by_street = worker_counts(seeded_store, DISTRICT, SYSTEM)
+    assert sum(by_street.values()) == len(items) > 0 and all(len(code) == 9 for code in by_street)
+    street = Scope("street", "370212002")
+    by_community = worker_counts(seeded_store, street, SYSTEM)
+    assert sum(by_community.values()) == by_street[street.code]
+    assert all(code.startswith(street.code) and len(code) == 12 for code in by_community)
+    viewer = Viewer("street", street)
+    assert worker_counts(seeded_store, street, viewer) == by_community
+    with pytest.raises(Forbidden):
+        worker_counts(seeded_store, DISTRICT, viewer)

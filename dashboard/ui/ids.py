@@ -67,6 +67,7 @@ BASEMAP = "filter-basemap"
 
 # Map
 MAP = "map"
+MAP_PANEL = "map-panel"
 BASE_PANE = "map-base"
 GRID_LAYER = "layer-grids"
 UNIT_LAYER = "layer-units"
@@ -74,6 +75,8 @@ OUTLINE_LAYER = "layer-outline"
 HEAT_LAYER = "layer-heat"
 PROFESSIONAL_LAYER = "layer-professional"
 MAP_LEGEND = "map-legend"
+MAP_LEGEND_BOX = "map-legend-box"
+MAP_FULLSCREEN = "map-fullscreen"
 MAP_INFO = "map-info"
 
 # Panels

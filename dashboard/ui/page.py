@@ -144,6 +144,7 @@ def filter_bar(basemaps: list[tuple[str, str]]) -> html.Div:
 
 def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
     return html.Section(
+        id=ids.MAP_PANEL,
         className="map-panel",
         children=[
             laoshan_map(
@@ -176,9 +177,15 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
                                  value=basemaps[0][0], clearable=False, className="toolbar-select"),
                 ],
             ),
-            html.Div(id=ids.MAP_LEGEND, className="map-legend"),
+            # Native <details>: the legend folds and unfolds with no round trip, and stays as the user left it.
+            html.Details(id=ids.MAP_LEGEND_BOX, className="map-legend-box", open=True, children=[
+                html.Summary("图例", className="legend-toggle", title="收起或展开图例"),
+                html.Div(id=ids.MAP_LEGEND, className="map-legend"),
+            ]),
             playback_bar(),
             html.Div(id=ids.MAP_INFO, className="map-info", hidden=True),
+            # The whole panel (map, toolbar, legend) goes full screen; assets/map.js does it and resizes the map.
+            html.Button(id=ids.MAP_FULLSCREEN, className="map-fullscreen", title="全屏", **{"aria-label": "全屏"}),
         ],
     )
 

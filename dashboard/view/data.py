@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -22,7 +23,7 @@ from geo import clock
 from geo import kpis as kpi_math
 from geo.access import SYSTEM, Viewer
 from geo.domain import CATEGORY_BY_CODE, LEVELS
-from geo.scope import COMPARISON_BASES, Comparison, Scope
+from geo.scope import CODE_LENGTH, COMPARISON_BASES, Comparison, Scope
 from geo.store.store import Store
 from layers import choropleth
 from layers import heat as heat_layer
@@ -81,7 +82,7 @@ def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cac
         return {"kpis": doc["kpis"], "comparisons": comparisons, "as_of": doc["as_of"], "name": doc["name"],
                 "lineage": crumbs}
 
-    return cached(cache, store, "summary", viewer, state.scope, (state.to_search(), as_of), compute)
+    return cached(cache, store, "summary", viewer, state.scope, (state.data_search(), as_of), compute)
 
 
 def panels(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
@@ -93,13 +94,13 @@ def panels(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cach
                                   lambda: store.breakdown(scope, window, filters, viewer=viewer))
         return {"trend": trend, **breakdown}
 
-    return cached(cache, store, "panels", viewer, state.scope, (state.to_search(), as_of), compute)
+    return cached(cache, store, "panels", viewer, state.scope, (state.data_search(), as_of), compute)
 
 
 def ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer,
             cache: Cache | None = None) -> list[dict]:
     """Child units with their KPIs, worst closure first (they need attention)."""
-    return cached(cache, store, "ranking", viewer, state.scope, (state.to_search(), as_of),
+    return cached(cache, store, "ranking", viewer, state.scope, (state.data_search(), as_of),
                   lambda: _ranking(store, state, as_of, viewer))
 
 
@@ -194,6 +195,17 @@ def map_frame(store: Store, state: ViewState, viewer: Viewer, cache: Cache | Non
         return {"bounds": bounds}
 
     return cached(cache, store, "map_frame", viewer, state.scope, (), compute)
+
+
+#: Levels whose map shows each child unit's worker count on its label instead of worker markers: there,
+#: clusters would sit on the units a leader clicks to drill in.
+WORKER_COUNT_LEVELS = ("district", "street")
+
+
+def worker_counts(store: Store, scope: Scope, viewer: Viewer) -> dict[str, int]:
+    """Grid workers per child unit of the scope, by home grid, as the viewer may see them."""
+    length = CODE_LENGTH[child_level(scope)]
+    return dict(Counter(w["grid_code"][:length] for w in store.workers(scope, viewer)["items"] if w.get("grid_code")))
 
 
 def child_level(scope: Scope) -> str:

@@ -22,7 +22,7 @@ def layer_urls(state: ViewState, crs: str, data_version: str) -> dict[str, str]:
     scope = state.scope
     gcj = "gcj02" if crs == "gcj02" else None
     parent = scope.code if scope.level != "grid" else scope.code[:12]
-    search = state.to_search()
+    search = state.data_search()
     return {
         "grids": _url("/api/geo/grid.geojson", crs=gcj),
         "units": _url(f"/api/geo/{child_level(scope)}.geojson", parent=parent, crs=gcj),
@@ -34,8 +34,15 @@ def layer_urls(state: ViewState, crs: str, data_version: str) -> dict[str, str]:
     }
 
 
-def fly_to(bounds: tuple[float, float, float, float], padding: int, duration: float, max_zoom: int) -> dict:
-    """A dash-leaflet viewport that flies to (min lon, min lat, max lon, max lat)."""
+def fly_to(bounds: tuple[float, float, float, float], padding: int, duration: float, max_zoom: int,
+           top_left: tuple[int, int] | None = None, bottom_right: tuple[int, int] | None = None) -> dict:
+    """A dash-leaflet viewport that flies to (min lon, min lat, max lon, max lat); ``top_left`` and
+    ``bottom_right`` (pixels) keep room for what floats over the map there, instead of ``padding``."""
     minx, miny, maxx, maxy = bounds
-    return {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds",
-            "options": {"padding": [padding, padding], "duration": duration, "maxZoom": max_zoom}}
+    options = {"duration": duration, "maxZoom": max_zoom}
+    if top_left or bottom_right:
+        options.update(paddingTopLeft=list(top_left or (padding, padding)),
+                       paddingBottomRight=list(bottom_right or (padding, padding)))
+    else:
+        options["padding"] = [padding, padding]
+    return {"bounds": [[miny, minx], [maxy, maxx]], "transition": "flyToBounds", "options": options}

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode
 
+from dashboard.config import TILE_PROVIDER_CODES
 from geo.domain import PROFESSIONAL_TYPES
 from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window, parse_codes, quoted
 from geo.store.store import SEARCH_ID
@@ -82,12 +83,16 @@ class ViewState:
     compare: tuple[str, ...] = ()
     #: The appeal whose timeline a grid view opens with (a search result).
     appeal: int | None = None
+    #: The base map's code; empty: the deployment's default (the first of TILE_PROVIDERS).
+    basemap: str = ""
 
     @classmethod
-    def from_search(cls, search: str | None, today: date, home: Scope | None = None) -> ViewState:
+    def from_search(cls, search: str | None, today: date, home: Scope | None = None,
+                    basemaps: tuple[str, ...] = TILE_PROVIDER_CODES) -> ViewState:
         """Parses ``?scope=…&id=…``; raises InvalidQuery naming the bad parameter.
 
         Without ``scope`` and ``id`` the view opens ``home`` (the viewer's own unit), else the district.
+        ``basemaps`` are the base-map codes a link may name (the page passes the ones it offers).
         """
         if search is not None and not isinstance(search, str):  # a forged callback input
             raise InvalidQuery("地址参数格式不对")
@@ -106,8 +111,11 @@ class ViewState:
         professional = params.get("pro") or ""
         if professional and professional not in PROFESSIONAL_TYPES:
             raise InvalidQuery(f"未知的专业网格类型{quoted(professional)}")
+        basemap = params.get("basemap") or ""
+        if basemap and basemap not in basemaps:
+            raise InvalidQuery(f"未提供的底图{quoted(basemap)}")
         return cls(scope, window, Filters.parse(params), layers, metric, professional,
-                   parse_compare(params.get("compare")), parse_appeal(params.get("appeal")))
+                   parse_compare(params.get("compare")), parse_appeal(params.get("appeal")), basemap)
 
     def to_search(self) -> str:
         params: dict[str, str] = {}
@@ -126,7 +134,14 @@ class ViewState:
             params["compare"] = ",".join(self.compare)
         if self.appeal is not None:
             params["appeal"] = str(self.appeal)
+        if self.basemap:
+            params["basemap"] = self.basemap
         return "?" + urlencode(params, safe=",") if params else ""
+
+    def data_search(self) -> str:
+        """:meth:`to_search` without what only changes the look (the base map): the key of the view's data,
+        so switching base maps re-reads nothing."""
+        return replace(self, basemap="").to_search()
 
     def with_scope(self, scope: Scope, appeal: int | None = None) -> ViewState:
         """Another unit, same window, filters and layers; an appeal's timeline stays only where it was asked for."""
