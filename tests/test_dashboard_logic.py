@@ -381,9 +381,9 @@ def test_the_base_map_is_kept_in_the_url_and_refused_when_not_offered():
     # The view's data (cache keys, the heat image) does not change with the base map.
     assert "basemap" not in state.data_search() and "basemap" not in layer_urls(state, "wgs84", "v")["heat"]
     assert state.data_search() == ViewState.from_search("?scope=street&id=370212002", TODAY).to_search()
-    with pytest.raises(InvalidQuery, match="basemap='space'"):
+    with pytest.raises(InvalidQuery, match="底图“space”"):
         ViewState.from_search("?basemap=space", TODAY)
-    with pytest.raises(InvalidQuery, match="basemap='osm'"):  # a real provider this page does not offer
+    with pytest.raises(InvalidQuery, match="底图“osm”"):  # a real provider this page does not offer
         ViewState.from_search("?basemap=osm", TODAY, basemaps=("vector-light", "vector-dark"))
     # The picker writes the URL; the default base map stays out of it; the URL sets the picker.
     offered = ("vector-light", "vector-dark")

@@ -290,7 +290,7 @@ def test_filters(client):
     assert len(get(client, f"{URL}?start_date=2026-09-01&end_date=2026-11-28").get_json()) == open311.MAX_REQUESTS
     assert_spec_error(client.get(f"{URL}?start_date=2026-01-01&end_date=2026-11-01"), 400, "90")
     assert_spec_error(client.get(f"{URL}?start_date=2026-11-01T00:00:00"), 400, "时区")
-    assert_spec_error(client.get(f"{URL}?status=pending"), 400, "status")
+    assert_spec_error(client.get(f"{URL}?status=pending"), 400, "状态")
     assert_spec_error(client.get(f"{URL}?service_code=ufo"), 400, "ufo")
     assert_spec_error(client.get(f"{URL}?service_request_id=1,x"), 400, "service_request_id")
     assert {noise, sanitation} <= ids("status=open&status=closed&service_code=noise&service_code=sanitation")

@@ -88,11 +88,11 @@ def some_appeals(store, street: str, n: int = 3) -> list[dict]:
 def test_find_appeals_by_id_and_source_ref(seeded_store):
     item = some_appeals(seeded_store, ZHONGHAN, 1)[0]
     for text in (str(item["id"]), item["source_ref"], item["source_ref"].lower(), f"  {item['id']} "):
-        found = seeded_store.find_appeals(text, SYSTEM)
+        found = seeded_store.search_appeals(text, SYSTEM)
         assert [f["id"] for f in found] == [item["id"]], text
     assert found[0]["grid_code"] == item["grid_code"] and found[0]["title"] == item["title"]
     assert "reporter_name" not in found[0] and "reporter_phone" not in found[0]
-    assert seeded_store.find_appeals(item["source_ref"][:-1], SYSTEM) == []  # exact, not a prefix
+    assert seeded_store.search_appeals(item["source_ref"][:-1], SYSTEM) == []  # exact, not a prefix
 
 
 def test_find_appeals_only_within_the_viewers_unit(seeded_store):
@@ -101,17 +101,17 @@ def test_find_appeals_only_within_the_viewers_unit(seeded_store):
     street = Viewer("street", Scope("street", ZHONGHAN))
     community = Viewer("community", Scope("community", own["community_code"]))
     for text in (str(foreign["id"]), foreign["source_ref"]):
-        assert seeded_store.find_appeals(text, street) == []
-    assert [f["id"] for f in seeded_store.find_appeals(own["source_ref"], street)] == [own["id"]]
-    assert [f["id"] for f in seeded_store.find_appeals(str(own["id"]), community)] == [own["id"]]
+        assert seeded_store.search_appeals(text, street) == []
+    assert [f["id"] for f in seeded_store.search_appeals(own["source_ref"], street)] == [own["id"]]
+    assert [f["id"] for f in seeded_store.search_appeals(str(own["id"]), community)] == [own["id"]]
     with pytest.raises(Exception, match="管理员"):
-        seeded_store.find_appeals(str(own["id"]), Viewer("admin"))
+        seeded_store.search_appeals(str(own["id"]), Viewer("admin"))
 
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_queries_are_harmless_for_the_store(seeded_store, text):
     before = seeded_store.count("appeals")
-    assert seeded_store.find_appeals(text, SYSTEM) == []
+    assert seeded_store.search_appeals(text, SYSTEM) == []
     assert seeded_store.count("appeals") == before
 
 

@@ -22,7 +22,7 @@ def search(store: Store, text, viewer: Viewer, limit: int = 8) -> list[dict]:
     query = clean_query(text)
     if not query:
         return []
-    appeals = store.find_appeals(query, viewer, limit=limit)
+    appeals = store.search_appeals(query, viewer, limit=limit)
     names = {level: store.unit_names(level, viewer) for level in SEARCHED_LEVELS}
     candidates = [Candidate(level, code, name) for level, units in names.items() for code, name in units.items()
                   if viewer.sees(Scope(level, code))]

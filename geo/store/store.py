@@ -791,7 +791,7 @@ class Store(IngestMixin, AccountsMixin):
         item = _iso_times(row._mapping)
         return item if unmasked else masked_appeal(item, viewer.coarse_coordinates)
 
-    def find_appeals(self, text: str, viewer: Viewer, limit: int = 5) -> list[dict]:
+    def search_appeals(self, text: str, viewer: Viewer, limit: int = 5) -> list[dict]:
         """Appeals whose id or source_ref is ``text`` (exactly), among those the viewer may see, newest first.
 
         Only well-formed keys reach SQL (an id of digits, a ref of printable ASCII), always
