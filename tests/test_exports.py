@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import time
+from datetime import date
 
 import openpyxl
 import pypdf
@@ -13,8 +14,13 @@ import pytest
 from fontTools.cffLib import CFFFontSet
 from PIL import Image
 
-from dashboard.view.text import format_kpi
+from dashboard.exports import fonts, pdf
+from dashboard.exports.briefing import written_summary
+from dashboard.exports.exporter import export_name
+from dashboard.view.state import ViewState
+from dashboard.view.text import format_kpi, percent, share
 from geo.kpis import KPI_LABELS
+from geo.scope import Scope, Window
 from tests.conftest import client_of, fetch_export
 
 QUERY = "scope=street&id=370212001&from=2026-10-01&to=2026-11-21"
@@ -200,3 +206,130 @@ def test_a_query_that_is_not_utf8_is_a_400(client):
     assert r.status_code == 400 and "scope" in r.get_json()["error"]
     r = client.get(b"/export/snapshot.png?scope=\xff".decode("latin-1"))
     assert r.status_code == 400
+
+
+# -- what every export says the same way --------------------------------------------------
+
+
+def kpi_doc(**values) -> dict:
+    return {key: {"value": values.get(key, 0)} for key in KPI_LABELS}
+
+
+def test_written_summary_from_hand_made_numbers():
+    head = {"kpis": kpi_doc(accepted=607, closure_rate=0.85, overdue_open=12),
+            "comparisons": {"previous": {"kpis": kpi_doc(accepted=552, closure_rate=0.88)},
+                            "year_ago": {"kpis": None}}}
+    now = {"property_management": 84, "sanitation": 60, "noise": 50, "heating": 30, "water_supply": 5}
+    before = {"property_management": 70, "sanitation": 62, "noise": 40, "heating": 10, "water_supply": 5}
+    ranking = [{"level": "community", "name": "空社区", "closure_rate": None, "accepted": 0},
+               {"level": "community", "name": "甲社区", "closure_rate": 0.0, "accepted": 3},
+               {"level": "community", "name": "乙社区", "closure_rate": 0.95, "accepted": 40}]
+    assert written_summary(head, now, before, ranking) == [
+        "本期受理 607 件，环比 ↑ 10.0%，同比 去年同期无数据。",  # 607 / 552 = 1.0996
+        "办结率 85.0%，环比 ↓ 3.0 个百分点。",
+        "较上期增加最多的类别：供暖（30 件，增加 20 件）、物业管理（84 件，增加 14 件）、噪音扰民（50 件，增加 10 件）。",
+        "办结率最低的下级社区：甲社区（0.0%，低于 90.0%）。",
+        "超期未办结 12 件。",
+    ]
+    head["comparisons"]["previous"]["kpis"] = None
+    text = written_summary(head, now, None, ranking[2:])
+    assert text[0] == "本期受理 607 件，环比 上期无数据，同比 去年同期无数据。"
+    assert text[1] == "办结率 85.0%，环比 上期无数据。" and text[2] == "类别变化：上期无数据。"
+    assert text[3] == "办结率最低的下级社区：乙社区（95.0%）。"
+
+
+def test_shares_are_of_all_appeals():
+    assert percent(share(84, 607)) == "13.8%" and percent(share(0, 607)) == "0.0%"
+    assert share(3, 0) is None and percent(share(3, 0)) == "—"
+
+
+def test_file_names_end_on_the_last_day_the_report_shows():
+    state = ViewState(scope=Scope("street", "370212001"), window=Window(date(2026, 11, 2), date(2026, 12, 2)))
+    assert export_name(state, "中韩街道", "简报", "pdf") == "简报_中韩街道_2026-11-02_2026-12-01.pdf"
+    one_day = ViewState(scope=Scope("street", "370212001"), window=Window(date(2026, 11, 2), date(2026, 11, 3)))
+    assert export_name(one_day, "中韩街道", "快照", "png") == "快照_中韩街道_2026-11-02_2026-11-02.png"
+
+
+def test_briefing_file_name_and_summary(client, briefing):
+    text = run("pdftotext", "-layout", str(briefing), "-")
+    as_of = re.search(r"数据截至\s+(\d{4}-\d\d-\d\d \d\d:\d\d)", text).group(1)
+    kpis = client.get(f"/api/kpis?{QUERY}&as_of={as_of.replace(' ', 'T')}:00%2B08:00").get_json()["kpis"]
+    summary = text[text.index("摘要"):text.index("核心指标")]
+    assert f"本期受理 {kpis['accepted']['value']:,} 件，环比" in summary
+    assert f"办结率 {percent(kpis['closure_rate']['value'])}，环比" in summary
+    assert f"超期未办结 {kpis['overdue_open']['value']:,} 件。" in summary
+    assert "较上期增加最多的类别" in summary or "上期无数据" in summary
+
+
+def test_pdf_category_shares_are_of_all_appeals(client, briefing):
+    text = run("pdftotext", "-layout", str(briefing), "-")
+    total = client.get(f"/api/appeals?{QUERY}&limit=1").get_json()["total"]
+    count = client.get(f"/api/appeals?{QUERY}&category=property_management&limit=1").get_json()["total"]
+    assert total > count > 0
+    assert f"物业管理 {count:,}（{count / total * 100:.1f}%）" in re.sub(r"\s+", " ", text)
+
+
+def test_pdf_and_xlsx_file_names(client):
+    r = fetch_export(client, f"/export/briefing.pdf?{QUERY}")
+    assert "_2026-10-01_2026-11-20.pdf" in r.headers["Content-Disposition"]  # to=2026-11-21 is exclusive
+    r = fetch_export(client, f"/export/appeals.xlsx?{QUERY}")
+    assert "_2026-10-01_2026-11-20.xlsx" in r.headers["Content-Disposition"]
+
+
+# -- the ranking table across pages ------------------------------------------------------------
+
+
+def ranking_rows(n: int) -> list[dict]:
+    return [{"level": "grid", "code": f"g{i}", "name": f"测试网格{i:02d}", "accepted": 10 + i,
+             "closure_rate": 0.0 if i == 0 else (0.8 if i % 2 else 0.95), "on_time_rate": 0.9, "satisfaction_rate": 0.9,
+             "overdue_open": i} for i in range(n)]
+
+
+def test_split_rows_keeps_at_least_four_rows_per_page():
+    assert pdf.split_rows(3, 10, 40) == [3]
+    assert pdf.split_rows(10, 3, 40) == [0, 10]  # too little room: the table (and its heading) moves on
+    assert pdf.split_rows(10, 7, 40) == [6, 4]  # not 7 + 3
+    assert pdf.split_rows(6, 5, 40) == [0, 6]
+    assert pdf.split_rows(100, 5, 40) == [5, 40, 40, 15]
+
+
+@pytest.mark.parametrize("start_y", [150, 235, 262])
+def test_ranking_pages_carry_the_header_and_four_rows(tmp_path, start_y):
+    cjk = fonts.find_cjk_fonts()
+    document = pdf.BriefingPdf("测试", "页脚")
+    document.add_font(pdf.FONT, "", cjk.regular.path, collection_font_number=cjk.regular.index)
+    document.add_font(pdf.FONT, "B", cjk.bold.path, collection_font_number=cjk.bold.index)
+    document.alias_nb_pages()
+    document.add_page()
+    document.set_y(start_y)
+    rows = ranking_rows(31)
+    pdf._ranking(document, type("Stub", (), {"ranking": rows})())
+    path = tmp_path / "ranking.pdf"
+    path.write_bytes(bytes(document.output()))
+    pages = run("pdftotext", "-layout", str(path), "-").split("\f")
+    seen = []
+    for page in pages:
+        names = re.findall(r"测试网格(\d\d)", page)
+        if names:
+            assert "按期办结率" in page and "下级网格排名" in page  # header and heading repeated
+            assert len(names) >= 4, (start_y, [len(re.findall("测试网格", p)) for p in pages])
+        seen += names
+    assert seen == [f"{i:02d}" for i in range(31)]
+    # Rates below 90%, 0% included, are printed in red; 95% is not.
+    content = b"".join(p.get_contents().get_data() for p in pypdf.PdfReader(path).pages)
+    assert content.count(b"0.8118 0.1333 0.1804 rg") == sum(r["closure_rate"] < 0.9 for r in rows) == 16
+
+
+def test_community_briefing_ranking_is_not_split_into_orphans(client, tmp_path):
+    query = "scope=community&id=370212001003&from=2026-10-01&to=2026-11-21&layers=grids,heat,workers"
+    r = fetch_export(client, f"/export/briefing.pdf?{query}")
+    assert r.status_code == 200
+    path = tmp_path / "community.pdf"
+    path.write_bytes(r.data)
+    grids = client.get("/api/geo/grid.geojson?parent=370212001003").get_json()["features"]
+    names = [f["properties"]["name"] for f in grids]
+    assert len(names) >= 10
+    for page in run("pdftotext", "-layout", str(path), "-").split("\f"):
+        on_page = [n for n in names if re.search(rf"^\s*\d+\s+{n}\s", page, re.M)]
+        if on_page:
+            assert "按期办结率" in page and len(on_page) >= 4
