@@ -41,7 +41,7 @@ def workbook(client, query: str):
 
 def test_xlsx_matches_the_api(client):
     wb = workbook(client, QUERY)
-    assert wb.sheetnames == ["概览", "趋势", "类别", "下级排名", "诉求明细"]
+    assert wb.sheetnames == ["概览", "趋势", "类别", "构成", "下级排名", "诉求明细"]
     appeals = client.get(f"/api/appeals?{QUERY}&limit=1").get_json()
     rows = list(wb["诉求明细"].iter_rows(values_only=True))
     assert len(rows) - 1 == appeals["total"] > 0
@@ -55,7 +55,7 @@ def test_xlsx_matches_the_api(client):
     assert "中韩街道" in overview["范围"][1]
     for key in AS_OF_FREE:
         label, unit = KPI_LABELS[key]
-        assert overview[f"{label}（{unit}）"][1] == format_kpi(key, kpis[key])
+        assert overview[f"{label}（{unit}）"][1] == kpis[key]["value"]
     ranking = list(wb["下级排名"].iter_rows(values_only=True))[1:]
     communities = client.get("/api/geo/community.geojson?parent=370212001").get_json()["features"]
     assert len(ranking) == len(communities)
@@ -67,7 +67,55 @@ def test_xlsx_follows_filters(client):
     wb = workbook(client, QUERY + "&kind=development")
     rows = list(wb["诉求明细"].iter_rows(values_only=True))[1:]
     total = client.get(f"/api/appeals?{QUERY}&kind=development&limit=1").get_json()["total"]
-    assert len(rows) == total and all(r[5] == "发展诉求" for r in rows)
+    kind = next(wb["诉求明细"].iter_rows(max_row=1, values_only=True)).index("类型")
+    assert len(rows) == total and all(r[kind] == "发展诉求" for r in rows)
+
+
+def test_xlsx_cells_are_typed_filtered_and_frozen(client):
+    r = fetch_export(client, f"/export/appeals.xlsx?{QUERY}")
+    wb = openpyxl.load_workbook(io.BytesIO(r.data))
+    for ws in wb:
+        assert ws.freeze_panes == "A2", ws.title
+        assert ws.auto_filter.ref.startswith("A1:"), ws.title
+        assert ws.column_dimensions["A"].width and ws.column_dimensions["B"].width, ws.title
+        assert all(cell.font.bold for cell in ws[1])
+    table = wb["诉求明细"]
+    assert table.auto_filter.ref == f"A1:{openpyxl.utils.get_column_letter(table.max_column)}{table.max_row}"
+    total = client.get(f"/api/appeals?{QUERY}&limit=1").get_json()["total"]
+    assert table.max_row - 1 == total
+
+    overview = {row[0].value: row for row in wb["概览"].iter_rows(min_row=2) if row[0].value}
+    rate = overview["办结率（%）"][1]
+    assert rate.data_type == "n" and rate.number_format == "0.0%" and 0 < rate.value < 1
+    assert isinstance(overview["受理量（件）"][1].value, int) and overview["受理量（件）"][1].value == total
+    assert overview["平均办结时长（小时）"][1].number_format == "0.0"
+
+    day = wb["趋势"]["A2"]
+    assert day.is_date and day.number_format == "yyyy-mm-dd" and day.value.date() == date(2026, 10, 1)
+
+    count = client.get(f"/api/appeals?{QUERY}&category=property_management&limit=1").get_json()["total"]
+    categories = {row[0].value: row for row in wb["类别"].iter_rows(min_row=2)}
+    n, part = categories["物业管理"][1], categories["物业管理"][2]
+    assert n.value == count and part.number_format == "0.0%"
+    assert part.value == pytest.approx(count / total)  # of all appeals, not of the top ones
+    composition = [[c.value for c in row] for row in wb["构成"].iter_rows(min_row=2)]
+    sources = [row for row in composition if row[0] == "来源"]
+    hotline = client.get(f"/api/appeals?{QUERY}&source=hotline_12345&limit=1").get_json()["total"]
+    assert next(row for row in sources if row[1] == "12345热线")[2:] == [hotline, pytest.approx(hotline / total)]
+    assert sum(row[2] for row in sources) == total and sum(row[3] for row in sources) == pytest.approx(1)
+
+    communities = {f["properties"]["code"]: f["properties"]["name"]
+                   for f in client.get("/api/geo/community.geojson?parent=370212001").get_json()["features"]}
+    ranking = list(wb["下级排名"].iter_rows(min_row=2))
+    assert {row[1].value: row[0].value for row in ranking} == communities  # names and codes in their own columns
+    assert all(row[3].number_format == "0.0%" and row[1].data_type == "s" for row in ranking)
+
+    header = [c.value for c in table[1]]
+    first = {h: c for h, c in zip(header, table[2], strict=True)}
+    assert first["受理时间"].is_date and first["受理时间"].number_format == "yyyy-mm-dd hh:mm"
+    assert isinstance(first["编号"].value, int)
+    assert communities[first["社区编码"].value] == first["社区"].value
+    assert first["网格编码"].value.startswith(first["社区编码"].value) and first["网格"].value
 
 
 @pytest.mark.parametrize("query,status", [("scope=street&id=370212999", 404), ("from=2026-13-01", 400),

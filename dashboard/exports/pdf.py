@@ -50,6 +50,8 @@ BAR_ROW = 5.8
 SECTION_HEIGHT = 10
 #: Map image pixels for the full text width (180 mm ≈ 250 dpi).
 MAP_PIXELS = (1800, 1250)
+#: The map may shrink to this share of its height to stay on the page it starts on.
+MIN_MAP_SCALE = 0.75
 
 
 class BriefingPdf(FPDF):
@@ -84,11 +86,11 @@ def render(briefing: Briefing, fonts: CjkFonts, progress: Progress = no_progress
     _title(pdf, briefing, title)
     _summary(pdf, briefing)
     _kpi_table(pdf, briefing)
+    _section(pdf, "受理与办结趋势（按日）", keep=SECTION_HEIGHT + 60)  # fills the first page; the map needs a whole one
+    _trend_chart(pdf, briefing.panels["trend"], width=180, height=58)
     progress(0.55, "绘制地图")
     _map(pdf, briefing, fonts)
     progress(0.8, "排版图表与清单")
-    _section(pdf, "受理与办结趋势（按日）", keep=SECTION_HEIGHT + 60)
-    _trend_chart(pdf, briefing.panels["trend"], width=180, height=58)
     _section(pdf, f"诉求类别 TOP {len(briefing.top_categories)}（占比为占全部诉求）" if briefing.top_categories
              else "诉求类别", keep=SECTION_HEIGHT + 2 + BAR_ROW * len(briefing.top_categories))
     _category_bars(pdf, briefing.top_categories, briefing.total)
@@ -171,10 +173,13 @@ def _map(pdf: FPDF, briefing: Briefing, fonts: CjkFonts) -> None:
     image.save(buffer, "PNG")
     width = 180
     height = width * MAP_PIXELS[1] / MAP_PIXELS[0]
-    if pdf.will_page_break(height + SECTION_HEIGHT + 2):
+    room = pdf.page_break_trigger - pdf.get_y() - SECTION_HEIGHT - 2
+    if room < height * MIN_MAP_SCALE:
         pdf.add_page()  # the heading goes with its map
+    elif room < height:  # a little smaller keeps it on the first page, under the KPIs
+        width, height = width * room / height, room
     _section(pdf, "地图")
-    pdf.image(buffer, x=15, w=width, h=height)
+    pdf.image(buffer, x=15 + (180 - width) / 2, w=width, h=height)
 
 
 def _trend_chart(pdf: FPDF, trend: list[dict], width: float, height: float) -> None:
