@@ -381,3 +381,34 @@ def test_community_briefing_ranking_is_not_split_into_orphans(client, tmp_path):
         on_page = [n for n in names if re.search(rf"^\s*\d+\s+{n}\s", page, re.M)]
         if on_page:
             assert "按期办结率" in page and len(on_page) >= 4
+
+
+def test_map_image_draws_the_legend_of_each_layer():
+    import shapely
+
+    from layers import map_image
+
+    cjk = fonts.find_cjk_fonts()
+    square = shapely.box(120.4, 36.1, 120.5, 36.2)
+    style = {"metric": "closure_rate", "breaks": [0.8, 0.9], "colors": ["#d73027", "#fee08b", "#1a9850"],
+             "noData": "#eeeeee", "values": {"g1": 0.85}, "scope": "g"}
+    buffer = io.BytesIO()
+    Image.new("RGBA", (4, 4), (0, 0, 0, 0)).save(buffer, "PNG")
+    scene = map_image.MapScene(bounds=square.bounds, land=square, grids=[("g1", square)], grid_style=style,
+                               legend_title="网格着色：办结率（%）", heat_png=buffer.getvalue(), heat_peak=42.0,
+                               workers=[(120.45, 36.15, "full_time", "patrolling")])
+    kinds = [e[0] for e in map_image.legend_entries(scene)]
+    titles = [e[1] for e in map_image.legend_entries(scene) if e[0] == "title"]
+    assert titles == ["网格着色：办结率（%）", "诉求热力", "网格员（圆心：类型；描边：状态）"]
+    assert kinds.count("swatch") == 4 and "ramp" in kinds and kinds.count("dots") == 2  # 3 classes + 无数据
+    assert ("ramp", "低", "高（约 42 件/km²）") in map_image.legend_entries(scene)
+
+    def legend_pixels(s) -> set:
+        corner = map_image.render(s, 900, 600, cjk.regular.path, cjk.regular.index).crop((450, 0, 900, 300))
+        return {color for _, color in corner.getcolors(1 << 20)}
+
+    drawn = legend_pixels(scene)
+    assert any(r > 180 and g < 40 and b < 70 for r, g, b in drawn)  # the heat ramp's hot end
+    assert (26, 152, 80) in drawn  # the best class's swatch
+    bare = map_image.MapScene(bounds=square.bounds, land=square)
+    assert map_image.legend_entries(bare) == [] and (26, 152, 80) not in legend_pixels(bare)
