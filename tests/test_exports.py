@@ -351,7 +351,7 @@ def test_ranking_pages_carry_the_header_and_four_rows(tmp_path, start_y):
     document.add_page()
     document.set_y(start_y)
     rows = ranking_rows(31)
-    pdf._ranking(document, type("Stub", (), {"ranking": rows})())
+    pdf.ranking_table(document, type("Stub", (), {"ranking": rows})())
     path = tmp_path / "ranking.pdf"
     path.write_bytes(bytes(document.output()))
     pages = run("pdftotext", "-layout", str(path), "-").split("\f")

@@ -94,7 +94,7 @@ def render(briefing: Briefing, fonts: CjkFonts, progress: Progress = no_progress
     _section(pdf, f"诉求类别 TOP {len(briefing.top_categories)}（占比为占全部诉求）" if briefing.top_categories
              else "诉求类别", keep=SECTION_HEIGHT + 2 + BAR_ROW * len(briefing.top_categories))
     _category_bars(pdf, briefing.top_categories, briefing.total)
-    _ranking(pdf, briefing)
+    ranking_table(pdf, briefing)
     _overdue(pdf, briefing)
     return bytes(pdf.output())
 
@@ -275,7 +275,7 @@ def split_rows(n: int, first_fit: int, page_fit: int, least: int = MIN_ROWS_PER_
     return chunks
 
 
-def _ranking(pdf: FPDF, briefing: Briefing) -> None:
+def ranking_table(pdf: FPDF, briefing: Briefing) -> None:
     """Child units, worst closure first; a page break repeats the header and keeps ≥ 4 rows on each page."""
     rows = briefing.ranking
     if not rows:
