@@ -18,6 +18,7 @@ import numpy as np
 import shapely
 from PIL import Image, ImageDraw, ImageFont
 
+from geo.domain import WORKER_STATUSES, WORKER_TYPES
 from layers import choropleth, heat
 from layers.workers import STATUS_COLORS, TYPE_COLORS
 
@@ -45,6 +46,8 @@ class MapScene:
     units: list[tuple[str, shapely.Geometry]] = field(default_factory=list)
     scope_outline: shapely.Geometry | None = None
     heat_png: bytes | None = None
+    #: Appeals per km² at the heat image's hottest colour (the legend's top).
+    heat_peak: float | None = None
     #: (lon, lat, type, status)
     workers: list[tuple[float, float, str, str]] = field(default_factory=list)
     legend_title: str = ""
@@ -174,9 +177,9 @@ def render(scene: MapScene, width: int, height: int, font_path: str, font_index:
     draw.text((width - 8, height - 6), CREDIT, font=small, fill="#4a5568", anchor="rd",
               stroke_width=2, stroke_fill="#ffffff")
     _scale_bar(draw, frame, k, small, height)
-    if scene.grid_style:
-        _legend(draw, scene, small, width)
-    return image.convert("RGB")
+    image = image.convert("RGB")
+    _legend(image, scene, ImageFont.truetype(font_path, max(12, width // 70), index=font_index), width)
+    return image
 
 
 def _paste_heat(image: Image.Image, frame: Frame, png: bytes) -> None:
@@ -218,18 +221,78 @@ def _scale_bar(draw: ImageDraw.ImageDraw, frame: Frame, k: int, font, height: in
     draw.text((x + px + 6, y), text, font=font, fill="#1f2d3d", anchor="lm", stroke_width=2, stroke_fill="#ffffff")
 
 
-def _legend(draw: ImageDraw.ImageDraw, scene: MapScene, font, width: int) -> None:
-    items = choropleth.legend_items(scene.grid_style)
+def legend_entries(scene: MapScene) -> list[tuple]:
+    """What the legend says, as the live map's legend does: grid classes, heat ramp, worker colours.
+
+    Entries are ("title", text), ("swatch", colour, text), ("ramp", low, high) and
+    ("dots", [(fill, ring, text), …]) for a row of inline markers.
+    """
+    entries: list[tuple] = []
+    if scene.grids and scene.grid_style:
+        entries.append(("title", scene.legend_title))
+        entries += [("swatch", color, text) for color, text in choropleth.legend_items(scene.grid_style)]
+    if scene.heat_png:
+        entries.append(("title", "诉求热力"))
+        entries.append(("ramp", "低", f"高（约 {scene.heat_peak:,.0f} 件/km²）" if scene.heat_peak else "高"))
+    if scene.workers:
+        entries.append(("title", "网格员（圆心：类型；描边：状态）"))
+        entries.append(("dots", [(color, "#ffffff", WORKER_TYPES[code]) for code, color in TYPE_COLORS.items()]))
+        entries.append(("dots", [("#ffffff", color, WORKER_STATUSES[code]) for code, color in STATUS_COLORS.items()]))
+    return entries
+
+
+def _heat_ramp(width: int, height: int) -> Image.Image:
+    """The heat image's colours from none to the peak, over white like the map's land."""
+    level = np.linspace(0, 1, width)
+    rgba = np.stack([np.interp(level, heat.STOPS[:, 0], heat.STOPS[:, c + 1]) for c in range(4)], axis=-1)
+    strip = Image.fromarray(np.repeat(rgba[None, :, :], height, axis=0).astype(np.uint8), "RGBA")
+    ramp = Image.new("RGBA", strip.size, "#ffffff")
+    ramp.alpha_composite(strip)
+    return ramp.convert("RGB")
+
+
+def _legend(image: Image.Image, scene: MapScene, font, width: int) -> None:
+    entries = legend_entries(scene)
+    if not entries:
+        return
+    draw = ImageDraw.Draw(image)
     size = font.size
-    row = int(size * 1.5)
-    widest = max(draw.textlength(scene.legend_title, font=font),
-                 *(draw.textlength(text, font=font) + size + 6 for _, text in items))
-    box_w = int(widest) + 16
+    row, gap, pad = int(size * 1.5), size // 2, 8
+    ramp_w = size * 9
+
+    def dots_width(items) -> float:
+        return sum(size + 4 + draw.textlength(text, font=font) + gap for _, _, text in items)
+
+    widths = {
+        "title": lambda e: draw.textlength(e[1], font=font),
+        "swatch": lambda e: size + 6 + draw.textlength(e[2], font=font),
+        "ramp": lambda e: max(ramp_w, draw.textlength(f"{e[1]}  {e[2]}", font=font)),
+        "dots": lambda e: dots_width(e[1]),
+    }
+    box_w = int(max(widths[e[0]](e) for e in entries)) + 2 * pad
+    heights = [2 * row if e[0] == "ramp" else row for e in entries]
     x, y = width - box_w - 10, 10
-    draw.rounded_rectangle([x, y, x + box_w, y + row * (len(items) + 1) + 8], radius=6, fill="#ffffffe6",
+    draw.rounded_rectangle([x, y, x + box_w, y + sum(heights) + 2 * pad - gap // 2], radius=6, fill="#ffffff",
                            outline="#c9ced6")
-    draw.text((x + 8, y + 6), scene.legend_title, font=font, fill="#1f2d3d")
-    for i, (color, text) in enumerate(items, start=1):
-        top = y + 6 + i * row
-        draw.rectangle([x + 8, top + 2, x + 8 + size, top + 2 + size], fill=color, outline="#8a97a8")
-        draw.text((x + 14 + size, top), text, font=font, fill="#1f2d3d")
+    top = y + pad
+    for entry, height in zip(entries, heights, strict=True):
+        kind, left = entry[0], x + pad
+        if kind == "title":
+            draw.text((left, top), entry[1], font=font, fill="#1f2d3d")
+        elif kind == "swatch":
+            draw.rectangle([left, top + 2, left + size, top + 2 + size], fill=entry[1], outline="#8a97a8")
+            draw.text((left + size + 6, top), entry[2], font=font, fill="#1f2d3d")
+        elif kind == "ramp":
+            span = box_w - 2 * pad
+            image.paste(_heat_ramp(span, size), (left, top + 2))
+            draw.rectangle([left, top + 2, left + span, top + 2 + size], outline="#8a97a8")
+            draw.text((left, top + row), entry[1], font=font, fill="#1f2d3d")
+            draw.text((x + box_w - pad, top + row), entry[2], font=font, fill="#1f2d3d", anchor="ra")
+        else:
+            for fill, ring, text in entry[1]:
+                r = size // 2
+                draw.ellipse([left, top + 2, left + 2 * r, top + 2 + 2 * r], fill=fill, outline=ring,
+                             width=max(2, size // 6))
+                draw.text((left + size + 4, top), text, font=font, fill="#1f2d3d")
+                left += size + 4 + draw.textlength(text, font=font) + gap
+        top += height

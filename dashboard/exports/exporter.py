@@ -18,6 +18,7 @@ from dashboard.exports import briefing, fonts, pdf, png, xlsx
 from dashboard.exports.jobs import Jobs, JobSpec, Progress
 from dashboard.view.data import parse_view
 from dashboard.view.state import ViewState
+from dashboard.view.text import last_day
 from geo import clock
 from geo.access import Viewer
 from geo.scope import InvalidQuery, quoted
@@ -41,7 +42,8 @@ class Exporter:
 
 
 def export_name(state: ViewState, name: str, title: str, suffix: str) -> str:
-    return f"{title}_{name}_{state.window.start}_{state.window.end}.{suffix}"
+    """E.g. ``简报_中韩街道_2026-11-02_2026-12-01.pdf``: the first and last days the report shows."""
+    return f"{title}_{name}_{state.window.start}_{last_day(state.window)}.{suffix}"
 
 
 def start_export(kind: str, search: str, store: Store, cache: Cache | None, exporter: Exporter,

@@ -16,7 +16,17 @@ from fpdf.fonts import FontFace as Style
 
 from dashboard.exports.briefing import Briefing, Progress, filters_text, layers_text, no_progress
 from dashboard.exports.fonts import CjkFonts
-from dashboard.view.text import compared_value, comparison_note, format_kpi, kpi_deltas, percent, window_text
+from dashboard.view.text import (
+    LOW_CLOSURE_RATE,
+    compared_value,
+    comparison_note,
+    format_kpi,
+    kpi_deltas,
+    low_closure_rate,
+    percent,
+    share,
+    window_text,
+)
 from geo.domain import CATEGORY_LABELS, LEVEL_LABELS, STATUSES
 from geo.kpis import KPI_LABELS
 from layers import map_image
@@ -27,9 +37,21 @@ MUTED = (95, 110, 128)
 ACCENT = (11, 61, 145)
 ACCEPTED = (31, 111, 235)
 CLOSED = (26, 127, 55)
+BAD = (207, 34, 46)
 HEADINGS = Style(emphasis="BOLD", fill_color=(230, 236, 245), color=INK)
+LOW_RATE = Style(emphasis="BOLD", color=BAD)
+#: Ranking rows: one line each (line height plus top and bottom padding), at least this many per page.
+RANKING_LINE, RANKING_PAD = 5.4, 0.3
+RANKING_ROW = RANKING_LINE + 2 * RANKING_PAD
+MIN_ROWS_PER_PAGE = 4
+#: Height of one category bar.
+BAR_ROW = 5.8
+#: Height of a section heading (see :func:`_section`).
+SECTION_HEIGHT = 10
 #: Map image pixels for the full text width (180 mm ≈ 250 dpi).
 MAP_PIXELS = (1800, 1250)
+#: The map may shrink to this share of its height to stay on the page it starts on.
+MIN_MAP_SCALE = 0.75
 
 
 class BriefingPdf(FPDF):
@@ -62,16 +84,17 @@ def render(briefing: Briefing, fonts: CjkFonts, progress: Progress = no_progress
     pdf.add_page()
 
     _title(pdf, briefing, title)
+    _summary(pdf, briefing)
     _kpi_table(pdf, briefing)
+    _section(pdf, "受理与办结趋势（按日）", keep=SECTION_HEIGHT + 60)  # fills the first page; the map needs a whole one
+    _trend_chart(pdf, briefing.panels["trend"], width=180, height=58)
     progress(0.55, "绘制地图")
     _map(pdf, briefing, fonts)
     progress(0.8, "排版图表与清单")
-    pdf.add_page()
-    _section(pdf, "受理与办结趋势（按日）")
-    _trend_chart(pdf, briefing.panels["trend"], width=180, height=58)
-    _section(pdf, f"诉求类别 TOP {len(briefing.top_categories)}" if briefing.top_categories else "诉求类别")
-    _category_bars(pdf, briefing.top_categories)
-    _ranking(pdf, briefing)
+    _section(pdf, f"诉求类别 TOP {len(briefing.top_categories)}（占比为占全部诉求）" if briefing.top_categories
+             else "诉求类别", keep=SECTION_HEIGHT + 2 + BAR_ROW * len(briefing.top_categories))
+    _category_bars(pdf, briefing.top_categories, briefing.total)
+    ranking_table(pdf, briefing)
     _overdue(pdf, briefing)
     return bytes(pdf.output())
 
@@ -101,9 +124,16 @@ def _title(pdf: FPDF, briefing: Briefing, title: str) -> None:
     pdf.ln(2)
 
 
-def _section(pdf: FPDF, text: str) -> None:
-    """A heading; also resets colours that charts leave behind, so tables start clean."""
-    if pdf.will_page_break(30):
+def _summary(pdf: FPDF, briefing: Briefing) -> None:
+    _section(pdf, "摘要")
+    pdf.set_font(FONT, size=10)
+    for sentence in briefing.summary_sentences:
+        pdf.multi_cell(0, 5.8, f"· {sentence}", align="L", new_x="LMARGIN", new_y="NEXT")
+
+
+def _section(pdf: FPDF, text: str, keep: float = 30) -> None:
+    """A heading kept with ``keep`` mm of what follows; also resets colours that charts leave behind."""
+    if pdf.will_page_break(keep):
         pdf.add_page()
     pdf.set_fill_color(255, 255, 255)
     pdf.set_draw_color(170, 180, 192)
@@ -141,12 +171,15 @@ def _map(pdf: FPDF, briefing: Briefing, fonts: CjkFonts) -> None:
     image = map_image.render(briefing.scene, *MAP_PIXELS, fonts.regular.path, fonts.regular.index)
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
-    _section(pdf, "地图")
     width = 180
     height = width * MAP_PIXELS[1] / MAP_PIXELS[0]
-    if pdf.will_page_break(height):
-        pdf.add_page()
-    pdf.image(buffer, x=15, w=width, h=height)
+    room = pdf.page_break_trigger - pdf.get_y() - SECTION_HEIGHT - 2
+    if room < height * MIN_MAP_SCALE:
+        pdf.add_page()  # the heading goes with its map
+    elif room < height:  # a little smaller keeps it on the first page, under the KPIs
+        width, height = width * room / height, room
+    _section(pdf, "地图")
+    pdf.image(buffer, x=15 + (180 - width) / 2, w=width, h=height)
 
 
 def _trend_chart(pdf: FPDF, trend: list[dict], width: float, height: float) -> None:
@@ -204,13 +237,13 @@ def _nice_step(raw: float) -> int:
     return 10 * magnitude
 
 
-def _category_bars(pdf: FPDF, categories: list[tuple[str, int]]) -> None:
+def _category_bars(pdf: FPDF, categories: list[tuple[str, int]], total: int) -> None:
+    """Bars of the top categories, each with its share of all appeals in the view (not of the top ones)."""
     if not categories:
         pdf.set_font(FONT, size=9)
         pdf.cell(0, 6, "本期无诉求", new_x="LMARGIN", new_y="NEXT")
         return
     top = categories[0][1] or 1
-    total = sum(n for _, n in categories)
     pdf.set_font(FONT, size=8.5)
     for label, n in categories:
         y = pdf.get_y()
@@ -219,24 +252,62 @@ def _category_bars(pdf: FPDF, categories: list[tuple[str, int]]) -> None:
         pdf.set_fill_color(*ACCEPTED)
         pdf.rect(49, y + 1, 110 * n / top, 3.6, style="F")
         pdf.set_xy(49 + 110 * n / top + 1.5, y)
-        pdf.cell(30, 5.5, f"{n:,}（{n / total * 100:.1f}%）" if total else f"{n:,}")
-        pdf.ln(5.8)
+        pdf.cell(30, 5.5, f"{n:,}（{percent(share(n, total))}）")
+        pdf.ln(BAR_ROW)
 
 
-def _ranking(pdf: FPDF, briefing: Briefing) -> None:
+def split_rows(n: int, first_fit: int, page_fit: int, least: int = MIN_ROWS_PER_PAGE) -> list[int]:
+    """Rows of a table per page: as many as fit, never fewer than ``least`` on a page (unless the table is shorter).
+
+    A first entry of 0 means the table starts on a new page, so no heading is
+    left alone at the foot of a page.
+    """
+    chunks, left, fit = [], n, first_fit
+    while left:
+        take = min(fit, left)
+        if 0 < left - take < least:
+            take = left - least
+        if take < min(least, left):
+            take = 0
+        chunks.append(take)
+        left -= take
+        fit = page_fit
+    return chunks
+
+
+def ranking_table(pdf: FPDF, briefing: Briefing) -> None:
+    """Child units, worst closure first; a page break repeats the header and keeps ≥ 4 rows on each page."""
     rows = briefing.ranking
     if not rows:
         return
     level = LEVEL_LABELS[rows[0]["level"]]
-    _section(pdf, f"下级{level}排名（按办结率，低者在前）")
-    pdf.set_font(FONT, size=8.5)
-    with pdf.table(col_widths=(10, 50, 22, 22, 26, 22, 28), headings_style=HEADINGS, line_height=5.4,
-                   text_align=("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-                   padding=(0.3, 1.5)) as table:
-        table.row(["序", level, "受理", "办结率", "按期办结率", "满意率", "超期未办结"])
-        for i, r in enumerate(rows, start=1):
-            table.row([str(i), r["name"], f"{r['accepted']:,}", percent(r["closure_rate"]),
-                       percent(r["on_time_rate"]), percent(r["satisfaction_rate"]), f"{r['overdue_open']:,}"])
+    title = f"下级{level}排名（按办结率，低者在前；红色为低于 {percent(LOW_CLOSURE_RATE)}）"
+
+    def fit(top: float) -> int:
+        return max(0, int((pdf.page_break_trigger - top - SECTION_HEIGHT - 2 - RANKING_ROW) // RANKING_ROW))
+
+    chunks = split_rows(len(rows), fit(pdf.get_y()), fit(pdf.t_margin))
+    start = 0
+    for size in chunks:
+        if size == 0:
+            pdf.add_page()
+            continue
+        if start:
+            pdf.add_page()
+        _section(pdf, title if not start else f"下级{level}排名（续）")
+        pdf.set_font(FONT, size=8.5)
+        with pdf.table(col_widths=(10, 50, 22, 22, 26, 22, 28), headings_style=HEADINGS, line_height=RANKING_LINE,
+                       text_align=("CENTER", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+                       padding=(RANKING_PAD, 1.5)) as table:
+            table.row(["序", level, "受理", "办结率", "按期办结率", "满意率", "超期未办结"])
+            for i, r in enumerate(rows[start:start + size], start=start + 1):
+                row = table.row()
+                for text in (str(i), r["name"], f"{r['accepted']:,}"):
+                    row.cell(text)
+                row.cell(percent(r["closure_rate"]), style=LOW_RATE if low_closure_rate(r["closure_rate"]) else None)
+                for text in (percent(r["on_time_rate"]), percent(r["satisfaction_rate"]), f"{r['overdue_open']:,}"):
+                    row.cell(text)
+        start += size
 
 
 def _overdue(pdf: FPDF, briefing: Briefing) -> None:

@@ -38,7 +38,7 @@ def render(briefing: Briefing, fonts: CjkFonts, scale: int = 1, progress: Progre
     draw.text((40 * s, 74 * s), subtitle, font=font(20), fill="#dbe6f7")
     draw.text((WIDTH * s - 40 * s, 40 * s), "智治大脑", font=font(28, True), fill="white", anchor="ra")
 
-    card_w, card_h, gap = 178, 150, 14
+    card_w, card_h, gap = 196, 178, 14
     left, top = 40, 132
     for i, (key, (label, unit)) in enumerate(KPI_LABELS.items()):
         col, row = i % 3, i // 3
@@ -48,12 +48,13 @@ def render(briefing: Briefing, fonts: CjkFonts, scale: int = 1, progress: Progre
         draw.text(((x + 16) * s, (y + 14) * s), label, font=font(20), fill=MUTED)
         value = format_kpi(key, head["kpis"][key])
         value_font = font(44 if len(value) <= 6 else 36, True)
-        draw.text(((x + 16) * s, (y + 76) * s), value, font=value_font, fill=INK, anchor="ls")
+        # Baselines: the value sits well below the label; the 环比 and 同比 lines share the card's foot.
+        draw.text(((x + 16) * s, (y + 96) * s), value, font=value_font, fill=INK, anchor="ls")
         if value != "—":
             end = draw.textlength(value, font=value_font)
-            draw.text(((x + 20) * s + end, (y + 76) * s), unit, font=font(18), fill=MUTED, anchor="ls")
+            draw.text(((x + 20) * s + end, (y + 96) * s), unit, font=font(18), fill=MUTED, anchor="ls")
         for line, (delta, trend) in enumerate(kpi_deltas(key, head)):
-            draw.text(((x + 16) * s, (y + 100 + 24 * line) * s), delta, font=font(17),
+            draw.text(((x + 16) * s, (y + 114 + 26 * line) * s), delta, font=font(17),
                       fill=TREND_COLORS.get(trend, MUTED))
     note_y = top + 3 * (card_h + gap) + 6
     draw.text((left * s, note_y * s), f"图层：{layers_text(briefing.state)}", font=font(17), fill=MUTED)

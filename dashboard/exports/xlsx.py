@@ -11,22 +11,24 @@ the characters XML cannot hold, whatever was stored before ingest refused them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from dashboard.exports.briefing import Progress, no_progress
 from dashboard.view import data as view_data
 from dashboard.view.state import ViewState
-from dashboard.view.text import compared_value, comparison_note, format_kpi, kpi_deltas, minute_text
+from dashboard.view.text import comparison_note, kpi_deltas, minute_text, share, window_text
 from geo.access import Viewer
 from geo.domain import (
     CATEGORY_LABELS,
     HANDLING_LEVELS,
     KINDS,
     LEVEL_LABELS,
+    LOCAL_TZ,
     PRIORITIES,
     SATISFACTION,
     SOURCES,
@@ -38,13 +40,26 @@ from geo.store.store import Store
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: Appeal columns in the workbook: (field, header).
+#: Number formats: rates are fractions shown as percentages, so they sort and sum as numbers.
+PERCENT, COUNT, DECIMAL, DAY, MINUTE = "0.0%", "#,##0", "0.0", "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+#: Each KPI unit's number format.
+UNIT_FORMATS = {"%": PERCENT, "件": COUNT, "小时": DECIMAL}
+
+#: Appeal columns in the workbook: (field, header, width, number format).
 APPEAL_COLUMNS = (
-    ("id", "编号"), ("accepted_at", "受理时间"), ("street", "街道"), ("community_code", "社区编码"),
-    ("grid_code", "网格编码"), ("kind", "类型"), ("category", "类别"), ("priority", "紧急程度"), ("title", "标题"),
-    ("source", "来源"), ("handling_level", "处置层级"), ("status", "状态"), ("deadline", "办结时限"), ("closed_at", "办结时间"),
-    ("resolved", "是否解决"), ("satisfaction", "满意度"), ("reporter_name", "诉求人"), ("reporter_phone", "联系电话"),
+    ("id", "编号", 9, "0"), ("accepted_at", "受理时间", 17, MINUTE), ("street", "街道", 12, None),
+    ("community", "社区", 14, None), ("community_code", "社区编码", 14, None), ("grid", "网格", 16, None),
+    ("grid_code", "网格编码", 17, None), ("kind", "类型", 10, None), ("category", "类别", 12, None),
+    ("priority", "紧急程度", 9, None), ("title", "标题", 40, None), ("source", "来源", 12, None),
+    ("handling_level", "处置层级", 10, None), ("status", "状态", 8, None), ("deadline", "办结时限", 17, MINUTE),
+    ("closed_at", "办结时间", 17, MINUTE), ("resolved", "是否解决", 9, None), ("satisfaction", "满意度", 10, None),
+    ("reporter_name", "诉求人", 9, None), ("reporter_phone", "联系电话", 14, None),
 )
+#: Times of an appeal, written as date-time cells.
+TIME_FIELDS = ("accepted_at", "deadline", "closed_at")
+#: Breakdowns on the 构成 sheet: (panel key, dimension name, labels).
+COMPOSITION = (("kind", "类型", KINDS), ("source", "来源", SOURCES), ("status", "状态", STATUSES),
+               ("handling_level", "处置层级", HANDLING_LEVELS))
 
 
 #: A text starting with one of these is taken for a formula by spreadsheet programs (OWASP "CSV injection").
@@ -70,14 +85,64 @@ def text_cell(ws, value):
     return cell
 
 
-def append(ws, values: list) -> None:
-    """One row, every text through :func:`text_cell`."""
-    ws.append([text_cell(ws, v) for v in values])
+def typed(ws, value, number_format: str | None):
+    """A number, date or time with its display format; texts go through :func:`text_cell`."""
+    if number_format is None or value is None or isinstance(value, str):
+        return text_cell(ws, value)
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = number_format
+    return cell
 
 
-def appeal_row(item: dict, street_names: dict[str, str]) -> list:
+def local_time(iso: str | None) -> datetime | None:
+    """A stored ISO time as a Beijing wall-clock time: spreadsheet cells hold no time zone."""
+    return datetime.fromisoformat(iso).astimezone(LOCAL_TZ).replace(tzinfo=None) if iso else None
+
+
+class Sheet:
+    """A streamed sheet with a bold, frozen header, set column widths and an autofilter over its table.
+
+    Write-only sheets take widths and panes only before the first row; the
+    autofilter's extent is set when the table is done.
+    """
+
+    def __init__(self, wb: Workbook, title: str, columns: list[tuple[str, int, str | None]]):
+        self.ws = ws = wb.create_sheet(title)
+        self.formats = [fmt for _, _, fmt in columns]
+        for i, (_, width, _) in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        ws.freeze_panes = "A2"
+        header = []
+        for text, _, _ in columns:
+            cell = WriteOnlyCell(ws, value=text)
+            cell.font = BOLD
+            header.append(cell)
+        ws.append(header)
+        self.rows = 0
+
+    def append(self, values: list, formats: list[str | None] | None = None) -> None:
+        """One table row, each value typed by its column's format (or the row's own ``formats``)."""
+        formats = formats or self.formats
+        self.ws.append([typed(self.ws, v, f) for v, f in zip(values, formats, strict=True)])
+        self.rows += 1
+
+    def close_table(self) -> None:
+        self.ws.auto_filter.ref = f"A1:{get_column_letter(len(self.formats))}{self.rows + 1}"
+
+    def note(self, values: list) -> None:
+        """A line below the table (left out of the autofilter)."""
+        self.ws.append([text_cell(self.ws, v) for v in values])
+
+
+BOLD = Font(bold=True)
+
+
+def appeal_row(item: dict, names: dict[str, dict[str, str]]) -> list:
+    """An appeal as the workbook's columns: labels and unit names, times as date-times, codes in their own columns."""
     labels = {
-        "street": street_names.get(item["street_code"], item["street_code"]),
+        "street": names["street"].get(item["street_code"], item["street_code"]),
+        "community": names["community"].get(item["community_code"], ""),
+        "grid": names["grid"].get(item["grid_code"], ""),
         "kind": KINDS[item["kind"]],
         "category": CATEGORY_LABELS[item["category"]],
         "priority": PRIORITIES[item["priority"]],
@@ -88,12 +153,14 @@ def appeal_row(item: dict, street_names: dict[str, str]) -> list:
         "satisfaction": SATISFACTION.get(item["satisfaction"] or "", ""),
     }
     row = []
-    for field, _ in APPEAL_COLUMNS:
+    for field, *_ in APPEAL_COLUMNS:
         value = labels.get(field, item.get(field))
-        if field in ("accepted_at", "deadline", "closed_at") and value:
-            value = minute_text(value)
-        row.append(value)
+        row.append(local_time(value) if field in TIME_FIELDS else value)
     return row
+
+
+def _kpi_value(kpis: dict | None, key: str):
+    return "无数据" if kpis is None else kpis[key]["value"]
 
 
 def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=None,
@@ -103,57 +170,65 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
     head = view_data.summary(store, state, as_of, viewer, cache)
     data = view_data.panels(store, state, as_of, viewer, cache)
     ranking = view_data.ranking(store, state, as_of, viewer, cache)
-    bold = Font(bold=True)
+    total = sum(data["category"].values())
     wb = Workbook(write_only=True)
     counts: dict[str, int] = {}
 
-    def sheet(title: str, header: list[str]):
-        ws = wb.create_sheet(title)
-        cells = []
-        for text in header:
-            cell = WriteOnlyCell(ws, value=text)
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
-        return ws
-
-    ws = sheet("概览", ["指标", "本期", "上期（同口径）", "环比", "去年同期（同口径）", "同比", "分子", "分母"])
-    append(ws, ["范围", f"{LEVEL_LABELS[state.scope.level]} {head['name']}（{state.scope.code}）"])
-    append(ws, ["时间", f"{state.window.start} 至 {state.window.end}（不含）"])
-    append(ws, ["数据截至", minute_text(head["as_of"])])
-    append(ws, ["比较口径", comparison_note(head)])
+    ws = Sheet(wb, "概览", [("指标", 18, None), ("本期", 12, None), ("上期（同口径）", 15, None), ("环比", 18, None),
+                          ("去年同期（同口径）", 19, None), ("同比", 18, None), ("分子", 10, COUNT), ("分母", 10, COUNT)])
+    previous, year_ago = (head["comparisons"][basis]["kpis"] for basis in ("previous", "year_ago"))
     for key, (label, unit) in KPI_LABELS.items():
         now = head["kpis"][key]
         (mom, _), (yoy, _) = kpi_deltas(key, head)
-        append(ws, [f"{label}（{unit}）", format_kpi(key, now), compared_value(key, head, "previous"), mom,
-                    compared_value(key, head, "year_ago"), yoy, now["numerator"], now["denominator"]])
+        fmt = UNIT_FORMATS[unit]
+        ws.append([f"{label}（{unit}）", now["value"], _kpi_value(previous, key), mom.removeprefix("环比 "),
+                   _kpi_value(year_ago, key), yoy.removeprefix("同比 "),
+                   now["numerator"], now["denominator"]], [None, fmt, fmt, None, fmt, None, COUNT, COUNT])
+    ws.close_table()
+    ws.note([])
+    ws.note(["范围", f"{LEVEL_LABELS[state.scope.level]} {head['name']}（{state.scope.code}）"])
+    ws.note(["统计时段", window_text(state.window)])
+    ws.note(["数据截至", minute_text(head["as_of"])])
+    ws.note(["比较口径", comparison_note(head)])
     counts["概览"] = len(KPI_LABELS)
 
-    ws = sheet("趋势", ["日期", "受理", "办结"])
+    ws = Sheet(wb, "趋势", [("日期", 12, DAY), ("受理", 10, COUNT), ("办结", 10, COUNT)])
     for day in data["trend"]:
-        append(ws, [day["day"], day["accepted"], day["closed"]])
+        ws.append([date.fromisoformat(day["day"]), day["accepted"], day["closed"]])
+    ws.close_table()
     counts["趋势"] = len(data["trend"])
 
-    ws = sheet("类别", ["类别", "件数"])
-    categories = sorted(data["category"].items(), key=lambda kv: -kv[1])
+    ws = Sheet(wb, "类别", [("类别", 16, None), ("件数", 10, COUNT), ("占比", 10, PERCENT)])
+    categories = sorted(data["category"].items(), key=lambda kv: (-kv[1], kv[0]))
     for code, n in categories:
-        append(ws, [CATEGORY_LABELS[code], n])
+        ws.append([CATEGORY_LABELS[code], n, share(n, total)])
+    ws.close_table()
     counts["类别"] = len(categories)
 
-    ws = sheet("下级排名", ["单位", "编码", "受理", "办结率", "按期办结率", "满意率", "超期未办结"])
+    ws = Sheet(wb, "构成", [("维度", 10, None), ("项目", 16, None), ("件数", 10, COUNT), ("占比", 10, PERCENT)])
+    for key, dimension, vocabulary in COMPOSITION:
+        for code, n in sorted(data[key].items(), key=lambda kv: (-kv[1], kv[0])):
+            ws.append([dimension, vocabulary.get(code, code), n, share(n, total)])
+    ws.close_table()
+    counts["构成"] = ws.rows
+
+    ws = Sheet(wb, "下级排名", [("单位", 16, None), ("编码", 17, None), ("受理", 10, COUNT), ("办结率", 10, PERCENT),
+                             ("按期办结率", 12, PERCENT), ("满意率", 10, PERCENT), ("超期未办结", 12, COUNT)])
     for r in ranking:
-        append(ws, [r["name"], r["code"], r["accepted"], r["closure_rate"], r["on_time_rate"],
-                    r["satisfaction_rate"], r["overdue_open"]])
+        ws.append([r["name"], r["code"], r["accepted"], r["closure_rate"], r["on_time_rate"],
+                   r["satisfaction_rate"], r["overdue_open"]])
+    ws.close_table()
     counts["下级排名"] = len(ranking)
 
-    streets = store.unit_names("street", viewer)
-    ws = sheet("诉求明细", [header for _, header in APPEAL_COLUMNS])
+    names = {level: store.unit_names(level, viewer) for level in ("street", "community", "grid")}
+    ws = Sheet(wb, "诉求明细", [(header, width, fmt) for _, header, width, fmt in APPEAL_COLUMNS])
     n, expected = 0, max(head["kpis"]["accepted"]["value"], 1)
     for batch in store.iter_appeals(state.scope, state.window, state.filters, viewer=viewer):
         for item in batch:
-            append(ws, appeal_row(item, streets))
+            ws.append(appeal_row(item, names))
         n += len(batch)
         progress(0.05 + 0.85 * min(n / expected, 1.0), f"写入诉求明细 {n:,} / {expected:,} 条")
+    ws.close_table()
     counts["诉求明细"] = n
     progress(0.92, "保存文件")
     wb.save(path)

@@ -24,6 +24,11 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
+def share(n: int, total: int) -> float | None:
+    """A part's share of all appeals in the view (never of a top-N subtotal); None when there are none."""
+    return n / total if total else None
+
+
 def format_kpi(key: str, kpi: dict) -> str:
     """A KPI value as the card shows it: shares as percentages, counts with separators."""
     value = kpi["value"]
@@ -93,10 +98,14 @@ def low_closure_rate(rate: float | None) -> bool:
     return rate is not None and rate < LOW_CLOSURE_RATE
 
 
+def last_day(window: Window) -> date:
+    """The window's last included day (its end is exclusive), as reports and file names show it."""
+    return max(window.end - timedelta(days=1), window.start)
+
+
 def window_text(window: Window) -> str:
     """The window as people say it: both ends inclusive."""
-    last = max(window.end - timedelta(days=1), window.start)
-    return f"{window.start.isoformat()} 至 {last.isoformat()}"
+    return f"{window.start.isoformat()} 至 {last_day(window).isoformat()}"
 
 
 def ticker_time(when: datetime) -> str:
