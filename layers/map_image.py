@@ -244,7 +244,8 @@ def legend_entries(scene: MapScene) -> list[tuple]:
 def _heat_ramp(width: int, height: int) -> Image.Image:
     """The heat image's colours from none to the peak, over white like the map's land."""
     level = np.linspace(0, 1, width)
-    rgba = np.stack([np.interp(level, heat.STOPS[:, 0], heat.STOPS[:, c + 1]) for c in range(4)], axis=-1)
+    stops = heat.RAMPS["light"]  # the exports draw on the light base, as the heat image they carry
+    rgba = np.stack([np.interp(level, stops[:, 0], stops[:, c + 1]) for c in range(4)], axis=-1)
     strip = Image.fromarray(np.repeat(rgba[None, :, :], height, axis=0).astype(np.uint8), "RGBA")
     ramp = Image.new("RGBA", strip.size, "#ffffff")
     ramp.alpha_composite(strip)
