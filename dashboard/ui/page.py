@@ -27,6 +27,9 @@ LIVE_POLL_MS = 3000
 EMPTY_PNG = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 
 
+SUBTITLE = "崂山区“崂先办”诉求解决平台 · 社会治理指挥中心"
+
+
 def page(basemaps: list[tuple[str, str]] | None = None, account: str = "") -> html.Div:
     """The command-center screen. ``basemaps`` are (code, label) pairs offered in the picker;
     ``account`` names who is signed in (empty: sign-in is off, no 退出登录)."""
@@ -59,7 +62,10 @@ def header(account: str = "") -> html.Header:
     return html.Header(
         className="header",
         children=[
-            html.Div([html.H1("智治大脑"), html.Span("崂山区“崂先办”诉求解决平台 · 社会治理指挥中心", className="subtitle")]),
+            html.Div(className="brand", children=[
+                html.H1("智治大脑"),
+                html.Span(SUBTITLE, className="subtitle", title=SUBTITLE),
+            ]),
             html.Nav(id=ids.BREADCRUMBS, className="breadcrumbs", **{"aria-label": "层级导航"}),
             search_box(),
             export_bar(),
