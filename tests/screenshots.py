@@ -65,6 +65,9 @@ def browser(width: int, height: int) -> webdriver.Chrome:
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_window_size(width, height)
+    # The window includes the browser's own bars: grow it until the page itself has the size asked for.
+    inner_width, inner_height = driver.execute_script("return [innerWidth, innerHeight]")
+    driver.set_window_size(2 * width - inner_width, 2 * height - inner_height)
     return driver
 
 

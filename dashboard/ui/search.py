@@ -14,8 +14,7 @@ def search_box() -> html.Div:
     """A search field; results drop down below it as links (a link keeps the window and filters)."""
     return html.Div(className="search", role="search", children=[
         dcc.Input(id=ids.SEARCH_INPUT, type="search", debounce=0.3, maxLength=MAX_QUERY * 2, autoComplete="off",
-                  placeholder="搜索：诉求编号、单位名或拼音首字母", title="按诉求编号或来源编号找诉求，按名称或拼音首字母找街道、社区、网格",
-                  className="search-input"),
+                  placeholder="搜索：诉求编号、单位名或拼音首字母", className="search-input"),
         html.Div(id=ids.SEARCH_RESULTS, className="search-results", hidden=True),
         dcc.Store(id=ids.SEARCH_SCROLL),
     ])
