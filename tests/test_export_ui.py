@@ -38,7 +38,7 @@ def test_briefing_button_exports_the_numbers_on_screen(dashboard, tmp_path):
 
     dashboard.find_element("#export-pdf").click()
     link = dashboard.wait_for_element("#export-status a.export-link", timeout=60)
-    assert link.text.startswith("下载 简报_王哥庄街道_2026-10-21_2026-11-21")
+    assert link.text.startswith("下载 简报_王哥庄街道_2026-10-21_2026-11-20")
     with browser_open(dashboard, link.get_attribute("href")) as r:
         assert r.headers["Content-Type"] == "application/pdf"
         path = tmp_path / "from-button.pdf"
