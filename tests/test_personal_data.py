@@ -80,6 +80,8 @@ def fire(client, prefix: str, output: str, values: dict, trigger: str):
     """Calls a callback the way dash-renderer does: a POST to ``_dash-update-component`` with the inputs and
     states it declares (found in ``_dash-dependencies`` by one of its outputs and its trigger). Returns its answer."""
     def outputs_of(spec) -> list[dict]:
+        if "." not in spec["output"]:  # a callback with no output (it only sets props in the browser)
+            return []
         found = split_callback_id(spec["output"])
         return found if isinstance(found, list) else [found]
 
