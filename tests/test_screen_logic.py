@@ -174,17 +174,17 @@ def test_kpi_texts_read_like_the_main_pages_cards():
     summary = {"kpis": now, "comparisons": {"previous": {"kpis": before}, "year_ago": {"kpis": None}}}
     texts = {key: row[:3] for key, row in zip(KPI_LABELS, screen.kpi_texts(summary), strict=True)}
     assert texts == {
-        "accepted": ("1,234", "环比 ↑ 23.4%", "screen-kpi-delta up"),
-        "closed": ("1,100", "环比 持平", "screen-kpi-delta flat"),
-        "closure_rate": ("92.3", "环比 ↑ 2.3 个百分点", "screen-kpi-delta up-good"),
-        "on_time_rate": ("80.0", "环比 持平", "screen-kpi-delta flat"),
-        "response_rate": ("95.0", "环比 持平", "screen-kpi-delta flat"),
-        "resolution_rate": ("—", "环比 —", "screen-kpi-delta"),
-        "satisfaction_rate": ("90.0", "环比 ↓ 5.0 个百分点", "screen-kpi-delta down-bad"),
-        "overdue_open": ("12", "环比 ↑ 20.0%", "screen-kpi-delta up-bad"),
-        "mean_hours_to_close": ("30.0", "环比 ↓ 25.0%", "screen-kpi-delta down-good"),
+        "accepted": ("1,234", "↑ 23.4%", "screen-kpi-delta up"),
+        "closed": ("1,100", "持平", "screen-kpi-delta flat"),
+        "closure_rate": ("92.3", "↑ 2.3 个百分点", "screen-kpi-delta up-good"),
+        "on_time_rate": ("80.0", "持平", "screen-kpi-delta flat"),
+        "response_rate": ("95.0", "持平", "screen-kpi-delta flat"),
+        "resolution_rate": ("—", "—", "screen-kpi-delta"),
+        "satisfaction_rate": ("90.0", "↓ 5.0 个百分点", "screen-kpi-delta down-bad"),
+        "overdue_open": ("12", "↑ 20.0%", "screen-kpi-delta up-bad"),
+        "mean_hours_to_close": ("30.0", "↓ 25.0%", "screen-kpi-delta down-good"),
     }
-    assert {row[3:] for row in screen.kpi_texts(summary)} == {("同比 去年同期无数据", "screen-kpi-delta none")}
+    assert {row[3:] for row in screen.kpi_texts(summary)} == {("去年同期无数据", "screen-kpi-delta none")}
 
 
 def test_dark_trend_is_a_plain_dict_sized_by_its_panel():

@@ -131,7 +131,9 @@ def kpi_texts(summary: dict) -> list[tuple[str, str, str, str, str]]:
     """(value, 环比, its class, 同比, its class) per KPI, in card order: the main page's formatting."""
     out = []
     for key in KPI_LABELS:
-        (mom, mom_trend), (yoy, yoy_trend) = kpi_deltas(key, summary)
+        # A wall card is too narrow for "环比 ↓ 10.7 个百分点" at wall size: the panel's head says once that
+        # the first line is 环比 and the second 同比, and the cards drop the word.
+        (mom, mom_trend), (yoy, yoy_trend) = ((text.split(" ", 1)[1], trend) for text, trend in kpi_deltas(key, summary))
         out.append((format_kpi(key, summary["kpis"][key]), mom, f"screen-kpi-delta {mom_trend}".strip(),
                     yoy, f"screen-kpi-delta {yoy_trend}".strip()))
     return out
