@@ -30,7 +30,7 @@ LAND_URL = "/api/map/base/land.geojson"
 DARK_BASE = providers()["vector-dark"]
 HEAT_RAMP = "dark"
 #: The KPI cards' changes are against the previous window of equal length; said once, in the panel's head.
-DELTA_NOTE = "上行环比、下行同比，均按同口径计"
+DELTA_NOTE = "上行环比、下行同比（同口径）"
 #: Leaflet options of the wall's map: it takes no input at all (the tour moves it).
 STILL_MAP = {"zoomControl": False, "attributionControl": False, "dragging": False, "scrollWheelZoom": False,
              "doubleClickZoom": False, "boxZoom": False, "keyboard": False, "touchZoom": False, "trackViewport": False}
