@@ -372,6 +372,16 @@ def browser_sign_in(duo, app, role: str = "district", code: str | None = None) -
 
 
 @pytest.fixture
+def dashboard(dash_duo, seeded_sqlite_path, make_app):
+    """The command-center page on the seeded SQLite store, signed in as 区级, at 1600×1000."""
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
+    dash_duo.driver.set_window_size(1600, 1000)
+    return dash_duo
+
+
+@pytest.fixture
 def app_client(make_app, seeded_store):
     """A test client of the app on the shared seeded store of each backend (read only), signed in as 区级."""
     return client_of(make_app(seeded_store.url))

@@ -25,15 +25,6 @@ QUIET = "layers=grids,boundaries"  # no worker markers over the polygons we clic
 CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
 
 
-@pytest.fixture
-def dashboard(dash_duo, seeded_sqlite_path, make_app):
-    app = make_app(f"sqlite:///{seeded_sqlite_path}")
-    dash_duo.start_server(app, navigate=False)
-    browser_sign_in(dash_duo, app)
-    dash_duo.driver.set_window_size(1600, 1000)
-    return dash_duo
-
-
 def api(duo, path: str) -> dict:
     with browser_open(duo, path) as r:
         return json.load(r)

@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.kpis import KPI_LABELS
-from tests.conftest import browser_open, browser_sign_in
+from tests.conftest import browser_open
 
 pytestmark = pytest.mark.browser
 
@@ -17,15 +17,6 @@ VIEW = "scope=street&id=370212003&from=2026-10-21&to=2026-11-21&kind=livelihood&
 #: Depend on "now", which moves between the page's query and the export's.
 CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
 CARDS = [key for key in KPI_LABELS if key not in CLOCK_DEPENDENT]
-
-
-@pytest.fixture
-def dashboard(dash_duo, seeded_sqlite_path, make_app):
-    app = make_app(f"sqlite:///{seeded_sqlite_path}")
-    dash_duo.start_server(app, navigate=False)
-    browser_sign_in(dash_duo, app)
-    dash_duo.driver.set_window_size(1600, 1000)
-    return dash_duo
 
 
 def test_briefing_button_exports_the_numbers_on_screen(dashboard, tmp_path):

@@ -15,7 +15,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.reference import DATA_DIR
-from tests.conftest import browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -123,15 +122,6 @@ def click_at(duo, x: float, y: float) -> None:
 
 def intersects(a: dict, b: dict) -> bool:
     return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
-
-
-@pytest.fixture
-def dashboard(dash_duo, seeded_sqlite_path, make_app):
-    app = make_app(f"sqlite:///{seeded_sqlite_path}")
-    dash_duo.start_server(app, navigate=False)
-    browser_sign_in(dash_duo, app)
-    dash_duo.driver.set_window_size(1600, 1000)
-    return dash_duo
 
 
 def test_random_clicks_inside_each_street_drill_into_it(dashboard):
