@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.support.ui import WebDriverWait
 
 from app import create_app
 from dashboard import config, services
@@ -369,6 +371,26 @@ def browser_sign_in(duo, app, role: str = "district", code: str | None = None) -
         duo.wait_for_element(".header" if role != "admin" else ".admin-header", timeout=15)
     if role != "admin":
         duo.server_url = base  # opens the role's home page and waits for Dash to render it
+
+
+def wait_until(duo, condition, timeout: float = 20, poll: float = 0.1):
+    """Waits for ``condition()``; a reference made stale by a re-render counts as "not yet"."""
+    return WebDriverWait(duo.driver, timeout, poll_frequency=poll,
+                         ignored_exceptions=(StaleElementReferenceException,)).until(lambda _driver: condition())
+
+
+def text_of(duo, css: str) -> str:
+    """The element's text now, read in the page (Dash re-renders elements under a held reference)."""
+    return duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? (e.innerText ?? e.textContent) : ''", css)
+
+
+def is_shown(duo, css: str) -> bool:
+    """Whether the element is rendered and visible now, read in the page (no stale references)."""
+    return duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]);"
+        "return !!e && e.checkVisibility({contentVisibilityAuto: true, opacityProperty: true, visibilityProperty: true})",
+        css)
 
 
 @pytest.fixture

@@ -12,9 +12,8 @@ import time
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.conftest import browser_open, browser_sign_in
+from tests.conftest import browser_open, browser_sign_in, text_of, wait_until
 from tests.ui_scan import describe, scan
 
 pytestmark = pytest.mark.browser
@@ -30,13 +29,6 @@ def viewport(duo, width: int, height: int) -> None:
                                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
 
 
-def wait_until(duo, condition, timeout: float = 45):
-    return WebDriverWait(duo.driver, timeout, poll_frequency=0.2).until(lambda _driver: condition())
-
-
-def text_of(duo, css: str) -> str:
-    """The element's text now, read in the page (Dash re-renders elements under a held reference)."""
-    return duo.driver.execute_script("const e = document.querySelector(arguments[0]); return e ? (e.innerText ?? e.textContent) : ''", css)
 
 
 def scan_sizes(duo, page: str, problems: list[str]) -> None:

@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
-from tests.conftest import browser_open, browser_sign_in
+from tests.conftest import browser_open, browser_sign_in, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +29,6 @@ def api(duo, path: str) -> dict:
     with browser_open(duo, path) as r:
         return json.load(r)
 
-
-def wait_until(duo, condition, timeout: int = 20):
-    return WebDriverWait(duo.driver, timeout).until(lambda _driver: condition())
 
 
 def settled(element, pause: float = 0.4) -> bool:
@@ -77,7 +74,7 @@ def test_cards_match_the_api_and_no_console_errors(dashboard):
     for pane in ("vector-base", "outline"):
         drawn = dashboard.driver.find_elements(By.CSS_SELECTOR, f".leaflet-{pane}-pane path")
         assert drawn and not [p for p in drawn if "leaflet-interactive" in (p.get_attribute("class") or "")], pane
-    assert dashboard.find_element("#map-legend").text.startswith("网格着色")
+    assert text_of(dashboard, "#map-legend").startswith("网格着色")
     assert dashboard.driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
     assert dashboard.get_logs() == []
 
@@ -104,12 +101,12 @@ def test_click_a_street_drills_in_and_back_returns(dashboard):
     street = api(dashboard, f"/api/kpis?scope=street&id={params['id']}&{WINDOW}")
     assert_cards_match(dashboard, f"scope=street&id={params['id']}&{WINDOW}")
     dashboard.wait_for_contains_text("#breadcrumbs", street["name"])
-    assert "崂山区" in dashboard.find_element("#breadcrumbs").text
+    assert "崂山区" in text_of(dashboard, "#breadcrumbs")
 
     dashboard.driver.back()
     wait_until(dashboard, lambda: "scope" not in search_params(dashboard), timeout=20)
     assert_cards_match(dashboard, WINDOW)
-    assert street["name"] not in dashboard.find_element("#breadcrumbs").text
+    assert street["name"] not in text_of(dashboard, "#breadcrumbs")
     assert dashboard.get_logs() == []
 
 
@@ -117,7 +114,7 @@ def test_deep_link_opens_the_scope(dashboard):
     query = f"scope=community&id=370212002001&{WINDOW}"
     dashboard.driver.get(f"{dashboard.server_url}/?{query}")
     assert_cards_match(dashboard, query)
-    crumbs = dashboard.find_element("#breadcrumbs").text
+    crumbs = text_of(dashboard, "#breadcrumbs")
     assert "崂山区" in crumbs and "沙子口街道" in crumbs
 
 
@@ -129,7 +126,7 @@ def test_grid_level_shows_profile_appeals_and_timeline(dashboard):
     cell = dashboard.wait_for_element(first, timeout=20)
     total = api(dashboard, f"/api/appeals?scope=grid&id={grid}&from=2026-09-21&to=2026-11-21&limit=1")["total"]
     assert total > 0
-    assert "****" in dashboard.find_element("#panel-appeals").text  # phones masked
+    assert "****" in text_of(dashboard, "#panel-appeals")  # phones masked
     cell.click()
     dashboard.wait_for_contains_text("#panel-timeline", "受理", timeout=20)
 

@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.kpis import KPI_LABELS
-from tests.conftest import browser_open
+from tests.conftest import browser_open, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,9 @@ def test_briefing_button_exports_the_numbers_on_screen(dashboard, tmp_path):
     dashboard.driver.get(f"{dashboard.server_url}/?{VIEW}")
     dashboard.wait_for_contains_text("#scope-title", "王哥庄街道", timeout=20)
     WebDriverWait(dashboard.driver, 20).until(
-        lambda _: all(dashboard.find_element(f"#kpi-{key} .kpi-value").text not in ("", "—") for key in CARDS)
+        lambda _: all(text_of(dashboard, f"#kpi-{key} .kpi-value") not in ("", "—") for key in CARDS)
     )
-    cards = {key: dashboard.find_element(f"#kpi-{key} .kpi-value").text for key in KPI_LABELS}
+    cards = {key: text_of(dashboard, f"#kpi-{key} .kpi-value") for key in KPI_LABELS}
 
     dashboard.find_element("#export-pdf").click()
     link = dashboard.wait_for_element("#export-status a.export-link", timeout=60)

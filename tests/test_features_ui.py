@@ -7,10 +7,9 @@ import urllib.parse
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.ui.compare_figures import kpi_text
-from tests.conftest import browser_open, browser_sign_in
+from tests.conftest import browser_open, browser_sign_in, is_shown, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -21,9 +20,6 @@ def api(duo, path: str) -> dict:
     with browser_open(duo, path) as r:
         return json.load(r)
 
-
-def wait_until(duo, condition, timeout: int = 20):
-    return WebDriverWait(duo.driver, timeout).until(lambda _driver: condition())
 
 
 def params(duo) -> dict:
@@ -54,7 +50,7 @@ def test_search_compare_and_playback(dash_duo, seeded_sqlite_path, make_app):
     assert params(duo) == {"scope": "community", "id": "370212001001", "from": "2026-10-21", "to": "2026-11-21",
                            "kind": "livelihood"}
     duo.wait_for_contains_text("#scope-title", "中韩社区", timeout=20)
-    wait_until(duo, lambda: not duo.find_element("#search-results").is_displayed())
+    wait_until(duo, lambda: not is_shown(duo, "#search-results"))
 
     # Search by appeal id: its grid opens with the appeal's timeline, department and note included.
     item = api(duo, f"/api/appeals?scope=street&id=370212001&{WINDOW}&status=closed&limit=1")["items"][0]
@@ -63,7 +59,7 @@ def test_search_compare_and_playback(dash_duo, seeded_sqlite_path, make_app):
     assert params(duo)["id"] == item["grid_code"]
     duo.wait_for_contains_text("#panel-timeline", "承办部门：", timeout=20)
     duo.wait_for_contains_text("#panel-timeline", "办结", timeout=20)
-    assert item["title"] in duo.find_element("#panel-timeline").text
+    assert item["title"] in text_of(duo, "#panel-timeline")
 
     # 对比 from a link: the two streets' KPIs as the cards format them, one line each.
     duo.driver.get(f"{duo.server_url}/?{WINDOW}&compare=370212001,370212005")
@@ -77,7 +73,7 @@ def test_search_compare_and_playback(dash_duo, seeded_sqlite_path, make_app):
     # Closing drops compare= from the URL; the rest of the view stays.
     duo.find_element("#compare-close").click()
     wait_until(duo, lambda: "compare" not in params(duo) and params(duo).get("from") == "2026-10-21")
-    wait_until(duo, lambda: not duo.find_element("#compare-panel").is_displayed())
+    wait_until(duo, lambda: not is_shown(duo, "#compare-panel"))
 
     # A forged comparison gets the usual notice.
     duo.driver.get(f"{duo.server_url}/?compare=370212001,370212009")

@@ -9,11 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.access import SYSTEM
 from geo.scope import Scope
-from tests.conftest import browser_open, browser_sign_in
+from tests.conftest import browser_open, browser_sign_in, text_of, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis]
 
@@ -38,16 +37,13 @@ def post(duo, path: str, body) -> dict:
         return json.load(r)
 
 
-def wait_until(duo, condition, timeout: float):
-    return WebDriverWait(duo.driver, timeout, poll_frequency=0.1).until(lambda _driver: condition())
-
 
 @pytest.mark.parametrize("backend", ["postgis"], indirect=True)
 def test_a_posted_appeal_shows_within_5_seconds(live):
     live.driver.get(f"{live.server_url}/?scope=street&id=370212001&layers=grids")
     live.wait_for_contains_text("#scope-title", "中韩街道", timeout=20)
-    wait_until(live, lambda: "更新于" in live.find_element("#live-indicator").text, 15)
-    accepted = live.find_element("#kpi-accepted .kpi-value").text
+    wait_until(live, lambda: "更新于" in text_of(live, "#live-indicator"), 15)
+    accepted = text_of(live, "#kpi-accepted .kpi-value")
     title = "<b>井盖松动</b> 请尽快处理"  # markup must arrive as text, not HTML
     posted_at = time.monotonic()
     created = post(live, "/api/appeals", {
@@ -55,7 +51,7 @@ def test_a_posted_appeal_shows_within_5_seconds(live):
         "category": "road_facilities", "title": title, "reporter_name": "李四", "reporter_phone": "13900001111",
         "lon": LON, "lat": LAT})
     assert created["status"] == "created"
-    wait_until(live, lambda: title in live.find_element("#panel-ticker").text, 5)
+    wait_until(live, lambda: title in text_of(live, "#panel-ticker"), 5)
     seen_after = time.monotonic() - posted_at
     ticker = live.find_element("#panel-ticker")
     first = ticker.find_element(By.CSS_SELECTOR, ".ticker-row")
@@ -63,9 +59,9 @@ def test_a_posted_appeal_shows_within_5_seconds(live):
     assert ticker.find_elements(By.TAG_NAME, "b") == []
     assert "李四" not in ticker.text and "13900001111" not in ticker.text and "139****1111" not in ticker.text
     # The KPI cards follow the same tick (default window ends today, so the new appeal counts).
-    wait_until(live, lambda: live.find_element("#kpi-accepted .kpi-value").text != accepted, 5)
+    wait_until(live, lambda: text_of(live, "#kpi-accepted .kpi-value") != accepted, 5)
     expected = json.load(browser_open(live, "/api/kpis?scope=street&id=370212001"))
-    assert live.find_element("#kpi-accepted .kpi-value").text == f"{expected['kpis']['accepted']['value']:,}"
+    assert text_of(live, "#kpi-accepted .kpi-value") == f"{expected['kpis']['accepted']['value']:,}"
     assert seen_after < 5
     assert live.get_logs() == []
 
@@ -92,28 +88,28 @@ def test_a_worker_ping_moves_only_that_worker(live, writable_store):
 @pytest.mark.parametrize("backend", ["postgis"], indirect=True)
 def test_polling_stops_while_the_tab_is_hidden(live):
     live.driver.get(f"{live.server_url}/")
-    wait_until(live, lambda: "更新于" in live.find_element("#live-indicator").text, 15)
+    wait_until(live, lambda: "更新于" in text_of(live, "#live-indicator"), 15)
     hide = "Object.defineProperty(document, 'hidden', {value: %s, configurable: true});" \
            "document.dispatchEvent(new Event('visibilitychange'));"
     live.driver.execute_script(hide % "true")
     time.sleep(0.5)
-    frozen = live.find_element("#live-indicator").text
+    frozen = text_of(live, "#live-indicator")
     time.sleep(7)  # more than two poll intervals
-    assert live.find_element("#live-indicator").text == frozen
+    assert text_of(live, "#live-indicator") == frozen
     live.driver.execute_script(hide % "false")
-    wait_until(live, lambda: live.find_element("#live-indicator").text != frozen, 8)
+    wait_until(live, lambda: text_of(live, "#live-indicator") != frozen, 8)
 
 
 @pytest.mark.parametrize("backend", ["postgis"], indirect=True)
 def test_the_big_screen_shows_a_new_appeal_within_5_seconds(live, writable_store):
     live.driver.get(f"{live.server_url}/screen/")
-    wait_until(live, lambda: live.find_element("#screen-ticker").text.strip() != "", 20)
+    wait_until(live, lambda: text_of(live, "#screen-ticker").strip() != "", 20)
     title = f"路灯不亮 {time.time_ns() % 10_000}"
     post(live, "/api/appeals", {"source": "hotline_12345", "source_ref": f"screen-{time.time_ns()}",
                                 "kind": "livelihood", "category": "road_facilities", "title": title,
                                 "reporter_name": "王五", "reporter_phone": "13700002222", "lon": LON, "lat": LAT})
-    wait_until(live, lambda: title in live.find_element("#screen-ticker").text, 5)
-    text = live.find_element("body").text
+    wait_until(live, lambda: title in text_of(live, "#screen-ticker"), 5)
+    text = text_of(live, "body")
     assert "王五" not in text and "13700002222" not in text and "137****2222" not in text
     # A worker of 北宅 (inland, north-east) jumps to 中韩 (south-west): some 15 km, many pixels on the wall.
     worker = next(w for w in writable_store.workers(Scope("street", "370212004"), viewer=SYSTEM)["items"] if w["lon"] is not None)

@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from geo.reference import DATA_DIR
+from tests.conftest import is_shown, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -175,11 +176,11 @@ def test_labels_legend_base_map_and_full_screen(dashboard):
     toggle = duo.find_element(".legend-toggle")
     assert toggle.text.startswith("图例")
     toggle.click()
-    wait(duo, lambda: not duo.find_element("#map-legend").is_displayed())
+    wait(duo, lambda: not is_shown(duo, "#map-legend"))
     folded = duo.driver.execute_script(BOX, "#map-legend-box")
     assert folded["height"] < 40 and folded["width"] < 100
     toggle.click()
-    wait(duo, lambda: duo.find_element("#map-legend").is_displayed())
+    wait(duo, lambda: is_shown(duo, "#map-legend"))
 
     # The base map is in the URL: the picker writes it, back restores the default, a deep link opens it,
     # a forged one gets the notice and the default.
@@ -193,13 +194,13 @@ def test_labels_legend_base_map_and_full_screen(dashboard):
     duo.driver.back()
     wait(duo, lambda: "basemap" not in params(duo))
     wait(duo, lambda: "dark" not in duo.driver.execute_script(panel).split())
-    assert "浅色" in duo.find_element("#filter-basemap").text
+    assert "浅色" in text_of(duo, "#filter-basemap")
     duo.driver.get(f"{duo.server_url}/?basemap=vector-dark&{WINDOW}")
     wait(duo, lambda: "dark" in duo.driver.execute_script(panel).split())
-    assert "深色" in duo.find_element("#filter-basemap").text
+    assert "深色" in text_of(duo, "#filter-basemap")
     duo.driver.get(f"{duo.server_url}/?basemap=satellite&{WINDOW}")
     duo.wait_for_contains_text("#error-banner", "链接参数有误", timeout=20)
-    assert "basemap" not in params(duo) and "浅色" in duo.find_element("#filter-basemap").text
+    assert "basemap" not in params(duo) and "浅色" in text_of(duo, "#filter-basemap")
 
     # Full screen: the map panel fills the window and Leaflet knows its new size; again to leave.
     settled_view(duo, 9)
@@ -209,7 +210,7 @@ def test_labels_legend_base_map_and_full_screen(dashboard):
     button.click()
     wait(duo, lambda: button.get_attribute("title") == "退出全屏")
     wait(duo, lambda: (lambda s: abs(s[0] - s[2]) <= 1 and abs(s[1] - s[3]) <= 1)(duo.driver.execute_script(size)))
-    assert duo.find_element("#map-legend-box").is_displayed() and duo.find_element(".map-toolbar").is_displayed()
+    assert is_shown(duo, "#map-legend-box") and is_shown(duo, ".map-toolbar")
     button.click()
     wait(duo, lambda: button.get_attribute("title") == "全屏")
     # Back in the page (headless Chromium need not restore its window): the map is smaller than the window

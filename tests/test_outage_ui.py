@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import services
-from tests.conftest import browser_sign_in
+from tests.conftest import browser_sign_in, is_shown, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
@@ -20,23 +20,23 @@ def test_outage_banner_then_recovery(dash_duo, pg_cluster, make_app):
     dash_duo.driver.set_window_size(1600, 1000)
     browser_sign_in(dash_duo, app)  # opens "/"
     wait = WebDriverWait(dash_duo.driver, 20, poll_frequency=0.2)
-    wait.until(lambda _: "更新于" in dash_duo.find_element("#live-indicator").text)
-    wait.until(lambda _: dash_duo.find_element("#kpi-accepted .kpi-value").text not in ("", "—"))
-    shown = dash_duo.find_element("#kpi-accepted .kpi-value").text
-    last_ok = re.search(r"更新于 (\d\d:\d\d)", dash_duo.find_element("#live-indicator").text).group(1)
+    wait.until(lambda _: "更新于" in text_of(dash_duo, "#live-indicator"))
+    wait.until(lambda _: text_of(dash_duo, "#kpi-accepted .kpi-value") not in ("", "—"))
+    shown = text_of(dash_duo, "#kpi-accepted .kpi-value")
+    last_ok = re.search(r"更新于 (\d\d:\d\d)", text_of(dash_duo, "#live-indicator")).group(1)
     try:
         pg_cluster.stop("fast")
-        wait.until(lambda _: dash_duo.find_element("#live-banner").is_displayed())
-        banner = dash_duo.find_element("#live-banner").text
+        wait.until(lambda _: is_shown(dash_duo, "#live-banner"))
+        banner = text_of(dash_duo, "#live-banner")
         assert banner.startswith("数据连接中断，显示 ") and banner.endswith(" 的数据"), banner
         assert re.search(r"显示 (\d\d:\d\d) 的数据", banner).group(1) >= last_ok
         time.sleep(4)  # more polls fail; the last data stays on screen and the banner stays up
-        assert dash_duo.find_element("#kpi-accepted .kpi-value").text == shown
-        assert dash_duo.find_element("#live-banner").is_displayed()
+        assert text_of(dash_duo, "#kpi-accepted .kpi-value") == shown
+        assert is_shown(dash_duo, "#live-banner")
     finally:
         pg_cluster.start()
-    wait.until(lambda _: not dash_duo.find_element("#live-banner").is_displayed())
-    assert "更新于" in dash_duo.find_element("#live-indicator").text
+    wait.until(lambda _: not is_shown(dash_duo, "#live-banner"))
+    assert "更新于" in text_of(dash_duo, "#live-indicator")
     # The catch-up re-renders the cards; they come back with the same number (nothing was written meanwhile).
-    wait.until(lambda _: dash_duo.find_element("#kpi-accepted .kpi-value").text == shown)
+    wait.until(lambda _: text_of(dash_duo, "#kpi-accepted .kpi-value") == shown)
     app.server.extensions[services.STORE_KEY].dispose()

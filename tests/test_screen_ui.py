@@ -11,7 +11,6 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 from PIL import Image
-from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard.ui import ids
 from dashboard.view import screen
@@ -21,7 +20,7 @@ from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT
 from geo.store import schema
 from geo.store.store import Store
-from tests.conftest import browser_open, browser_sign_in
+from tests.conftest import browser_open, browser_sign_in, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -74,11 +73,8 @@ def viewport(duo, width: int, height: int) -> None:
 
 def open_screen(duo, query: str) -> None:
     duo.driver.get(f"{duo.server_url}/screen/?{query}")
-    wait_until(duo, lambda: duo.find_element("#screen-kpi-accepted-value").text not in ("", "—"))
+    wait_until(duo, lambda: text_of(duo, "#screen-kpi-accepted-value") not in ("", "—"))
 
-
-def wait_until(duo, condition, timeout: float = 20):
-    return WebDriverWait(duo.driver, timeout, poll_frequency=0.2).until(lambda _driver: condition())
 
 
 def api(duo, path: str) -> dict:
@@ -137,10 +133,10 @@ def test_numbers_match_the_api_and_no_personal_data(wall, seeded_sqlite_path):
         if key not in CLOCK_DEPENDENT:
             wall.wait_for_text_to_equal(f"#screen-kpi-{key}-value", format_kpi(key, doc["kpis"][key]), timeout=20)
     wall.wait_for_contains_text("#screen-title", doc["name"], timeout=20)
-    assert wall.find_element("#screen-as-of").text.startswith("数据截至 ")
+    assert text_of(wall, "#screen-as-of").startswith("数据截至 ")
     wait_until(wall, lambda: re.fullmatch(r"\d{4}-\d{2}-\d{2} .+ \d{2}:\d{2}:\d{2}",
-                                          wall.find_element("#screen-clock").text))
-    assert "OpenStreetMap contributors" in wall.find_element(".screen-credit").text
+                                          text_of(wall, "#screen-clock")))
+    assert "OpenStreetMap contributors" in text_of(wall, ".screen-credit")
     wait_until(wall, lambda: wall.driver.find_elements("css selector", ".leaflet-workers-pane path"))
     assert "heat.png" in wall.find_element(".leaflet-heat-pane img").get_attribute("src")
     # Nothing on the wall takes the pointer: every shape is drawn non-interactive.
@@ -149,7 +145,7 @@ def test_numbers_match_the_api_and_no_personal_data(wall, seeded_sqlite_path):
 
     # The ticker lists the view's newest appeals; their reporters must not appear anywhere on the page.
     newest = api(wall, f"/api/appeals?{WINDOW}&limit={screen.TICKER_ROWS}")["items"]
-    wait_until(wall, lambda: newest[0]["title"] in wall.find_element("#screen-ticker").text)
+    wait_until(wall, lambda: newest[0]["title"] in text_of(wall, "#screen-ticker"))
     store = Store(f"sqlite:///{seeded_sqlite_path}")
     try:
         with store.connect() as conn:
@@ -186,16 +182,16 @@ def test_the_tour_moves_on_and_bad_links_get_a_banner(wall, seeded_sqlite_path):
     streets = {u.name: u.code for u in store.children(DISTRICT, viewer=SYSTEM)}
     store.dispose()
     open_screen(wall, f"tour=5&{WINDOW}")
-    assert "崂山区" in wall.find_element("#screen-title").text
+    assert "崂山区" in text_of(wall, "#screen-title")
     assert wall.find_element("#screen-banner").get_attribute("hidden") is not None
-    wait_until(wall, lambda: any(name in wall.find_element("#screen-title").text for name in streets), timeout=12)
+    wait_until(wall, lambda: any(name in text_of(wall, "#screen-title") for name in streets), timeout=12)
     # Each stop shows its own numbers (read together: the tour moves on every 5 s).
     expected = {name: format_kpi("accepted", api(wall, f"/api/kpis?scope=street&id={code}&{WINDOW}")["kpis"]["accepted"])
                 for name, code in streets.items()}
 
     def showing_a_street_with_its_numbers() -> bool:
-        title = wall.find_element("#screen-title").text
-        value = wall.find_element("#screen-kpi-accepted-value").text
+        title = text_of(wall, "#screen-title")
+        value = text_of(wall, "#screen-kpi-accepted-value")
         return any(name in title and value == figure for name, figure in expected.items())
 
     wait_until(wall, showing_a_street_with_its_numbers, timeout=12)
@@ -205,7 +201,7 @@ def test_the_tour_moves_on_and_bad_links_get_a_banner(wall, seeded_sqlite_path):
                                 ("scope=street&id=370212999&refresh=2", "370212999", "")):
         open_screen(wall, f"{query}&{WINDOW}")
         wall.wait_for_contains_text("#screen-banner", "链接参数有误", timeout=20)
-        assert named in wall.find_element("#screen-banner").text
+        assert named in text_of(wall, "#screen-banner")
         wall.wait_for_contains_text("#screen-title", "崂山区", timeout=20)
         district = api(wall, f"/api/kpis?{shown}")
         wall.wait_for_text_to_equal("#screen-kpi-accepted-value", format_kpi("accepted", district["kpis"]["accepted"]),

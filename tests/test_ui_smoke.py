@@ -8,7 +8,7 @@ import pytest
 
 from dashboard.view.text import format_kpi
 from geo.kpis import KPI_LABELS
-from tests.conftest import browser_open, browser_sign_in
+from tests.conftest import browser_open, browser_sign_in, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def test_kpi_cards_show_the_api_numbers(dash_duo, seeded_sqlite_path, make_app, 
             dash_duo.wait_for_text_to_equal(
                 f"#kpi-{key} .kpi-value", format_kpi(key, api["kpis"][key]), timeout=15
             )
-    assert "数据截至" in dash_duo.find_element("#data-as-of").text
-    assert "OpenStreetMap" in dash_duo.find_element(".footer").text
+    assert "数据截至" in text_of(dash_duo, "#data-as-of")
+    assert "OpenStreetMap" in text_of(dash_duo, ".footer")
     dash_duo.driver.save_screenshot(str(tmp_path / "page.png"))
     assert dash_duo.get_logs() == []
