@@ -385,6 +385,11 @@ def text_of(duo, css: str) -> str:
         "const e = document.querySelector(arguments[0]); return e ? (e.innerText ?? e.textContent) : ''", css)
 
 
+def shown_value(duo, css: str, timeout: float = 20) -> str:
+    """The element's text once it shows a value (not empty, not "—"), as read in that same instant."""
+    return wait_until(duo, lambda: (text := text_of(duo, css)) not in ("", "—") and text, timeout)
+
+
 def is_shown(duo, css: str) -> bool:
     """Whether the element is rendered and visible now, read in the page (no stale references)."""
     return duo.driver.execute_script(

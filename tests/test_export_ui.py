@@ -22,10 +22,12 @@ CARDS = [key for key in KPI_LABELS if key not in CLOCK_DEPENDENT]
 def test_briefing_button_exports_the_numbers_on_screen(dashboard, tmp_path):
     dashboard.driver.get(f"{dashboard.server_url}/?{VIEW}")
     dashboard.wait_for_contains_text("#scope-title", "王哥庄街道", timeout=20)
-    WebDriverWait(dashboard.driver, 20).until(
-        lambda _: all(text_of(dashboard, f"#kpi-{key} .kpi-value") not in ("", "—") for key in CARDS)
-    )
-    cards = {key: text_of(dashboard, f"#kpi-{key} .kpi-value") for key in KPI_LABELS}
+    def all_cards():
+        """Every card read in one pass, or None while one is empty (a re-render in between reads as empty)."""
+        read = {key: text_of(dashboard, f"#kpi-{key} .kpi-value") for key in KPI_LABELS}
+        return read if all(value not in ("", "—") for value in read.values()) else None
+
+    cards = WebDriverWait(dashboard.driver, 20).until(lambda _: all_cards())
 
     dashboard.find_element("#export-pdf").click()
     link = dashboard.wait_for_element("#export-status a.export-link", timeout=60)

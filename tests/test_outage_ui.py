@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import services
-from tests.conftest import browser_sign_in, is_shown, text_of
+from tests.conftest import browser_sign_in, is_shown, shown_value, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgis, pytest.mark.slow]
 
@@ -20,10 +20,9 @@ def test_outage_banner_then_recovery(dash_duo, pg_cluster, make_app):
     dash_duo.driver.set_window_size(1600, 1000)
     browser_sign_in(dash_duo, app)  # opens "/"
     wait = WebDriverWait(dash_duo.driver, 20, poll_frequency=0.2)
-    wait.until(lambda _: "更新于" in text_of(dash_duo, "#live-indicator"))
-    wait.until(lambda _: text_of(dash_duo, "#kpi-accepted .kpi-value") not in ("", "—"))
-    shown = text_of(dash_duo, "#kpi-accepted .kpi-value")
-    last_ok = re.search(r"更新于 (\d\d:\d\d)", text_of(dash_duo, "#live-indicator")).group(1)
+    indicator = wait.until(lambda _: "更新于" in (text := text_of(dash_duo, "#live-indicator")) and text)
+    shown = shown_value(dash_duo, "#kpi-accepted .kpi-value")
+    last_ok = re.search(r"更新于 (\d\d:\d\d)", indicator).group(1)
     try:
         pg_cluster.stop("fast")
         wait.until(lambda _: is_shown(dash_duo, "#live-banner"))
