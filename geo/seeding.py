@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from geo import clock, demo, reference
@@ -37,8 +37,13 @@ def seed(
     reset: bool = False,
     chunk_size: int = 100_000,
     progress: Callable[[str], None] = print,
+    plants: Sequence[demo.Plant] = (),
 ) -> dict:
-    """Seeds an empty store (or a reset one); returns what was written."""
+    """Seeds an empty store (or a reset one); returns what was written.
+
+    ``plants`` adds known hotspots (see :class:`geo.demo.Plant`) on top of the
+    ``appeals``, so a hotspot detector can be validated against a real store.
+    """
     start, end = history_bounds(end, days)
     n = appeals if appeals is not None else round(APPEALS_PER_DAY * (end - start) / timedelta(days=1))
     if n < 0:
@@ -61,7 +66,8 @@ def seed(
     store.load_workers(workers, history, latest)
     progress(f"网格员：{len(workers)} 名，位置记录 {len(history)} 条")
     written = 0
-    for chunk, events in demo.generate_appeals(grids, workers, n, start, end, seed, chunk_size=chunk_size):
+    for chunk, events in demo.generate_appeals(grids, workers, n, start, end, seed, chunk_size=chunk_size,
+                                                   plants=plants):
         store.insert_appeals(chunk, events)
         written += len(chunk)
         rate = written / max(time.monotonic() - began, 1e-9)

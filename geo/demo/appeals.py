@@ -8,8 +8,8 @@ the workflow timeline, assembled into appeal and event frames.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from geo.demo.calendar import Plan, category_factors, heating_season, hour_cdf, 
 from geo.demo.epoch import timestamps, to_epoch_s
 from geo.demo.grids import Addresses, Grids, addresses, grid_factors, place_words, prepare_grids
 from geo.demo.people import names, phones, worker_columns
+from geo.demo.plant import EVENING_HOUR, Plant, PlantedRates, draw_extras, grid_weight_group, resolve
 from geo.demo.sampling import choose, lognormal, pick, rng_for
 from geo.demo.tables import (
     CATEGORY_BASE,
@@ -83,6 +84,7 @@ class _Context:
     hour_cdf: np.ndarray
     has_scenic: bool
     text: dict[str, np.ndarray]
+    planted: tuple[PlantedRates, ...] = ()
 
 
 def _source_affinity() -> tuple[np.ndarray, np.ndarray]:
@@ -115,6 +117,18 @@ def _category_probs(ctx: _Context, src: np.ndarray, day: np.ndarray, evening: np
     shares[:, dev] *= np.where(plan.rest[day], 0.75, weekday)
     shares = shares / shares.sum(axis=1, keepdims=True)
     return shares[:, kind_of] * within / np.maximum(sums[:, kind_of], 1e-300)
+
+
+def _category_given_source(ctx: _Context, days: np.ndarray, category: int) -> np.ndarray:
+    """(len(days), S, 2) chance that an appeal of each day, source and daytime/evening is of ``category``."""
+    n_src = len(SOURCE_CODES)
+    src = np.tile(np.arange(n_src), len(days))
+    day = np.repeat(days, n_src)
+    factors = category_factors(ctx.plan, slice(None), ctx.has_scenic)
+    return np.stack(
+        [_category_probs(ctx, src, day, np.full(len(day), ev), factors[day, ev])[:, category] for ev in (0, 1)],
+        axis=1,
+    ).reshape(len(days), n_src, 2)
 
 
 def _text_tables() -> dict[str, np.ndarray]:
@@ -171,7 +185,7 @@ def _text_tables() -> dict[str, np.ndarray]:
 
 
 def _context(grids: Any, workers: pd.DataFrame | None, start_s: float, end_s: float, n: int,
-             seed: int) -> _Context:
+             seed: int, plants: Sequence[Plant] = ()) -> _Context:
     """Prepare everything the blocks share, once per run."""
     g = prepare_grids(grids)
     factor = grid_factors(g, seed)
@@ -184,7 +198,7 @@ def _context(grids: Any, workers: pd.DataFrame | None, start_s: float, end_s: fl
     cum = np.cumsum(weights, axis=1)
     cum = cum / np.where(cum[:, -1:] > 0, cum[:, -1:], 1.0)
     within, kind_share = _source_affinity()
-    return _Context(
+    ctx = _Context(
         seed=seed,
         start_s=start_s,
         end_s=end_s,
@@ -200,6 +214,14 @@ def _context(grids: Any, workers: pd.DataFrame | None, start_s: float, end_s: fl
         has_scenic=bool(scenic_mask.any()),
         text=_text_tables(),
     )
+    if not plants:
+        return ctx
+    planted = tuple(
+        resolve(plant, i, codes=g.code, grid_cdf=cum, plan=ctx.plan, hour_cdf=ctx.hour_cdf,
+                category_given_source=lambda days, category: _category_given_source(ctx, days, category))
+        for i, plant in enumerate(plants)
+    )
+    return replace(ctx, planted=planted)
 
 
 @dataclass(frozen=True)
@@ -256,24 +278,36 @@ def _block(ctx: _Context, da: int, db: int, offset: int, memory: _Memory
             lo = np.interp(plan.h0[day[sel]], grid_hours, c)
             hi = np.interp(plan.h1[day[sel]], grid_hours, c)
             hour[sel] = np.interp(lo + u[sel, _U_HOUR] * (hi - lo), c, grid_hours)
-    t = plan.midnight_s[day] + np.floor(hour * HOUR_S)
-    t = np.clip(t, np.ceil(ctx.start_s), np.ceil(ctx.end_s) - 1)
-    evening = (hour >= 18).astype(np.int64)
+    evening = (hour >= EVENING_HOUR).astype(np.int64)
     factors = category_factors(plan, slice(da, db), ctx.has_scenic)
     cat = choose(_category_probs(ctx, src, day, evening, factors[day - da, evening]), u[:, _U_CATEGORY])
 
+    # Planted hotspots: extra appeals join here and are treated like the rest from now on.
+    planted_grid = np.full(m, -1, dtype=np.int64)
+    if ctx.planted:
+        ex = draw_extras(ctx.planted, plan, ctx.hour_cdf, ctx.seed, da, db, _NU, _NZ)
+        u, z, day, src, hour, cat, planted_grid = (
+            np.concatenate(pair) for pair in ((u, ex.u), (z, ex.z), (day, ex.day), (src, ex.src),
+                                              (hour, ex.hour), (cat, ex.cat), (planted_grid, ex.grid))
+        )
+        m = len(u)
+    t = plan.midnight_s[day] + np.floor(hour * HOUR_S)
+    t = np.clip(t, np.ceil(ctx.start_s), np.ceil(ctx.end_s) - 1)
+
     order = np.argsort(t, kind="stable")
     u, z, day, src, hour, t, cat = u[order], z[order], day[order], src[order], hour[order], t[order], cat[order]
+    planted_grid = planted_grid[order]
     idx = offset + np.arange(m, dtype=np.int64)
 
     # Where: grid by population x hotspot (per category group), then an address in the grid.
     kinds = np.array([KIND_CODES.index(c.kind) for c in domain.CATEGORIES])
     ci = index(CATEGORY_CODES)
-    group = np.where(cat == ci["scenic_area"], 2, np.where(kinds[cat] == 1, 1, 0))
+    group = grid_weight_group(cat)
     grid = np.empty(m, dtype=np.int64)
     for k in range(3):
         sel = group == k
         grid[sel] = np.minimum(np.searchsorted(ctx.grid_cdf[k], u[sel, _U_GRID], side="right"), len(g) - 1)
+    grid = np.where(planted_grid >= 0, planted_grid, grid)
     a = ctx.addr
     target = a.cum_before[grid] + u[:, _U_ADDRESS] * a.total[grid]
     addr = np.clip(np.searchsorted(a.cum, target, side="right"), a.start[grid], a.start[grid] + a.count[grid] - 1)
@@ -284,7 +318,8 @@ def _block(ctx: _Context, da: int, db: int, offset: int, memory: _Memory
     phone = phones(u[:, _U_PHONE_PREFIX], u[:, _U_PHONE_DIGITS])
 
     # Repeats: a citizen reports the same problem at the same address again within 30 days.
-    citizen = np.isin(src, [SOURCE_CODES.index(s) for s in CITIZEN_SOURCES])
+    # Planted extras stay out of the repeat chains, so a plant changes no other appeal.
+    citizen = np.isin(src, [SOURCE_CODES.index(s) for s in CITIZEN_SOURCES]) & (planted_grid < 0)
     repeat, root = _repeats(ctx, memory, u, t, day, citizen, src, cat)
     cz = np.flatnonzero(citizen)
     name = name.astype(object)
@@ -653,6 +688,7 @@ def generate_appeals(
     end: Any,
     seed: int,
     chunk_size: int = 100_000,
+    plants: Sequence[Plant] = (),
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Stream n appeals accepted in [start, end), oldest first, as (appeals, events) chunks.
 
@@ -669,10 +705,12 @@ def generate_appeals(
         end: "Now": acceptance times are before it and no stage happens after it.
         seed: Seed; identical inputs give identical chunks.
         chunk_size: Upper bound on appeals per chunk.
+        plants: Hotspots to plant (:class:`~geo.demo.plant.Plant`); each adds a Poisson number of
+            unmarked extra appeals on top of the n, and leaves every other appeal as it was.
 
     Yields:
-        (appeals, events) DataFrames; ``appeals.idx`` runs 0..n-1 across chunks and
-        ``events`` holds the workflow transitions of exactly those appeals.
+        (appeals, events) DataFrames; ``appeals.idx`` runs 0..n-1 across chunks (plus the
+        planted extras) and ``events`` holds the workflow transitions of exactly those appeals.
     """
     start_s = to_epoch_s(start, "start")
     end_s = to_epoch_s(end, "end")
@@ -682,7 +720,7 @@ def generate_appeals(
         raise ValueError("n must be >= 0 and chunk_size >= 1")
     if n == 0:
         return
-    ctx = _context(grids, workers, start_s, end_s, int(n), int(seed))
+    ctx = _context(grids, workers, start_s, end_s, int(n), int(seed), tuple(plants))
     counts = ctx.plan.counts
     memory = _Memory.empty()
     offset = 0
@@ -697,6 +735,7 @@ def generate_appeals(
             db += 1
         if total:
             appeals, events, memory = _block(ctx, da, db, offset, memory)
+            total = len(appeals)  # with any planted extras
             # A single day larger than chunk_size is split; events follow their appeals.
             for lo in range(0, total, chunk_size):
                 hi = min(lo + chunk_size, total)
@@ -705,3 +744,24 @@ def generate_appeals(
                 yield a, events.iloc[e_lo:e_hi].reset_index(drop=True)
             offset += total
         da = db
+
+
+def expected_baseline(grids: Any, n: int, start: Any, end: Any, seed: int, plant: Plant) -> pd.Series:
+    """λ(d): the appeals of the plant's category the run would put in its grids on each of its days.
+
+    The expectation without the plant; with it, a day's count is expected to
+    be ``plant.strength`` × this. A validation harness prints observed
+    against expected from it. Arguments are those of :func:`generate_appeals`
+    (workers do not change where or what appeals are).
+
+    Returns:
+        Expected counts indexed by local date (the plant's days within the run), named ``expected``.
+    """
+    start_s = to_epoch_s(start, "start")
+    end_s = to_epoch_s(end, "end")
+    if end_s <= start_s:
+        raise ValueError("end must be after start")
+    ctx = _context(grids, None, start_s, end_s, int(n), int(seed), (plant,))
+    rates = ctx.planted[0]
+    days = pd.Index(pd.to_datetime(ctx.plan.days[rates.days]).date, name="day")
+    return pd.Series(rates.baseline, index=days, name="expected")
