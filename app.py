@@ -19,6 +19,7 @@ from dashboard import config, errors, services
 from dashboard.http import (
     access,
     admin,
+    analysis,
     api,
     callback_guard,
     exports,
@@ -51,8 +52,8 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
     services.install(app.server, settings)
     errors.register(app.server)
     access.register(app.server)
-    for blueprint in (login.blueprint, admin.blueprint, ingest.blueprint, open311.blueprint, api.blueprint,
-                      map_api.blueprint, exports.blueprint):
+    for blueprint in (login.blueprint, admin.blueprint, ingest.blueprint, open311.blueprint, analysis.blueprint,
+                      api.blueprint, map_api.blueprint, exports.blueprint):
         app.server.register_blueprint(blueprint)
     providers = basemap.providers(settings.tianditu_key, settings.tile_url, settings.tile_crs)
     offered = {code: providers[code] for code in settings.tile_providers if code in providers}

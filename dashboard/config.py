@@ -57,6 +57,9 @@ SETTINGS: tuple[Setting, ...] = (
             "(always), 0 (never)."),
     Setting("RATE_LIMIT_STORAGE", "memory://", "Where failed sign-ins and wrong API keys are counted: memory:// (one "
             "process) or redis://host:6379/N (shared by all processes; use it with more than one)."),
+    Setting("ANALYSIS_INTERVAL_MINUTES", "60", "How often each server process runs the 未诉先办 analysis "
+            "(hotspots, forecasts, repeats, the list) when the last run is older; one run at a time across all "
+            "processes and machines (a lock row in the store). 0: only `python app.py analyze`."),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
     Setting("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
             "Tests only: a PostgreSQL server where tests create and drop their own databases."),
@@ -94,6 +97,7 @@ class Config:
     rate_limit_storage: str = "memory://"
     export_jobs_per_user: int = 2
     export_jobs_total: int = 8
+    analysis_interval_minutes: int = 60
 
     @property
     def cache_dir(self) -> Path:
@@ -146,6 +150,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         rate_limit_storage=get("RATE_LIMIT_STORAGE", environ),
         export_jobs_per_user=_count("EXPORT_JOBS_PER_USER", environ),
         export_jobs_total=_count("EXPORT_JOBS_TOTAL", environ),
+        analysis_interval_minutes=_non_negative("ANALYSIS_INTERVAL_MINUTES", environ),
     )
 
 
@@ -166,6 +171,13 @@ def _choice(name: str, environ: dict[str, str] | None, allowed: tuple[str, ...])
     if raw not in allowed:
         raise ValueError(f"设置 {name} 应为 {' / '.join(a or '空' for a in allowed)} 之一，当前为 {raw!r}")
     return raw
+
+
+def _non_negative(name: str, environ: dict[str, str] | None) -> int:
+    value = _int(name, environ)
+    if value < 0:
+        raise ValueError(f"设置 {name} 不能为负数，当前为 {value}")
+    return value
 
 
 def _count(name: str, environ: dict[str, str] | None) -> int:

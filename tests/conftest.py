@@ -27,6 +27,7 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from selenium.common.exceptions import StaleElementReferenceException
@@ -36,6 +37,7 @@ from app import create_app
 from dashboard import config, services
 from dashboard.auth import accounts
 from geo import seeding
+from geo.analysis.proactive import Candidate
 from geo.domain import LOCAL_TZ
 from geo.store.store import Store
 
@@ -412,6 +414,57 @@ def dashboard(dash_duo, seeded_sqlite_path, make_app):
 def app_client(make_app, seeded_store):
     """A test client of the app on the shared seeded store of each backend (read only), signed in as 区级."""
     return client_of(make_app(seeded_store.url))
+
+
+# -- 未诉先办 results without the detections' cost ------------------------------------------
+
+#: Hotspots to store in a run: (category, pattern, score, observed, expected, hot grids, neighbour grids).
+FAKE_HOTSPOTS = [
+    ("noise", "new", 9.5, 31, 6.2, ("370212001001001", "370212001001002"), ("370212001001003",)),
+    ("sanitation", "intensifying", 7.1, 24, 7.9, ("370212002001001", "370212002002001"), ()),
+    ("all", "new", 6.0, 40, 20.5, ("370212001001001",), ()),  # covered by the noise one: the wall leaves it out
+    ("property_management", "consecutive", 5.4, 18, 6.4, ("370212005001001",), ()),
+    ("street_vending", "sporadic", 4.2, 12, 4.0, ("370212004002001",), ()),
+    ("drainage", "historical", 3.0, 9, 3.1, ("370212003001001",), ()),  # not hot now: never shown
+]
+
+
+def add_hotspots(store: Store, run_id: int) -> None:
+    """Stores :data:`FAKE_HOTSPOTS` in run ``run_id`` (the demo history is too short for real ones)."""
+    rows = []
+    for category, pattern, score, observed, expected, hot, near in FAKE_HOTSPOTS:
+        grids = [*hot, *near]
+        communities = {code[:12] for code in grids}
+        rows.append({
+            "category": category, "pattern": pattern, "score": score, "observed": observed, "expected": expected,
+            "significance": 0.001, "start_day": SEED_END.date().replace(day=1), "street_code": grids[0][:9],
+            "community_code": communities.pop() if len(communities) == 1 else None,
+            "grid_rows": [{"grid_code": code, "hot": code in hot, "pattern": pattern, "z": score,
+                           "observed": observed // len(grids) + (observed % len(grids) if i == 0 else 0),
+                           "expected": expected / len(grids)} for i, code in enumerate(grids)],
+        })
+    store.save_results(run_id, rows, pd.DataFrame(), [], [])
+
+
+def fake_analysis(store: Store) -> int:
+    """A finished run as of :data:`SEED_END` with :data:`FAKE_HOTSPOTS` and one open item on each list level.
+
+    Instant, where ``geo.analysis.run.analyze`` takes seconds: for tests that need results, not detections.
+    """
+    run_id = store.begin_run(SEED_END)
+    add_hotspots(store, run_id)
+    candidates = [
+        Candidate("forecast", "heating", "district", "370212", None, None, "全区供暖诉求预计上升", "季节预测", 2.0),
+        Candidate("hotspot", "noise", "street", "370212001", "370212001", None, "中韩街道噪声扰民诉求新增热点",
+                  "Gi* 新兴热点分析", 9.5),
+        Candidate("hotspot", "sanitation", "street", "370212002", "370212002", None, "沙子口街道环境卫生诉求加剧热点",
+                  "Gi* 新兴热点分析", 7.1),
+        Candidate("repeat", "drainage", "community", "370212002001", "370212002", "370212002001",
+                  "某网格重复诉求：雨后积水（4 件）", "同一地点文本相似的诉求 4 件", 4.0, {"place": "370212002001001"}),
+    ]
+    store.file_proactive_items(run_id, SEED_END, candidates)
+    store.finish_run(run_id, "done", {})
+    return run_id
 
 
 # Imported last: it uses SEED_END and missing_service from above. Tests that stop the database use it.

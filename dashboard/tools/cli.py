@@ -20,6 +20,8 @@ from dashboard.ingest.replay import replay
 from dashboard.tools import simulator
 from geo import seeding
 from geo.access import ROLE_LABELS
+from geo.analysis import schedule
+from geo.analysis.run import AnalysisBusy, analyze
 from geo.domain import LOCAL_TZ
 from geo.store.errors import StoreError
 from geo.store.store import Store
@@ -45,6 +47,9 @@ def parser(config: Config) -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=config.demo_seed, help="随机种子")
     s.add_argument("--reset", action="store_true", help="先删除现有全部数据")
     sub.add_parser("migrate", help="把数据库结构升级到最新版本（保留数据）", parents=[store_flag])
+    a = sub.add_parser("analyze", help="运行未诉先办分析（新兴热点、季节预测、重复诉求、重点人群），更新清单",
+                       parents=[store_flag])
+    a.add_argument("--as-of", type=_aware_datetime, help="按哪一时刻分析，ISO 时间含时区（默认现在；可复现过去的清单）")
     sub.add_parser("settings", help="列出全部设置（Markdown 表格）")
     k = sub.add_parser("api-key", help="管理摄入接口的 API 密钥（库内只存哈希）", parents=[store_flag])
     ks = k.add_subparsers(dest="action", required=True)
@@ -153,6 +158,8 @@ def main(argv: list[str] | None, build_app: Callable[[Config], object]) -> int:
             store.migrate()
             print(f"数据库结构已是最新版本：{store.schema_revision()}")
             return 0
+        if args.command == "analyze":
+            return run_analysis(args, store)
         if args.command == "seed":
             seeding.seed(
                 store, appeals=args.appeals, days=args.days, end=args.end, seed=args.seed, reset=args.reset
@@ -167,6 +174,18 @@ def main(argv: list[str] | None, build_app: Callable[[Config], object]) -> int:
         return serve(args, config, store, build_app)
     except (StoreError, ValueError, simulator.SimulationError) as exc:
         return _fail(str(exc))
+
+
+def run_analysis(args, store: Store) -> int:
+    """One run now (or for ``--as-of``), printing each step's findings and the list's changes."""
+    store.migrate()
+    try:
+        result = analyze(store, args.as_of)
+    except AnalysisBusy as exc:
+        return _fail(str(exc))
+    seconds = sum(result["seconds"].values())
+    print(f"完成：第 {result['run_id']} 次分析，数据截至 {result['as_of']}，用时 {seconds:.1f} 秒")
+    return 0
 
 
 def api_key(args, store: Store) -> int:
@@ -281,6 +300,7 @@ def serve(args, config: Config, store: Store, build_app) -> int:
         for made in first:
             print(f"  {made.username}（{ROLE_LABELS[made.role]}）  密码：{made.secret}")
     store.dispose()
+    schedule.start(Store(config.database_url), config.analysis_interval_minutes)
     if config.auth_disabled:
         print("AUTH_DISABLED=1：未启用登录，所有访问者都按区级账号对待（只允许本机访问）")
     print(f"智治大脑已启动：http://{args.host}:{args.port}/")

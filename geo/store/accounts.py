@@ -39,6 +39,7 @@ AUDIT_ACTIONS = {
     "api_key_revoked": "吊销 API 密钥",
     "dead_letter_replayed": "重放死信",
     "audit_exported": "导出审计日志",
+    "proactive_item_changed": "未诉先办事项变更",
 }
 AUDIT_PAGE = 200
 

@@ -160,6 +160,10 @@ class Backend:
         """What :meth:`local_day` returned, as a date."""
         raise NotImplementedError
 
+    def day_number(self, column):
+        """An integer expression: the Asia/Shanghai calendar day of an Instant column, in days since 1970-01-01."""
+        raise NotImplementedError
+
     def cell_index(self, column, origin: float, size: float):
         """floor((column - origin) / size) as an integer expression."""
         raise NotImplementedError
@@ -248,6 +252,9 @@ class SqliteBackend(Backend):
     def to_date(self, value) -> date:
         return _EPOCH_DAY + timedelta(days=int(value))
 
+    def day_number(self, column):
+        return self.local_day(column)
+
     def cell_index(self, column, origin, size):
         # Callers keep column >= origin, where truncation is floor.
         return sa.cast((column - origin) / size, sa.Integer)
@@ -322,6 +329,10 @@ class PostgisBackend(Backend):
 
     def to_date(self, value) -> date:
         return value
+
+    def day_number(self, column):
+        # date - date is an integer number of days in PostgreSQL.
+        return self.local_day(column) - sa.literal(_EPOCH_DAY, sa.Date)
 
     def cell_index(self, column, origin, size):
         # PostgreSQL rounds on a cast to integer, so floor explicitly.

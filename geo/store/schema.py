@@ -172,7 +172,114 @@ appeal_events = sa.Table(
     sa.Index("uq_appeal_events_ref", "appeal_id", "ref", unique=True),
 )
 
-#: 未诉先办 items, found from trends before anyone complains (filled by a later issue).
+#: One run of the 未诉先办 analysis (``python app.py analyze`` or the server's schedule); every result row
+#: points to its run, and the run's ``as_of`` says which moment the results describe.
+analysis_runs = sa.Table(
+    "analysis_runs",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("as_of", Instant(), nullable=False),
+    sa.Column("started_at", Instant(), nullable=False),
+    sa.Column("finished_at", Instant()),
+    #: running / done / failed
+    sa.Column("status", sa.String(16), nullable=False),
+    #: JSON: what was found and how long each step took.
+    sa.Column("summary", sa.Text, nullable=False, server_default="{}"),
+    sa.Index("ix_analysis_runs_as_of", "status", "as_of"),
+)
+
+#: One row per job name while a process runs it: one run at a time across processes and machines.
+analysis_lock = sa.Table(
+    "analysis_lock",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("expires_at", Instant(), nullable=False),
+)
+
+#: Emerging hotspots (geo.analysis.hotspots): a connected set of grids of one street, hot in the run's last week.
+hotspots = sa.Table(
+    "hotspots",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.BigInteger, sa.ForeignKey("analysis_runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("pattern", sa.String(16), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("observed", sa.Integer, nullable=False),
+    sa.Column("expected", sa.Float, nullable=False),
+    sa.Column("significance", sa.Float, nullable=False),
+    sa.Column("start_day", sa.Date, nullable=False),
+    sa.Column("street_code", sa.String(9), nullable=False),
+    #: Set when every grid of the hotspot lies in one community.
+    sa.Column("community_code", sa.String(12)),
+    sa.Index("ix_hotspots_run", "run_id", "street_code"),
+)
+
+#: The grids of a hotspot: the hot ones and their neighbours in the same street (``hot`` false).
+hotspot_grids = sa.Table(
+    "hotspot_grids",
+    metadata,
+    sa.Column("hotspot_id", sa.BigInteger, sa.ForeignKey("hotspots.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("grid_code", sa.String(15), primary_key=True),
+    sa.Column("hot", sa.Boolean, nullable=False),
+    sa.Column("pattern", sa.String(16), nullable=False),
+    sa.Column("z", sa.Float, nullable=False),
+    sa.Column("observed", sa.Integer, nullable=False),
+    sa.Column("expected", sa.Float, nullable=False),
+)
+
+#: Weekly appeals per street (or the district) and category: recent actuals and the next weeks' forecast.
+forecasts = sa.Table(
+    "forecasts",
+    metadata,
+    sa.Column("run_id", sa.BigInteger, sa.ForeignKey("analysis_runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_code", sa.String(15), primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    #: The Monday the week starts on.
+    sa.Column("week", sa.Date, primary_key=True),
+    sa.Column("actual", sa.Integer),
+    sa.Column("mean", sa.Float),
+    sa.Column("lo80", sa.Float),
+    sa.Column("hi80", sa.Float),
+    sa.Column("lo95", sa.Float),
+    sa.Column("hi95", sa.Float),
+    sa.Column("method", sa.String(32)),
+)
+
+#: The same problem reported again and again from one place (geo.analysis.repeats).
+repeat_groups = sa.Table(
+    "repeat_groups",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.BigInteger, sa.ForeignKey("analysis_runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("category", sa.String(32), nullable=False),
+    sa.Column("street_code", sa.String(9), nullable=False),
+    sa.Column("community_code", sa.String(12), nullable=False),
+    sa.Column("grid_code", sa.String(15), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("first_at", Instant(), nullable=False),
+    sa.Column("last_at", Instant(), nullable=False),
+    #: A representative title, redacted like every title the store hands out.
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("similarity", sa.Float, nullable=False),
+    #: JSON list of the appeals' ids.
+    sa.Column("appeal_ids", sa.Text, nullable=False),
+    sa.Index("ix_repeat_groups_run", "run_id", "grid_code"),
+)
+
+#: Grids whose appeals about key populations (elderly care, health, social security) rose against expectation.
+key_population_signals = sa.Table(
+    "key_population_signals",
+    metadata,
+    sa.Column("run_id", sa.BigInteger, sa.ForeignKey("analysis_runs.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("grid_code", sa.String(15), primary_key=True),
+    sa.Column("observed", sa.Integer, nullable=False),
+    sa.Column("expected", sa.Float, nullable=False),
+    sa.Column("significance", sa.Float, nullable=False),
+)
+
+#: 未诉先办 items: problems to solve before anyone complains, made from the detections and judged by people.
 proactive_items = sa.Table(
     "proactive_items",
     metadata,
@@ -182,10 +289,44 @@ proactive_items = sa.Table(
     #: Which list it is on: the district's, a street's or a community's (a scope level).
     sa.Column("level", sa.String(16), nullable=False),
     sa.Column("scope_code", sa.String(15), nullable=False, index=True),
+    #: The method and why it fired, in one sentence.
     sa.Column("basis", sa.Text, nullable=False),
+    #: pending 待研判 / dispatched 已派发 / in_progress 处置中 / resolved 已化解 / rejected 不采纳
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("created_at", Instant(), nullable=False),
     sa.Column("due_at", Instant()),
+    #: hotspot / forecast / repeat / key_population: the detection it came from.
+    sa.Column("kind", sa.String(16), nullable=False, server_default="hotspot"),
+    #: What makes a later detection the same problem (kind, category, unit): it updates the open item.
+    sa.Column("match_key", sa.String(160), nullable=False, server_default=""),
+    sa.Column("street_code", sa.String(9)),
+    sa.Column("community_code", sa.String(12)),
+    #: The suggested owner department (the category's, geo.domain.CATEGORIES).
+    sa.Column("department", sa.Text),
+    #: JSON: counts, the weekly series for the chart, the method, score, observed and expected.
+    sa.Column("evidence", sa.Text, nullable=False, server_default="{}"),
+    sa.Column("score", sa.Float),
+    sa.Column("run_id", sa.BigInteger),
+    sa.Column("as_of", Instant()),
+    sa.Column("updated_at", Instant()),
+    #: Why it was not taken up (不采纳), or the last note given with a change.
+    sa.Column("reason", sa.Text),
+    sa.Index("ix_proactive_items_match", "match_key", "status"),
+)
+
+#: Every status change of a 未诉先办 item: who, when, from and to (also written to the audit log).
+proactive_item_history = sa.Table(
+    "proactive_item_history",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("item_id", sa.BigInteger, sa.ForeignKey("proactive_items.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", Instant(), nullable=False),
+    sa.Column("actor", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(16)),
+    sa.Column("from_status", sa.String(16)),
+    sa.Column("to_status", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),
+    sa.Index("ix_proactive_item_history_item", "item_id", "id"),
 )
 
 #: Ingest items that failed validation, kept verbatim so operators can fix and replay them.
@@ -268,7 +409,15 @@ ALL_TABLES = (
     api_keys,
     appeal_events,
     appeals,
+    proactive_item_history,
     proactive_items,
+    key_population_signals,
+    repeat_groups,
+    forecasts,
+    hotspot_grids,
+    hotspots,
+    analysis_runs,
+    analysis_lock,
     worker_latest,
     worker_positions,
     workers,

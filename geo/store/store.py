@@ -35,6 +35,7 @@ from geo.privacy import masked_appeal, masked_event, masked_workers, published_k
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
 from geo.store import schema as t
 from geo.store.accounts import AccountsMixin
+from geo.store.analysis import AnalysisMixin
 from geo.store.dialects import GridIndex, backend_for
 from geo.store.errors import Forbidden, NotFound, StoreError, StoreNotReady, StoreUnavailable
 from geo.store.ingest import IngestMixin
@@ -75,7 +76,7 @@ class Unit:
         return Scope(self.level, self.code)
 
 
-class Store(IngestMixin, AccountsMixin):
+class Store(IngestMixin, AccountsMixin, AnalysisMixin):
     """A store on PostGIS or embedded SQLite, chosen by the URL."""
 
     def __init__(self, url: str):
