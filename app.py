@@ -11,7 +11,7 @@ from pathlib import Path
 
 import dash
 
-from callbacks import compare, grid, live, navigation, panels, playback, search
+from callbacks import compare, grid, live, navigation, panels, playback, proactive, search
 from callbacks import exports as export_buttons
 from callbacks import map as map_view
 from callbacks import screen as screen_view
@@ -65,6 +65,7 @@ def create_app(settings: config.Config | None = None) -> dash.Dash:
     search.register(app)
     compare.register(app)
     playback.register(app)
+    proactive.register(app, offered)
     live.register(app)
     export_buttons.register(app)
     redirect_screen_mode(app.server)

@@ -117,6 +117,23 @@ window.zhizhi.map = (function () {
       layer.bindTooltip(feature.properties.name, { sticky: true });
     },
     professionalStyle: function () { return { fill: false, color: "#6f42c1", weight: 2, dashArray: "6 4", opacity: 0.9 }; },
+    /* 新兴热点: only the hot grids are drawn (a grid nobody flagged stays clickable for drill-down below). */
+    hotspotFilter: function (feature, context) {
+      var h = (context && context.hideout) || {};
+      return !!(h.patterns && h.patterns[feature.properties.code]);
+    },
+    hotspotStyle: function (feature, context) {
+      var h = (context && context.hideout) || {};
+      var pattern = (h.patterns || {})[feature.properties.code];
+      return {
+        fillColor: (h.colors || {})[pattern] || "#d7191c",
+        fillOpacity: 0.82,
+        color: h.dark ? "#ffffff" : "#3b0a0a",
+        weight: 1.6,
+        opacity: 0.95
+      };
+    },
+    hotspotHover: function () { return { weight: 3.5, color: "#0b3d91", opacity: 1 }; },
     neighbourStyle: function (feature, context) {
       return dark(context)
         ? { fillColor: "#1a2738", fillOpacity: 1, color: "#31445c", weight: 1, interactive: false }
@@ -171,6 +188,12 @@ window.dash_clientside.zhizhi = {
       container.zhizhiUnits = hideout || {};
       if (container.zhizhiMap) { container.zhizhiMap.zhizhiRelabel(); }
     }
+  },
+  hotspotInfo: function (hover, hideout) {
+    /* A hot grid under the pointer: what is hot there, and that a click opens the evidence. */
+    if (!hover || !hover.properties) { return ["", true]; }
+    var tip = ((hideout && hideout.tips) || {})[hover.properties.code] || "";
+    return [hover.properties.name + (tip ? "｜" + tip : "") + "（点击查看依据）", false];
   },
   hoverInfo: function (hover, hideout) {
     if (!hover || !hover.properties) { return ["", true]; }

@@ -85,6 +85,9 @@ def register(app) -> None:
         Output(ids.SCREEN_STREETS, "hideout"),
         Output(ids.SCREEN_COMMUNITIES, "url"),
         Output(ids.SCREEN_COMMUNITIES, "hideout"),
+        Output(ids.SCREEN_PROACTIVE_NOTE, "children"),
+        Output(ids.SCREEN_PROACTIVE_COUNTS, "children"),
+        Output(ids.SCREEN_PROACTIVE_HOTSPOTS, "children"),
         Input(ids.SCREEN_URL, "search"),
         Input(ids.SCREEN_VIEWPORT, "data"),
         Input(ids.SCREEN_TOUR, "n_intervals"),
@@ -101,13 +104,14 @@ def register(app) -> None:
             step = screen.tour_step(tour_ticks)
             state = state.with_scope(screen.tour_scope(screen.tour_stops(store, viewer), state.scope, step))
         as_of = clock.view_as_of()
-        head, data, rows, newest, frame, peak, version = gather(
+        head, data, rows, newest, frame, peak, proactive, version = gather(
             lambda: summary(store, state, as_of, viewer, cache),
             lambda: panels(store, state, as_of, viewer, cache),
             lambda: ranking(store, state, as_of, viewer, cache),
             lambda: ticker(store, state, viewer, limit=screen.TICKER_ROWS),
             lambda: map_frame(store, state, viewer, cache),
             lambda: heat_peak(store, state, viewer, cache),
+            lambda: screen.proactive(store, state.scope, viewer),
             store.data_version,
         )
         shown, note = screen.ranking_rows(rows)
@@ -138,6 +142,9 @@ def register(app) -> None:
             changed(streets, streets_style),
             screen_page.COMMUNITIES_URL,
             changed(communities, communities_style),
+            screen_page.proactive_note(proactive),
+            screen_page.proactive_counts(proactive),
+            screen_page.proactive_hotspots(proactive),
         )
 
     @app.callback(

@@ -41,7 +41,7 @@ def workbook(client, query: str):
 
 def test_xlsx_matches_the_api(client):
     wb = workbook(client, QUERY)
-    assert wb.sheetnames == ["概览", "趋势", "类别", "构成", "下级排名", "诉求明细"]
+    assert wb.sheetnames == ["概览", "趋势", "类别", "构成", "下级排名", "诉求明细", "未诉先办"]
     appeals = client.get(f"/api/appeals?{QUERY}&limit=1").get_json()
     rows = list(wb["诉求明细"].iter_rows(values_only=True))
     assert len(rows) - 1 == appeals["total"] > 0

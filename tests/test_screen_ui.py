@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,7 +21,7 @@ from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT
 from geo.store import schema
 from geo.store.store import Store
-from tests.conftest import browser_open, browser_sign_in, text_of, wait_until
+from tests.conftest import browser_open, browser_sign_in, fake_analysis, text_of, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -33,11 +34,12 @@ CLOCK_DEPENDENT = {"overdue_open", "on_time_rate"}
 WALLS = [(1920, 1080, ""), (3840, 2160, "scope=street&id=370212002&"), (5760, 1080, "scope=street&id=370212002&"),
          (6656, 1792, "")]
 PANELS = ["screen-header", "screen-kpis", "screen-map-panel", "screen-trend-panel", "screen-ranking-panel",
-          "screen-ticker-panel"]
+          "screen-proactive-panel", "screen-ticker-panel"]
 #: Everything that must show its whole content; ticker titles alone may end in "…" by design.
 MUST_FIT = ", ".join([*(f"#{p}" for p in PANELS), ".screen-panel-body", ".screen-kpi", ".screen-kpi-grid",
                       ".screen-rank-row", ".screen-rank-row > span", ".screen-ticker-item", ".screen-ticker-meta",
-                      ".screen-header > div", ".screen-legend", ".screen-credit"])
+                      ".screen-header > div", ".screen-legend", ".screen-credit", ".screen-pa-tile",
+                      ".screen-pa-row"])
 
 GEOMETRY = """
 const box = id => { const r = document.getElementById(id).getBoundingClientRect();
@@ -257,10 +259,16 @@ return counts.length === 5 && markers > 0 && counts.reduce((a, b) => a + b, 0) =
 """
 
 
-def test_wall_text_is_legible_from_across_the_room(dash_duo, seeded_sqlite_path, make_app):
+def test_wall_text_is_legible_from_across_the_room(dash_duo, seeded_sqlite_path, make_app, tmp_path):
     """Nothing smaller than 1/50 of the screen's height, panel titles never smaller than their text, map labels
-    whole and apart, workers counted by status, the heat legend in numbers, the ranking as tall as its rows."""
-    app = make_app(f"sqlite:///{seeded_sqlite_path}")
+    whole and apart, workers counted by status, the heat legend in numbers, the ranking as tall as its rows,
+    未诉先办's tiles and hotspot rows among the measured text (on a copy of the store with a stored run)."""
+    copy = tmp_path / "analysed.sqlite3"
+    shutil.copy(seeded_sqlite_path, copy)
+    store = Store(f"sqlite:///{copy}")
+    fake_analysis(store)
+    store.dispose()
+    app = make_app(f"sqlite:///{copy}")
     dash_duo.start_server(app, navigate=False)
     browser_sign_in(dash_duo, app, "screen")
     for width, height, scope in ((1920, 1080, ""), (5760, 1080, "scope=street&id=370212002&")):
@@ -273,6 +281,7 @@ def test_wall_text_is_legible_from_across_the_room(dash_duo, seeded_sqlite_path,
             "return document.querySelectorAll('.screen-unit-label:not(.screen-label-off)').length") > 0)
         dash_duo.wait_for_text_to_equal(f"#{ids.SCREEN_WORKER_TITLE}", "本区网格员（人）", timeout=20)
         wait_until(dash_duo, lambda: "—" not in dash_duo.driver.execute_script(TEXT_NODES)["counts"])
+        wait_until(dash_duo, lambda: "热点" in text_of(dash_duo, f"#{ids.SCREEN_PROACTIVE_HOTSPOTS} .screen-pa-pattern"))
         if not scope:  # the per-street counts follow the markers once they are laid out
             wait_until(dash_duo, lambda: dash_duo.driver.execute_script(PER_STREET_SETTLED))
         g = dash_duo.driver.execute_script(TEXT_NODES)
@@ -284,7 +293,11 @@ def test_wall_text_is_legible_from_across_the_room(dash_duo, seeded_sqlite_path,
         assert any(t["panel"] == "screen-trend-panel" and not t["title"] for t in texts), size
         labels = [t for t in texts if t["label"]]
         assert labels, size
-        for panel in ("screen-kpis", "screen-trend-panel", "screen-ranking-panel", "screen-ticker-panel"):
+        # 未诉先办: a tile per list and the hotspots, measured with the rest.
+        proactive = [t["text"] for t in texts if t["panel"] == "screen-proactive-panel"]
+        assert "社区清单" in proactive and {"新增热点", "加剧热点"} & set(proactive), (size, proactive)
+        for panel in ("screen-kpis", "screen-trend-panel", "screen-ranking-panel", "screen-proactive-panel",
+                      "screen-ticker-panel"):
             title = max(t["px"] for t in texts if t["panel"] == panel and t["title"])
             content = max(t["px"] for t in texts if t["panel"] == panel and not t["title"] and not t["figure"])
             assert title >= content, (size, panel, title, content)

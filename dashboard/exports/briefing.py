@@ -14,6 +14,7 @@ from datetime import date, datetime
 import shapely
 
 from dashboard.view import data as view_data
+from dashboard.view import proactive as proactive_view
 from dashboard.view.state import LAYERS, ViewState
 from dashboard.view.text import LOW_CLOSURE_RATE, kpi_delta, low_closure_rate, minute_text, percent
 from geo import reference
@@ -30,6 +31,8 @@ OVERDUE_ROWS = 40
 TOP_CATEGORIES = 10
 #: Categories the written summary names as having risen most.
 RISING_CATEGORIES = 3
+#: Open 未诉先办 items listed in a briefing (strongest first); the total is always printed.
+PROACTIVE_ROWS = 60
 
 Progress = Callable[[float, str], None]
 
@@ -50,6 +53,9 @@ class Briefing:
     street_names: dict[str, str]
     #: Appeals per category in the 环比 window read at the same age; None when it has no data.
     previous_categories: dict[str, int] | None = None
+    #: 未诉先办 of the scope: counts by list and status, the top hotspots, and its open items (strongest first).
+    proactive: proactive_view.Summary | None = None
+    proactive_items: list[dict] | None = None
 
     @property
     def scope_text(self) -> str:
@@ -122,7 +128,8 @@ def filters_text(state: ViewState) -> str:
 
 
 def layers_text(state: ViewState) -> str:
-    names = [LAYERS[code] for code in state.layers]
+    # The still map draws no hotspots (they are the 未诉先办 panel's), so it does not name them.
+    names = [LAYERS[code] for code in state.layers if code != "hotspots"]
     if "grids" in state.layers:
         names[state.layers.index("grids")] = f"网格（{METRICS[state.metric][0]}）"
     return "、".join(names) or "仅底图"
@@ -139,11 +146,16 @@ def collect(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cac
         lambda: store.overdue_appeals(state.scope, state.window, as_of, state.filters, viewer=viewer,
                                       limit=OVERDUE_ROWS),
     )
+    progress(0.3, "读取未诉先办")
+    watch, items = view_data.gather(
+        lambda: proactive_view.summary(store, state.scope, viewer, as_of),
+        lambda: proactive_view.open_items(store, state.scope, viewer, limit=PROACTIVE_ROWS),
+    )
     progress(0.4, "准备地图")
     scene = map_scene(store, state, as_of, viewer, cache)
     streets = store.unit_names("street", viewer)
     return Briefing(state, as_of, head, data, ranking, overdue, scene, streets,
-                    previous_categories(store, state, head, viewer))
+                    previous_categories(store, state, head, viewer), watch, items)
 
 
 def previous_categories(store: Store, state: ViewState, head: dict, viewer: Viewer) -> dict[str, int] | None:

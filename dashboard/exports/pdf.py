@@ -16,6 +16,7 @@ from fpdf.fonts import FontFace as Style
 
 from dashboard.exports.briefing import Briefing, Progress, filters_text, layers_text, no_progress
 from dashboard.exports.fonts import CjkFonts
+from dashboard.view.proactive import LIST_LABELS
 from dashboard.view.text import (
     LOW_CLOSURE_RATE,
     compared_value,
@@ -27,7 +28,8 @@ from dashboard.view.text import (
     share,
     window_text,
 )
-from geo.domain import CATEGORY_LABELS, LEVEL_LABELS, STATUSES
+from geo.analysis.proactive import STATUSES as ITEM_STATUSES
+from geo.domain import CATEGORY_LABELS, LEVEL_LABELS, LOCAL_TZ, STATUSES
 from geo.kpis import KPI_LABELS
 from layers import map_image
 
@@ -96,6 +98,7 @@ def render(briefing: Briefing, fonts: CjkFonts, progress: Progress = no_progress
     _category_bars(pdf, briefing.top_categories, briefing.total)
     ranking_table(pdf, briefing)
     _overdue(pdf, briefing)
+    proactive_section(pdf, briefing)
     return bytes(pdf.output())
 
 
@@ -340,3 +343,135 @@ def _overdue(pdf: FPDF, briefing: Briefing) -> None:
                 item["reporter_name"],
                 item["reporter_phone"],
             ])
+
+
+# -- 未诉先办 ------------------------------------------------------------------------------
+
+#: The open items' table: (header, width mm, alignment); the widths add up to the text width (180 mm).
+ITEM_COLUMNS = (("序", 8, "CENTER"), ("清单", 17, "LEFT"), ("事项", 77, "LEFT"), ("类别", 18, "LEFT"),
+                ("状态", 13, "LEFT"), ("承办部门", 29, "LEFT"), ("生成日期", 18, "LEFT"))
+#: The hotspots' table, likewise.
+HOTSPOT_COLUMNS = (("序", 8, "CENTER"), ("地点", 34, "LEFT"), ("类别", 26, "LEFT"), ("模式", 22, "LEFT"),
+                   ("实际（件）", 22, "RIGHT"), ("预期（件）", 22, "RIGHT"), ("热点起始", 24, "LEFT"),
+                   ("Gi* z 值", 22, "RIGHT"))
+ITEM_LINE, ITEM_PAD_V, ITEM_PAD_H = 4.6, 0.6, 1.2
+ITEM_FONT = 8.5
+
+
+def proactive_section(pdf: FPDF, briefing: Briefing) -> None:
+    """未诉先办: items per status, the top hotspots, then the open items (header repeated, ≥ 4 rows a page)."""
+    summary = briefing.proactive
+    if summary is None:
+        return
+    if summary.run is None:
+        _section(pdf, "未诉先办", keep=SECTION_HEIGHT + 8)
+        pdf.set_font(FONT, size=9)
+        pdf.cell(0, 6, "尚未运行分析：暂无未诉先办清单与热点。", new_x="LMARGIN", new_y="NEXT")
+        return
+    as_of = summary.run["as_of"].astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+    _section(pdf, f"未诉先办（分析截至 {as_of}）", keep=SECTION_HEIGHT + 30)
+    pdf.set_font(FONT, size=9.5)
+    lists = "，".join(f"{LIST_LABELS[level]} {n:,} 项" for level, n in summary.open_by_level.items())
+    pdf.multi_cell(0, 5.5, f"在办事项（待研判、已派发、处置中）共 {summary.open_total:,} 项：{lists}。",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
+    pdf.set_font(FONT, size=9)
+    statuses = list(ITEM_STATUSES)
+    width = 180 / (len(statuses) + 1)
+    with pdf.table(col_widths=(width,) * (len(statuses) + 1), text_align="CENTER", headings_style=HEADINGS,
+                   line_height=5.6, padding=(0.4, 1)) as table:
+        table.row([ITEM_STATUSES[s] for s in statuses] + ["合计"])
+        table.row([f"{summary.by_status[s]:,}" for s in statuses] + [f"{sum(summary.by_status.values()):,}"])
+    _hotspots(pdf, summary.hotspots)
+    _open_items(pdf, briefing.proactive_items or [], summary.open_total)
+
+
+def _hotspots(pdf: FPDF, hotspots: list[dict]) -> None:
+    if not hotspots:
+        _section(pdf, "活跃热点", keep=SECTION_HEIGHT + 8)
+        pdf.set_font(FONT, size=9)
+        pdf.cell(0, 6, "暂无活跃热点", new_x="LMARGIN", new_y="NEXT")
+        return
+    rows = [[str(i), h["place"], h["category_label"], h["pattern_label"], f"{h['observed']:,}",
+             f"{h['expected']:,.1f}", h["start"], f"{h['score']:.1f}"] for i, h in enumerate(hotspots, start=1)]
+    paged_table(pdf, "活跃热点（续）", HOTSPOT_COLUMNS, rows,
+                start_title=f"活跃热点（按热点强度前 {len(rows)} 处；实际、预期为本范围内诉求件数）")
+
+
+def _open_items(pdf: FPDF, items: list[dict], total: int) -> None:
+    shown = f"，列出研判优先的 {len(items)} 项" if total > len(items) else ""
+    title = f"在办事项清单（共 {total:,} 项{shown}）"
+    if not items:
+        _section(pdf, title, keep=SECTION_HEIGHT + 8)
+        pdf.set_font(FONT, size=9)
+        pdf.cell(0, 6, "暂无未诉先办事项", new_x="LMARGIN", new_y="NEXT")
+        return
+    rows = [[str(i), LIST_LABELS.get(item["level"], item["level"]), item["title"], item["category_label"],
+             item["status_label"], item["department"] or "—",
+             datetime.fromisoformat(item["created_at"]).astimezone(LOCAL_TZ).strftime("%Y-%m-%d")]
+            for i, item in enumerate(items, start=1)]
+    paged_table(pdf, "在办事项清单（续）", ITEM_COLUMNS, rows, start_title=title)
+
+
+def row_height(pdf: FPDF, columns, row: list[str]) -> float:
+    """The height a table row takes: its tallest cell's wrapped lines, plus padding (at the table's font)."""
+    lines = max(len(pdf.multi_cell(width, ITEM_LINE, text, dry_run=True, output="LINES",
+                                   padding=(ITEM_PAD_V, ITEM_PAD_H)))
+                for (_, width, _), text in zip(columns, row, strict=True))
+    return lines * ITEM_LINE + 2 * ITEM_PAD_V
+
+
+def split_by_height(heights: list[float], first_room: float, page_room: float,
+                    least: int = MIN_ROWS_PER_PAGE) -> list[int]:
+    """Rows per page for rows of different heights: as many as fit, never fewer than ``least`` on a page
+    (unless the table is shorter, or a page cannot hold that many). A first 0: start on a new page."""
+    chunks, start, room, fresh = [], 0, first_room, False
+    while start < len(heights):
+        fit, used = 0, 0.0
+        while start + fit < len(heights) and used + heights[start + fit] <= room:
+            used += heights[start + fit]
+            fit += 1
+        left = len(heights) - start
+        take = fit
+        if 0 < left - take < least:
+            take = left - least
+        if take < min(least, left):
+            take = max(fit, 1) if fresh else 0
+        chunks.append(take)
+        start += take
+        room, fresh = page_room, True
+    return chunks
+
+
+def paged_table(pdf: FPDF, continued: str, columns, rows: list[list[str]], start_title: str) -> None:
+    """A table that breaks between pages only where each page keeps ≥ 4 rows (long texts wrap, so rows are
+    measured first); each later page repeats the header under ``continued``. ``start_title`` heads the table."""
+    pdf.set_font(FONT, size=ITEM_FONT)
+    heights = [row_height(pdf, columns, row) for row in rows]
+    header = row_height(pdf, columns, [c[0] for c in columns])
+
+    def room(top: float, with_heading: float) -> float:
+        return pdf.page_break_trigger - top - with_heading - header - 1
+
+    chunks = split_by_height(heights, room(pdf.get_y(), SECTION_HEIGHT + 2), room(pdf.t_margin, SECTION_HEIGHT + 2))
+    start = 0
+    for number, size in enumerate(chunks):
+        if size == 0:
+            pdf.add_page()
+            if start_title:
+                _section(pdf, start_title, keep=SECTION_HEIGHT)
+                start_title = None
+            continue
+        if number and start:
+            pdf.add_page()
+            _section(pdf, continued)
+        elif start_title:
+            _section(pdf, start_title, keep=SECTION_HEIGHT)
+            start_title = None
+        pdf.set_font(FONT, size=ITEM_FONT)
+        with pdf.table(col_widths=[w for _, w, _ in columns], text_align=[a for _, _, a in columns],
+                       headings_style=HEADINGS, line_height=ITEM_LINE, padding=(ITEM_PAD_V, ITEM_PAD_H)) as table:
+            table.row([c[0] for c in columns])
+            for row in rows[start:start + size]:
+                table.row(row)
+        start += size

@@ -1,4 +1,4 @@
-"""The view's tables as an XLSX workbook: overview, trend, categories, ranking and every appeal.
+"""The view's tables as an XLSX workbook: overview, trend, categories, ranking, every appeal and 未诉先办.
 
 openpyxl's write-only mode and keyset-paged batches of appeals keep a year of
 the district bounded in memory. Personal data arrives masked from the store;
@@ -20,9 +20,11 @@ from openpyxl.utils import get_column_letter
 
 from dashboard.exports.briefing import Progress, no_progress
 from dashboard.view import data as view_data
+from dashboard.view import proactive as proactive_view
 from dashboard.view.state import ViewState
 from dashboard.view.text import comparison_note, kpi_deltas, minute_text, share, window_text
 from geo.access import Viewer
+from geo.analysis.proactive import STATUSES as ITEM_STATUSES
 from geo.domain import (
     CATEGORY_LABELS,
     HANDLING_LEVELS,
@@ -55,6 +57,15 @@ APPEAL_COLUMNS = (
     ("closed_at", "办结时间", 17, MINUTE), ("resolved", "是否解决", 9, None), ("satisfaction", "满意度", 10, None),
     ("reporter_name", "诉求人", 9, None), ("reporter_phone", "联系电话", 14, None),
 )
+#: 未诉先办 item columns: (field, header, width, number format).
+ITEM_COLUMNS = (
+    ("id", "编号", 8, "0"), ("list", "清单", 10, None), ("unit", "单位", 14, None), ("scope_code", "单位编码", 15, None),
+    ("title", "事项", 60, None), ("category", "类别", 12, None), ("kind", "来源", 10, None), ("status", "状态", 8, None),
+    ("department", "承办部门", 20, None), ("score", "研判分值", 10, DECIMAL), ("basis", "依据", 60, None),
+    ("created_at", "生成时间", 17, MINUTE), ("updated_at", "更新时间", 17, MINUTE),
+)
+#: Items in the sheet at most (every status: the list is short; this only bounds a pathological one).
+ITEM_LIMIT = 50_000
 #: Times of an appeal, written as date-time cells.
 TIME_FIELDS = ("accepted_at", "deadline", "closed_at")
 #: Breakdowns on the 构成 sheet: (panel key, dimension name, labels).
@@ -159,6 +170,20 @@ def appeal_row(item: dict, names: dict[str, dict[str, str]]) -> list:
     return row
 
 
+def item_row(item: dict, names: dict[str, str]) -> list:
+    """A 未诉先办 item as the sheet's columns: labels beside codes, the score a number, times date-time cells."""
+    labels = {"list": proactive_view.LIST_LABELS.get(item["level"], item["level"]),
+              "unit": names.get(item["scope_code"], item["scope_code"]),
+              "category": CATEGORY_LABELS.get(item["category"], item["category"]),
+              "kind": item["kind_label"], "status": item["status_label"],
+              "score": None if item["score"] is None else float(item["score"])}
+    row = []
+    for field, *_ in ITEM_COLUMNS:
+        value = labels[field] if field in labels else item.get(field)
+        row.append(local_time(value) if field in ("created_at", "updated_at") else value)
+    return row
+
+
 def _kpi_value(kpis: dict | None, key: str):
     return "无数据" if kpis is None else kpis[key]["value"]
 
@@ -230,6 +255,30 @@ def write_workbook(store: Store, state: ViewState, as_of: datetime, path, cache=
         progress(0.05 + 0.85 * min(n / expected, 1.0), f"写入诉求明细 {n:,} / {expected:,} 条")
     ws.close_table()
     counts["诉求明细"] = n
-    progress(0.92, "保存文件")
+
+    progress(0.9, "写入未诉先办")
+    counts["未诉先办"] = proactive_sheet(wb, store, state, as_of, viewer)
+    progress(0.94, "保存文件")
     wb.save(path)
     return counts
+
+
+def proactive_sheet(wb: Workbook, store: Store, state: ViewState, as_of: datetime, viewer: Viewer) -> int:
+    """未诉先办: every item of the scope's lists (all statuses, strongest open ones first), then the counts."""
+    scope = proactive_view.list_scope(state.scope)
+    items = store.proactive_items(scope, viewer, limit=ITEM_LIMIT)
+    summary = proactive_view.summary(store, state.scope, viewer, as_of, limit=0)
+    names = {code: name for level in ("district", "street", "community")
+             for code, name in store.unit_names(level, viewer).items()}
+    ws = Sheet(wb, "未诉先办", [(header, width, fmt) for _, header, width, fmt in ITEM_COLUMNS])
+    for item in items:
+        ws.append(item_row(item, names))
+    ws.close_table()
+    ws.note([])
+    if summary.run is None:
+        ws.note(["分析", "尚未运行分析"])
+        return len(items)
+    ws.note(["分析截至", minute_text(summary.run["as_of"].astimezone(LOCAL_TZ).isoformat())])
+    ws.note(["在办事项", *(f"{proactive_view.LIST_LABELS[level]} {n:,} 项" for level, n in summary.open_by_level.items())])
+    ws.note(["各状态", *(f"{label} {summary.by_status[code]:,} 项" for code, label in ITEM_STATUSES.items())])
+    return len(items)

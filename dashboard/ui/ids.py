@@ -49,6 +49,38 @@ PLAYBACK_PLAY = "playback-play"
 PLAYBACK_TICK = "playback-tick"
 PLAYBACK_LABEL = "playback-label"
 
+# 未诉先办 (proactive items): the hotspot layer, the list, an item's evidence and its actions, the forecast
+HOTSPOT_LAYER = "layer-hotspots"
+HOTSPOT_LEGEND = "map-legend-hotspots"
+PROACTIVE_RUN = "proactive-run"
+PROACTIVE_STATUS = "proactive-status"
+PROACTIVE_CATEGORY = "proactive-category"
+PROACTIVE_LIST = "proactive-list"
+PROACTIVE_SELECTED = "proactive-selected"
+PROACTIVE_CHANGED = "proactive-changed"
+PROACTIVE_DETAIL = "proactive-detail"
+PROACTIVE_BODY = "proactive-body"
+PROACTIVE_CLOSE = "proactive-close"
+PROACTIVE_ACTIONS = "proactive-actions"
+PROACTIVE_REASON = "proactive-reason"
+PROACTIVE_MESSAGE = "proactive-message"
+FORECAST_CATEGORY = "forecast-category"
+FORECAST_CHART = "forecast-chart"
+FORECAST_NOTE = "forecast-note"
+PROACTIVE_ROW = "proactive-row"
+PROACTIVE_ACTION = "proactive-action"
+
+
+def proactive_row_id(item) -> dict:
+    """A list row's id; ``item`` is an item id as text, or a wildcard (ALL) in a callback."""
+    return {"type": PROACTIVE_ROW, "item": item}
+
+
+def proactive_action_id(status) -> dict:
+    """An action button's id by the status it moves the item to; or a wildcard (ALL)."""
+    return {"type": PROACTIVE_ACTION, "to": status}
+
+
 # Account
 ACCOUNT = "account-name"
 LOGOUT = "logout"
@@ -185,3 +217,11 @@ class LiveIds:
 
 PAGE_POLL = LiveIds(LIVE_STATE, REFRESH, WORKER_POINTS, WORKER_INDEX, LIVE_BANNER)
 SCREEN_POLL = LiveIds(SCREEN_LIVE, SCREEN_REFRESH, SCREEN_WORKERS, SCREEN_WORKER_INDEX, SCREEN_BANNER)
+
+
+# -- 大屏 · 未诉先办 panel (kept apart from the blocks above) ---------------------------------------
+SCREEN_SIDE = "screen-side"
+SCREEN_PROACTIVE_PANEL = "screen-proactive-panel"
+SCREEN_PROACTIVE_NOTE = "screen-proactive-note"
+SCREEN_PROACTIVE_COUNTS = "screen-proactive-counts"
+SCREEN_PROACTIVE_HOTSPOTS = "screen-proactive-hotspots"

@@ -10,6 +10,7 @@ from dashboard.ui import ids
 from dashboard.ui.compare import compare_button, compare_panel
 from dashboard.ui.locale import DATE_PICKER, DROPDOWN_LABELS, GRID_LOCALE_TEXT
 from dashboard.ui.playback import playback_bar
+from dashboard.ui.proactive import detail_panel, forecast_card, proactive_card
 from dashboard.ui.search import search_box
 from dashboard.view.state import DEFAULT_LAYERS, LAYERS, PRESETS
 from geo.domain import CATEGORIES, KINDS, PROFESSIONAL_TYPES, SOURCES, STATUSES
@@ -17,6 +18,7 @@ from geo.kpis import KPI_LABELS
 from layers.basemap import laoshan_map
 from layers.choropleth import METRICS, grid_layer
 from layers.heat import BOUNDS as HEAT_BOUNDS
+from layers.hotspots import hotspot_layer
 from layers.units import outline_layer, units_layer
 from layers.workers import workers_layer
 
@@ -49,6 +51,7 @@ def page(basemaps: list[tuple[str, str]] | None = None, account: str = "") -> ht
             filter_bar(basemaps),
             html.Main(className="workspace", children=[map_panel(basemaps), side_panels()]),
             compare_panel(),
+            detail_panel(),
             grid_section(),
             html.Footer(className="footer", children=[
                 html.Span([html.Span(id=ids.DATA_AS_OF), html.Span(id=ids.LIVE_INDICATOR, className="live-indicator")]),
@@ -164,6 +167,9 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
                                             interactive=False), name="heat", style={"zIndex": 420}),
                     dl.Pane(dl.LayerGroup(id=ids.PROFESSIONAL_LAYER), name="professional", style={"zIndex": 430}),
                     dl.Pane(units_layer(ids.UNIT_LAYER, "/api/geo/street.geojson?parent=370212"), name="units", style={"zIndex": 440}),
+                    # Above the units: a click on a hot grid opens its evidence; only hot grids are drawn.
+                    dl.Pane(hotspot_layer(ids.HOTSPOT_LAYER, "/api/geo/grid.geojson"), name="hotspots",
+                            style={"zIndex": 445}),
                     dl.Pane(outline_layer(ids.OUTLINE_LAYER, "/api/geo/district.geojson?parent=370212"), name="outline",
                             style={"zIndex": 450, "pointerEvents": "none"}),
                     dl.Pane(workers_layer(ids.WORKER_POINTS), name="workers", style={"zIndex": 460}),
@@ -187,6 +193,7 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
             html.Details(id=ids.MAP_LEGEND_BOX, className="map-legend-box", open=True, children=[
                 html.Summary("图例", className="legend-toggle", title="收起或展开图例"),
                 html.Div(id=ids.MAP_LEGEND, className="map-legend"),
+                html.Div(id=ids.HOTSPOT_LEGEND, className="map-legend"),
             ]),
             playback_bar(),
             html.Div(id=ids.MAP_INFO, className="map-info", hidden=True),
@@ -203,6 +210,8 @@ def side_panels() -> html.Aside:
             html.H2(id=ids.SCOPE_TITLE, className="scope-title"),
             dcc.Loading(html.Div(id=ids.KPI_CARDS, className="kpi-grid", children=kpi_placeholders()), type="dot"),
             card("最新诉求（当前范围、时段、筛选）", html.Ul(id=ids.TICKER, className="ticker", children=[empty_state("暂无新诉求")])),
+            proactive_card(),
+            forecast_card(),
             card("受理与办结趋势", dcc.Loading(dcc.Graph(id=ids.TREND, config={"displayModeBar": False}, className="chart"))),
             card("下级单位排名（按办结率，低者在前；点击下钻）", dcc.Loading(html.Div(id=ids.RANKING))),
             # Donuts pair up; bar charts take the full width, so their labels and counts fit whole.

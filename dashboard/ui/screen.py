@@ -1,8 +1,8 @@
 """Pure layout of the big screen (``/screen/``): components only, no I/O.
 
 One full-viewport CSS grid (``assets/screen.css``, every rule under ``.screen``):
-header, KPI cards, the map in the middle, trend, ranking and the ticker of the
-newest appeals. Rows and cards are fixed in number and only their text changes,
+header, KPI cards, the map in the middle, trend, ranking, 未诉先办 (open items per
+list, top hotspots) and the ticker of the newest appeals. Rows and cards are fixed in number and only their text changes,
 so the DOM stays the same size however long the screen runs.
 """
 
@@ -14,9 +14,10 @@ from dash import dcc, html
 from dashboard.ui import ids
 from dashboard.ui.figures import trend_figure
 from dashboard.ui.page import EMPTY_PNG, LIVE_POLL_MS, OSM_CREDIT
-from dashboard.view.screen import DEFAULT_REFRESH, RANKING_ROWS, TICKER_ROWS
-from dashboard.view.text import low_closure_rate, percent
-from geo.domain import DISTRICT_CODE, WORKER_STATUSES
+from dashboard.view.proactive import LIST_LABELS, Summary
+from dashboard.view.screen import DEFAULT_REFRESH, HOTSPOT_ROWS, RANKING_ROWS, TICKER_ROWS
+from dashboard.view.text import low_closure_rate, minute_text, percent
+from geo.domain import DISTRICT_CODE, LOCAL_TZ, WORKER_STATUSES
 from geo.kpis import KPI_LABELS
 from layers import heat, workers
 from layers.basemap import base_layers, laoshan_map, providers
@@ -60,7 +61,8 @@ def page() -> html.Div:
                             figure={"data": [], "layout": {"paper_bgcolor": "rgba(0,0,0,0)",
                                                            "plot_bgcolor": "rgba(0,0,0,0)"}})),
             ranking_panel(),
-            ticker_panel(),
+            # 未诉先办 above the ticker, in the ticker's column: the ticker shows as many appeals as fit below it.
+            html.Div(id=ids.SCREEN_SIDE, className="screen-side", children=[proactive_panel(), ticker_panel()]),
         ],
     )
 
@@ -211,6 +213,52 @@ def ranking_body(rows: list[dict]) -> list[html.Div]:
         body.append(html.Div([html.Span(c, className="bad" if bad and j == 2 else None) for j, c in enumerate(cells)],
                              className="screen-rank-row"))
     return [head, *body]
+
+
+#: 未诉先办's hotspot table: place and category, pattern, appeals observed and expected (both in the scope).
+HOTSPOT_COLUMNS = ("活跃热点 · 类别", "模式", "实际", "预期")
+#: The panel's empty states.
+NO_RUN = "尚未运行分析"
+NO_ITEMS = "暂无未诉先办事项"
+NO_HOTSPOTS = "暂无活跃热点"
+
+
+def proactive_panel() -> html.Section:
+    note = html.Span(NO_RUN, id=ids.SCREEN_PROACTIVE_NOTE, className="screen-panel-note")
+    body = [html.Div(id=ids.SCREEN_PROACTIVE_COUNTS, className="screen-pa-counts", children=proactive_counts(None)),
+            html.Div(id=ids.SCREEN_PROACTIVE_HOTSPOTS, className="screen-pa-hot", children=proactive_hotspots(None))]
+    return panel(ids.SCREEN_PROACTIVE_PANEL, "screen-proactive", "未诉先办", body, note)
+
+
+def proactive_note(summary: Summary | None) -> str:
+    """What the panel counts and as of which run: 在办事项 are 待研判, 已派发 and 处置中."""
+    if summary is None or summary.run is None:
+        return NO_RUN
+    return f"在办事项 · 分析截至 {minute_text(summary.run['as_of'].astimezone(LOCAL_TZ).isoformat())[5:]}"
+
+
+def proactive_counts(summary: Summary | None) -> list[html.Div]:
+    """One tile per list at and below the scope (区级清单, 街道清单, 社区清单) with its open items; "—" before a run."""
+    levels = summary.open_by_level if summary is not None and summary.run is not None else dict.fromkeys(LIST_LABELS)
+    return [html.Div([html.Span(LIST_LABELS[level], className="screen-pa-label"),
+                      html.Span("—" if n is None else f"{n:,}", className="screen-pa-count")],
+                     className="screen-pa-tile")
+            for level, n in levels.items()]
+
+
+def proactive_hotspots(summary: Summary | None) -> list[html.Div]:
+    """A header and one row per hotspot (at most ``HOTSPOT_ROWS``), or one line saying why there is none."""
+    if summary is None or summary.run is None:
+        return [html.Div(NO_RUN, className="screen-pa-empty")]
+    if not summary.hotspots:
+        return [html.Div(NO_HOTSPOTS if summary.open_total else NO_ITEMS, className="screen-pa-empty")]
+    head = html.Div([html.Span(h) for h in HOTSPOT_COLUMNS], className="screen-pa-row screen-pa-head")
+    rows = [html.Div([html.Span([h["place"], html.Span(h["category_label"], className="screen-pa-category")]),
+                      html.Span(h["pattern_label"], className=f"screen-pa-pattern {h['pattern']}"),
+                      html.Span(f"{h['observed']:,}"), html.Span(f"{h['expected']:,.1f}")],
+                     className="screen-pa-row")
+            for h in summary.hotspots[:HOTSPOT_ROWS]]
+    return [head, *rows]
 
 
 def ticker_panel() -> html.Section:

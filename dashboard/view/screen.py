@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
+from dashboard.view import proactive as proactive_view
 from dashboard.view.data import parse_view
 from dashboard.view.state import ViewState
 from dashboard.view.text import format_kpi, kpi_deltas
@@ -30,6 +31,8 @@ DEFAULT_REFRESH = 60
 #: Fixed row counts: the panels are sized for them, and a bounded DOM keeps a days-long run flat.
 TICKER_ROWS = 10
 RANKING_ROWS = 8
+#: Hotspot rows of the 未诉先办 panel: all on ultra-wide walls, the first three at 16:9 (assets/screen.css).
+HOTSPOT_ROWS = 5
 #: Longer queries are not links anybody typed.
 MAX_QUERY = 2000
 #: Plotly sizes text in px: the chart takes the page's text size as the browser computed it from screen.css's
@@ -147,3 +150,9 @@ def ranking_rows(rows: list[dict]) -> tuple[list[dict], str]:
     if len(rows) > len(shown):
         return shown, f"共 {len(rows)} 个，显示办结率最低的 {len(shown)} 个"
     return shown, f"共 {len(rows)} 个，按办结率由低到高"
+
+
+def proactive(store: Store, scope: Scope, viewer: Viewer) -> proactive_view.Summary:
+    """The 未诉先办 panel's numbers for the scope shown: open items per list and the strongest active hotspots,
+    read as the 大屏 role (counts and places only: no item, no person)."""
+    return proactive_view.summary(store, scope, wall_viewer(viewer), limit=HOTSPOT_ROWS)

@@ -26,8 +26,9 @@ LAYERS: dict[str, str] = {
     "boundaries": "街道/社区边界",
     "heat": "诉求热力",
     "workers": "网格员",
+    "hotspots": "新兴热点",
 }
-DEFAULT_LAYERS = ("grids", "boundaries", "heat", "workers")
+DEFAULT_LAYERS = ("grids", "boundaries", "heat", "workers", "hotspots")
 #: Quick time windows: code → label.
 PRESETS: dict[str, str] = {"today": "今日", "7d": "近7天", "30d": "近30天", "month": "本月", "year": "本年"}
 #: How many units 对比 puts side by side.
