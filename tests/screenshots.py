@@ -3,7 +3,7 @@
     python -m tests.screenshots [--out docs/screenshots] [--appeals 40000]
 
 Seeds a demo store in a temporary folder (history ending now, 400 days so that 同比
-has a year to compare with), serves the app on a free port with sign-in off (loopback
+has a year to compare with, two hotspots planted in its last three weeks, then analysed), serves the app on a free port with sign-in off (loopback
 only), and saves what headless Chromium (``/usr/bin/chromium``) shows, plus the briefing's pages.
 """
 
@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 from PIL import Image
@@ -29,9 +30,13 @@ from selenium.webdriver.chrome.service import Service
 from app import create_app
 from dashboard import config
 
-#: (file name, path, width, height): every size the issue names, the main page at each level, the wall.
+#: Clicks the first item of the 未诉先办 list, so the shot shows its evidence.
+OPEN_FIRST_ITEM = "document.querySelector('#proactive-list .proactive-row')?.click()"
+#: (file name, path, width, height[, script run once the page has drawn]): every size the issue names, the main
+#: page at each level, the wall, and an item's evidence.
 SHOTS = [
     ("dashboard-district-1600x1000", "/", 1600, 1000),
+    ("dashboard-proactive-1920x1080", "/?scope=street&id=370212001", 1920, 1080, OPEN_FIRST_ITEM),
     ("dashboard-street-1920x1080", "/?scope=street&id=370212001", 1920, 1080),
     ("dashboard-community-3840x2160", "/?scope=community&id=370212001001", 3840, 2160),
     ("dashboard-grid-1600x1000", "/?scope=grid&id=370212001001001", 1600, 1000),
@@ -48,12 +53,22 @@ def free_port() -> int:
 
 
 def seeded_store(folder: str, appeals: int) -> str:
-    from geo import seeding
+    """A demo history of 400 days to now, with two hotspots planted in its last three weeks, analysed."""
+    from geo import clock, demo, reference, seeding
+    from geo.analysis.run import analyze
     from geo.store.store import Store
 
+    grids = reference.load()["grid"]
+    codes = sorted(grids["code"])
+    start = clock.local_today() - timedelta(days=21)
+    plants = [demo.Plant(demo.adjacent_cluster(grids, [c for c in codes if c.startswith(street)][k], size),
+                         category, start, 3, 3.0)
+              for street, k, size, category in (("370212001", 10, 30, "property_management"),
+                                                ("370212005", 40, 20, "sanitation"))]
     url = f"sqlite:///{folder}/shots.sqlite3"
     store = Store(url)
-    seeding.seed(store, appeals=appeals, days=400, progress=lambda _m: None)
+    seeding.seed(store, appeals=appeals, days=400, progress=lambda _m: None, plants=plants)
+    analyze(store, progress=lambda _m: None)
     store.dispose()
     return url
 
@@ -97,7 +112,7 @@ def briefing_pages(base: str, out: Path, folder: str) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", default="docs/screenshots")
-    p.add_argument("--appeals", type=int, default=40_000)
+    p.add_argument("--appeals", type=int, default=72_000, help="appeals in the 400 days (default: 180 a day)")
     p.add_argument("--settle", type=float, default=8.0, help="seconds to let the page draw")
     args = p.parse_args()
     out = Path(args.out)
@@ -114,11 +129,14 @@ def main() -> None:
         server = make_server("127.0.0.1", port, app.server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         try:
-            for name, path, width, height in SHOTS:
+            for name, path, width, height, *script in SHOTS:
                 driver = browser(width, height)
                 try:
                     driver.get(f"http://127.0.0.1:{port}{path}")
                     time.sleep(args.settle)
+                    if script:
+                        driver.execute_script(script[0])
+                        time.sleep(args.settle / 2)
                     image = Image.open(io.BytesIO(driver.get_screenshot_as_png())).convert("RGB")
                 finally:
                     driver.quit()

@@ -229,3 +229,18 @@ def test_analyze_from_the_command_line(writable_store, capsys):
     code = cli.main(["analyze", "--database-url", writable_store.url], lambda _config: None)
     assert code == 2 and "另一个进程正在运行分析任务" in capsys.readouterr().err
     assert date.fromisoformat(printed.split("数据截至 ")[1][:10]) == AS_OF.date()
+
+
+def test_the_schedule_runs_when_due_and_once_across_processes(writable_store):
+    from geo.analysis import schedule
+
+    hour = timedelta(hours=1)
+    assert schedule.is_due(None, hour, AS_OF)
+    assert not schedule.is_due({"started_at": AS_OF - timedelta(minutes=59)}, hour, AS_OF)
+    assert schedule.is_due({"started_at": AS_OF - hour}, hour, AS_OF)
+    first = schedule.run_if_due(writable_store, hour)
+    assert first is not None and writable_store.latest_run()["id"] == first["run_id"]
+    assert schedule.run_if_due(writable_store, hour) is None  # just ran
+    writable_store.acquire_lock("analysis", "a process on another machine")
+    assert schedule.run_if_due(writable_store, timedelta(0)) is None  # due, but someone else holds the lock
+    assert writable_store.latest_run()["id"] == first["run_id"]

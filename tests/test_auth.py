@@ -19,7 +19,7 @@ from dashboard.auth import accounts, throttle
 from dashboard.tools import cli
 from geo.access import OPERATOR
 from geo.store.accounts import AUDIT_ACTIONS
-from tests.conftest import CHECKOUT, TEST_PASSWORD, account_for, client_of, sign_in
+from tests.conftest import CHECKOUT, TEST_PASSWORD, account_for, client_of, fake_analysis, sign_in
 
 WINDOW = "from=2026-10-01&to=2026-11-21"
 #: The tests' own Redis database (Redis on 127.0.0.1:6379 keeps nothing on disk).
@@ -385,6 +385,9 @@ def test_every_audited_action_leaves_its_entry(make_app, writable_store, capsys)
             "inputs": [{"id": {"type": "unmask", "appeal": str(appeal["id"])}, "property": "n_clicks", "value": 1}],
             "changedPropIds": [f'{{"appeal":"{appeal["id"]}","type":"unmask"}}.n_clicks']}
     client.post("/_dash-update-component", json=body)                              # unmask
+    fake_analysis(writable_store)
+    item = next(i for i in client.get("/api/proactive-items").get_json()["items"] if i["scope_code"] == "370212001")
+    client.post(f"/api/proactive-items/{item['id']}/status", json={"status": "dispatched"})  # proactive_item_changed
     client.post("/logout")                                                         # logout
     wall = accounts.add_account(writable_store, "audit-wall", "screen", "370212001")  # user_created
     app.server.test_client().get(f"/screen/login?token={wall.secret}")             # device_login
