@@ -353,7 +353,7 @@ ITEM_COLUMNS = (("序", 8, "CENTER"), ("清单", 17, "LEFT"), ("事项", 77, "LE
 #: The hotspots' table, likewise.
 HOTSPOT_COLUMNS = (("序", 8, "CENTER"), ("地点", 34, "LEFT"), ("类别", 26, "LEFT"), ("模式", 22, "LEFT"),
                    ("实际（件）", 22, "RIGHT"), ("预期（件）", 22, "RIGHT"), ("热点起始", 24, "LEFT"),
-                   ("Gi* z 值", 22, "RIGHT"))
+                   ("热点强度", 22, "RIGHT"))
 ITEM_LINE, ITEM_PAD_V, ITEM_PAD_H = 4.6, 0.6, 1.2
 ITEM_FONT = 8.5
 

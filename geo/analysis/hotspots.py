@@ -15,7 +15,7 @@ Steps, per category (and for all categories together, :data:`ALL`):
 1. **Cube:** 7-day bins ending at the analysis day (so a weekday never moves
    between bins), :data:`CUBE_WEEKS` of them; the :data:`BASELINE_WEEKS` before
    give each grid's share, shrunk towards its share of all appeals when a
-   category is sparse (:data:`SHARE_PRIOR`).
+   category is sparse (:data:`SHARE_PRIOR_PER_GRID`).
 2. **Gi\\*:** on the stabilised residual ``(O − E) / sqrt(E + 1)`` with binary
    weights of second-order queen contiguity (a grid, its neighbours and theirs:
    about 17 grids, a community's size), the grid itself included.
@@ -56,10 +56,13 @@ CUBE_WEEKS = 12
 BASELINE_WEEKS = 52
 #: Weeks of the baseline that must hold appeals before grids' shares mean anything (else no detection).
 MIN_BASELINE_WEEKS = 26
-#: Appeals of pseudo-count pulling a grid's share of a sparse category towards its share of all appeals.
-SHARE_PRIOR = 20.0
-#: False discovery rate of the hot and cold bins of one category and week.
-FDR_Q = 0.05
+#: Pseudo-appeals per grid, at its share of all appeals, added to its count of a category: a grid that by chance
+#: had none of a category's 2,000 appeals last year is not taken to have no share of it (a prior of 20 appeals
+#: in all was tried first: grids with no heating appeals last winter then made "hotspots" of three in November).
+SHARE_PRIOR_PER_GRID = 2.0
+#: False discovery rate of the hot and cold bins of one category and week. EHSA uses 5 %; with 27 analyses a
+#: week that let about one false hotspot a week onto the list, so 1 % (see docs/analytics.md).
+FDR_Q = 0.01
 #: Queen-contiguity order of the wide neighbourhoods tested beside Gi*'s (about 50 grids: a few communities).
 WIDE_ORDER = 4
 #: Windows (in bins, ending with the bin tested) over which a neighbourhood's excess is tested.
@@ -111,12 +114,12 @@ class Hotspot:
     grids: tuple[str, ...]
     #: Highest Gi* z-score among the grids in the latest bin.
     score: float
-    #: Problems observed and expected in its core grids over the current hot run.
+    #: Problems observed and expected in its core grids since ``start``.
     observed: int
     expected: float
     #: Smallest FDR-adjusted p-value (q-value) among the grids in the latest bin.
     significance: float
-    #: First day of the current uninterrupted hot run.
+    #: First day of the current hot run (or of the longest test window, if that reaches further back).
     start: date
     #: Per hot grid: core (``hot``) or edge, pattern, latest z-score, and its own observed and expected counts.
     grid_details: tuple[dict, ...] = field(default=(), compare=False)
@@ -192,7 +195,8 @@ def build_cube(
     # A grid's share of all appeals, with one pseudo-appeal per grid so a new or empty grid is never impossible.
     share_all = (base_all + 1.0) / (base_all.sum() + len(grid_codes))
     base_cat = baseline.sum(axis=1)  # (C, G)
-    share = (base_cat + SHARE_PRIOR * share_all) / (base_cat.sum(axis=1, keepdims=True) + SHARE_PRIOR)
+    prior = SHARE_PRIOR_PER_GRID * len(grid_codes)
+    share = (base_cat + prior * share_all) / (base_cat.sum(axis=1, keepdims=True) + prior)
     district = observed.sum(axis=2, keepdims=True)  # (C, T, 1): the season and the weekdays, as they came
     expected = district * share[:, None, :]
     return Cube(grid_codes, cats, bin_starts(end, weeks), observed, expected)
@@ -340,32 +344,35 @@ def detect(cube: Cube, weights: sp.csr_matrix, neighbours: sp.csr_matrix,
         weights: Gi*'s neighbourhoods (:func:`adjacency`, second order), rows in ``cube.grids`` order.
         neighbours: First-order adjacency (:func:`adjacency` with ``order=1``), which joins hot grids
             into one hotspot; drop edges (e.g. across streets) to keep hotspots apart.
-        wide: Wider neighbourhoods, tested too (Bonferroni over the scales), or None.
+        wide: Wider neighbourhoods, tested too (in the same FDR family), or None.
     """
     c, t, g = cube.observed.shape
     x = residuals(cube.observed, cube.expected).reshape(c * t, g).T
     z = gi_star(weights, x).T.reshape(c, t, g)
-    # The neighbourhood's counts: Gi*'s own sums, in appeals; then the wide ones.
+    # Every test of every grid: its neighbourhood's excess over the last 1-3 bins, for Gi*'s neighbourhoods
+    # and the wide ones (hot), and a deficit in the bin alone (cold). One Benjamini-Hochberg family per
+    # category and bin holds them all, so a rise seen by several windows and scales relaxes the threshold
+    # as it should, and nothing seen by none of them gets through.
     scales = [weights] + ([wide] if wide is not None else [])
-    p_hot, excess = np.ones((c, t, g)), np.zeros((c, t, g))
+    hot_p, hot_excess = [], []
     for matrix in scales:
         obs_s = (matrix @ cube.observed.reshape(c * t, g).T).T.reshape(c, t, g)
         exp_s = (matrix @ cube.expected.reshape(c * t, g).T).T.reshape(c, t, g)
-        p_s, excess_s = _prospective(obs_s, exp_s)
-        p_s = np.minimum(1.0, p_s * len(scales))
-        better = p_s < p_hot
-        p_hot, excess = np.where(better, p_s, p_hot), np.where(better, excess_s, excess)
+        for p_w, excess_w in _window_tests(obs_s, exp_s):
+            hot_p.append(p_w)
+            hot_excess.append(excess_w)
     obs_n = (weights @ cube.observed.reshape(c * t, g).T).T.reshape(c, t, g)
     exp_n = (weights @ cube.expected.reshape(c * t, g).T).T.reshape(c, t, g)
     p_cold = stats.poisson.cdf(obs_n, np.maximum(exp_n, 1e-9))
-    p = np.minimum(1.0, 2 * np.minimum(p_hot, p_cold))
-    q = np.ones_like(p)
+    family = np.stack([*hot_p, p_cold])  # (K + 1, C, T, G)
+    q = np.ones_like(family)
     for ci in range(c):
         for ti in range(t):
-            q[ci, ti] = multipletests(p[ci, ti], alpha=FDR_Q, method="fdr_bh")[1]
-    significant = q < FDR_Q
-    hot = significant & (p_hot <= p_cold) & (excess >= MIN_EXCESS)
-    cold = significant & (p_cold < p_hot)
+            q[:, ci, ti] = multipletests(family[:, ci, ti].ravel(), alpha=FDR_Q, method="fdr_bh")[1].reshape(-1, g)
+    q_hot = np.where(np.stack(hot_excess) >= MIN_EXCESS, q[:-1], 1.0).min(axis=0)
+    hot = q_hot < FDR_Q
+    cold = (q[-1] < FDR_Q) & ~hot
+    q = np.where(hot, q_hot, q[-1])
     hot_t = np.moveaxis(hot, 1, -1)  # (C, G, T)
     trend_z, trend_p = mann_kendall(np.moveaxis(z, 1, -1))
     patterns = classify(hot_t, np.moveaxis(cold, 1, -1), trend_z, trend_p)
@@ -381,31 +388,18 @@ def detect(cube: Cube, weights: sp.csr_matrix, neighbours: sp.csr_matrix,
     return hotspots
 
 
-def _prospective(observed: np.ndarray, expected: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per bin: the smallest Poisson tail over windows of the last 1 … max(:data:`WINDOWS`) bins ending there
-    (Bonferroni over the windows), and the excess of the window that gave it.
-
-    A prospective window, as SaTScan's: a hotspot that doubles a neighbourhood's appeals for three
-    weeks is too faint in any one week, but not over the three together.
-    """
-    best_p = np.ones_like(observed)
-    best_excess = np.zeros_like(observed)
+def _window_tests(observed: np.ndarray, expected: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per window of :data:`WINDOWS`: the Poisson tail of the counts summed over the window's bins ending at each
+    bin, and their excess over expectation (a prospective window, as SaTScan's)."""
+    out = []
     o_sum = np.zeros_like(observed)
     e_sum = np.zeros_like(expected)
     for width in range(1, max(WINDOWS) + 1):
-        shifted_o = np.zeros_like(observed)
-        shifted_e = np.zeros_like(expected)
-        shifted_o[:, width - 1:] = observed[:, : observed.shape[1] - width + 1]
-        shifted_e[:, width - 1:] = expected[:, : expected.shape[1] - width + 1]
-        o_sum += shifted_o
-        e_sum += shifted_e
-        if width not in WINDOWS:
-            continue
-        p = np.minimum(1.0, len(WINDOWS) * stats.poisson.sf(o_sum - 1, np.maximum(e_sum, 1e-9)))
-        better = p < best_p
-        best_p = np.where(better, p, best_p)
-        best_excess = np.where(better, o_sum - e_sum, best_excess)
-    return best_p, best_excess
+        o_sum[:, width - 1:] += observed[:, : observed.shape[1] - width + 1]
+        e_sum[:, width - 1:] += expected[:, : expected.shape[1] - width + 1]
+        if width in WINDOWS:
+            out.append((stats.poisson.sf(o_sum - 1, np.maximum(e_sum, 1e-9)), o_sum - e_sum))
+    return out
 
 
 def _final_run(hot: np.ndarray) -> np.ndarray:
@@ -433,11 +427,13 @@ def _hotspot(cube: Cube, ci: int, category: str, members: np.ndarray, z: np.ndar
 
     Gi* flags a grid when its neighbourhood is high, so grids at the edge of a rise are hot too
     while their own counts are ordinary; the hotspot names and counts the core, and keeps the
-    edge grids in its details (``hot`` false).
+    edge grids in its details (``hot`` false). Counts and the start cover the run of hot bins, or
+    the longest test window if that is longer.
     """
     t = len(cube.bin_starts)
     latest_z = z[ci, -1, members]
-    longest = int(run[ci, members].max())
+    # The rise is judged over the longest test window (a new hotspot may have built up over three weeks).
+    longest = min(t, max(int(run[ci, members].max()), max(WINDOWS)))
     window = slice(t - longest, t)
     own_observed = cube.observed[ci, window][:, members].sum(axis=0)
     own_expected = cube.expected[ci, window][:, members].sum(axis=0)
