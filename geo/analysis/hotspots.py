@@ -15,7 +15,7 @@ Steps, per category (and for all categories together, :data:`ALL`):
 1. **Cube:** 7-day bins ending at the analysis day (so a weekday never moves
    between bins), :data:`CUBE_WEEKS` of them; the :data:`BASELINE_WEEKS` before
    give each grid's share, shrunk towards its share of all appeals when a
-   category is sparse (:data:`SHARE_PRIOR_PER_GRID`).
+   category is sparse (:func:`baseline_shares`).
 2. **Gi\\*:** on the stabilised residual ``(O − E) / sqrt(E + 1)`` with binary
    weights of second-order queen contiguity (a grid, its neighbours and theirs:
    about 17 grids, a community's size), the grid itself included.
@@ -56,9 +56,10 @@ CUBE_WEEKS = 12
 BASELINE_WEEKS = 52
 #: Weeks of the baseline that must hold appeals before grids' shares mean anything (else no detection).
 MIN_BASELINE_WEEKS = 26
-#: Pseudo-appeals per grid, at its share of all appeals, added to its count of a category: a grid that by chance
-#: had none of a category's 2,000 appeals last year is not taken to have no share of it (a prior of 20 appeals
-#: in all was tried first: grids with no heating appeals last winter then made "hotspots" of three in November).
+#: Pseudo-appeals per unit in the shrinkage of a grid's share of a category (:func:`baseline_shares`). A prior of
+#: 20 appeals in all was tried first: grids with no heating appeals last winter made "hotspots" of three in
+#: November; shrinking straight to the grid's share of all appeals then understated business districts'
+#: enterprise appeals.
 SHARE_PRIOR_PER_GRID = 2.0
 #: False discovery rate of the hot and cold bins of one category and week. EHSA uses 5 %; with 27 analyses a
 #: week that let about one false hotspot a week onto the list, so 1 % (see docs/analytics.md).
@@ -191,15 +192,33 @@ def build_cube(
     np.add.at(all_counts, (position, gi), values)
 
     baseline, observed = cube[:, :baseline_weeks], cube[:, baseline_weeks:]
-    base_all = all_counts[:baseline_weeks].sum(axis=0)
-    # A grid's share of all appeals, with one pseudo-appeal per grid so a new or empty grid is never impossible.
-    share_all = (base_all + 1.0) / (base_all.sum() + len(grid_codes))
-    base_cat = baseline.sum(axis=1)  # (C, G)
-    prior = SHARE_PRIOR_PER_GRID * len(grid_codes)
-    share = (base_cat + prior * share_all) / (base_cat.sum(axis=1, keepdims=True) + prior)
+    share = baseline_shares(baseline.sum(axis=1), all_counts[:baseline_weeks].sum(axis=0), grid_codes)
     district = observed.sum(axis=2, keepdims=True)  # (C, T, 1): the season and the weekdays, as they came
     expected = district * share[:, None, :]
     return Cube(grid_codes, cats, bin_starts(end, weeks), observed, expected)
+
+
+def baseline_shares(by_category: np.ndarray, by_grid: np.ndarray, grid_codes: np.ndarray) -> np.ndarray:
+    """Each grid's expected share of each category, from a year of counts (``by_category`` (C, G), ``by_grid`` (G)).
+
+    Shrunk in two steps, with :data:`SHARE_PRIOR_PER_GRID` pseudo-appeals per unit: a grid's share towards its
+    community's share of the category (spread over the community's grids by their share of all appeals), and the
+    community's towards its share of all appeals. A grid with no heating appeals last winter by chance keeps its
+    community's share of heating; a business district keeps its own share of enterprise appeals, which the
+    district-wide mix of all appeals would understate.
+    """
+    grids = len(grid_codes)
+    share_all = (by_grid + 1.0) / (by_grid.sum() + grids)  # one pseudo-appeal: an empty grid is never impossible
+    community = pd.factorize(np.array([code[:12] for code in grid_codes]))[0]
+    communities = community.max() + 1
+    community_all = np.bincount(community, share_all, minlength=communities)
+    by_community = np.stack([np.bincount(community, row, minlength=communities) for row in by_category])
+    totals = by_category.sum(axis=1, keepdims=True)
+    community_prior = SHARE_PRIOR_PER_GRID * communities
+    community_share = (by_community + community_prior * community_all) / (totals + community_prior)
+    target = community_share[:, community] * (share_all / community_all[community])
+    grid_prior = SHARE_PRIOR_PER_GRID * grids
+    return (by_category + grid_prior * target) / (totals + grid_prior)
 
 
 def residuals(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:

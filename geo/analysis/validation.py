@@ -95,9 +95,10 @@ def hotspots_on(history: History, day: date) -> list[detection.Hotspot]:
 
 
 def planted_area(graph: detection.Graph, plant: demo.Plant) -> frozenset[str]:
-    """The planted grids and their neighbours: Gi* may centre a hotspot just beside the planted patch."""
+    """The planted grids and those within Gi*'s neighbourhood of them (two rings): a hotspot whose core lies
+    there was raised by the plant's appeals, so it points at the plant."""
     rows = graph.grids.searchsorted(np.array(plant.grids))
-    return frozenset(str(c) for c in graph.grids[graph.neighbours[rows].indices]) | frozenset(plant.grids)
+    return frozenset(str(c) for c in graph.grids[graph.weights[rows].indices]) | frozenset(plant.grids)
 
 
 def matches(hotspot: detection.Hotspot, plant: demo.Plant, area: frozenset[str]) -> bool:
