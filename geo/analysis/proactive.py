@@ -39,12 +39,12 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 #: Moves that judge an item (研判, 派发, 不采纳): for the unit that owns the list or one above it.
 JUDGING = frozenset({("pending", "dispatched"), ("pending", "rejected"), ("dispatched", "rejected")})
-#: Where each kind of detection comes from, in words for the list.
+#: Where each kind of detection comes from, in words for the list; a list shows them in this order.
 KINDS: dict[str, str] = {
     "hotspot": "新兴热点",
+    "key_population": "重点人群",
     "forecast": "季节预测",
     "repeat": "重复诉求",
-    "key_population": "重点人群",
 }
 #: Weeks ahead the forecast must rise over recent weeks to file an item, and by how much.
 FORECAST_RISE = 1.5

@@ -261,7 +261,8 @@ class AnalysisMixin:
 
     def proactive_items(self, scope: Scope, viewer: Viewer, status: str | None = None,
                         category: str | None = None, limit: int = 200) -> list[dict]:
-        """The lists of ``scope`` and the units inside it, newest activity first."""
+        """The lists of ``scope`` and the units inside it: open items first, then by kind (hotspots, key-population
+        signals, forecasts, repeats: :data:`geo.analysis.proactive.KINDS`), strongest first."""
         self.authorize(scope, viewer)
         p = t.proactive_items
         query = sa.select(p).where(p.c.scope_code.startswith(scope.code))
@@ -269,7 +270,8 @@ class AnalysisMixin:
             query = query.where(p.c.status.in_(status.split(",")))
         if category:
             query = query.where(p.c.category == category)
-        query = query.order_by(sa.case((p.c.status.in_(proactive.OPEN_STATUSES), 0), else_=1),
+        kind_rank = sa.case(*((p.c.kind == kind, rank) for rank, kind in enumerate(proactive.KINDS)), else_=len(proactive.KINDS))
+        query = query.order_by(sa.case((p.c.status.in_(proactive.OPEN_STATUSES), 0), else_=1), kind_rank,
                                p.c.score.desc(), p.c.id.desc()).limit(limit)
         with self.connect() as conn:
             return [_item(row) for row in conn.execute(query)]
