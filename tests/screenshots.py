@@ -53,7 +53,7 @@ def free_port() -> int:
 
 
 def seeded_store(folder: str, appeals: int) -> str:
-    """A demo history of 400 days to now, with two hotspots planted in its last three weeks, analysed."""
+    """A demo history of 400 days to now, with two ×4 hotspots planted in its last three weeks, analysed."""
     from geo import clock, demo, reference, seeding
     from geo.analysis.run import analyze
     from geo.store.store import Store
@@ -62,9 +62,9 @@ def seeded_store(folder: str, appeals: int) -> str:
     codes = sorted(grids["code"])
     start = clock.local_today() - timedelta(days=21)
     plants = [demo.Plant(demo.adjacent_cluster(grids, [c for c in codes if c.startswith(street)][k], size),
-                         category, start, 3, 3.0)
+                         category, start, 3, 4.0)
               for street, k, size, category in (("370212001", 10, 30, "property_management"),
-                                                ("370212005", 40, 20, "sanitation"))]
+                                                ("370212005", 40, 30, "sanitation"))]
     url = f"sqlite:///{folder}/shots.sqlite3"
     store = Store(url)
     seeding.seed(store, appeals=appeals, days=400, progress=lambda _m: None, plants=plants)
