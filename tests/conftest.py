@@ -387,6 +387,16 @@ def text_of(duo, css: str) -> str:
         "const e = document.querySelector(arguments[0]); return e ? (e.innerText ?? e.textContent) : ''", css)
 
 
+def component_texts(component) -> list[str]:
+    """Every string in a rendered Dash component tree, depth first."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list | tuple):
+        return [t for c in component for t in component_texts(c)]
+    children = getattr(component, "children", None)
+    return component_texts(children) if children is not None else []
+
+
 def shown_value(duo, css: str, timeout: float = 20) -> str:
     """The element's text once it shows a value (not empty, not "—"), as read in that same instant."""
     return wait_until(duo, lambda: (text := text_of(duo, css)) not in ("", "—") and text, timeout)

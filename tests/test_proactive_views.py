@@ -19,7 +19,7 @@ from geo.analysis.proactive import OPEN_STATUSES
 from geo.analysis.run import analyze
 from geo.domain import LOCAL_TZ
 from geo.scope import DISTRICT, Scope
-from tests.conftest import SEED_END, add_hotspots, client_of, fake_analysis, fetch_export
+from tests.conftest import SEED_END, add_hotspots, client_of, component_texts, fake_analysis, fetch_export
 
 ZHONGHAN = Scope("street", "370212001")
 SHAZIKOU = Scope("street", "370212002")
@@ -37,15 +37,6 @@ def analysed(writable_store):
     add_hotspots(writable_store, result["run_id"])
     return writable_store
 
-
-def texts(component) -> list[str]:
-    """Every string in a Dash component tree, in order."""
-    if isinstance(component, str):
-        return [component]
-    if isinstance(component, list | tuple):
-        return [t for c in component for t in texts(c)]
-    children = getattr(component, "children", None)
-    return texts(children) if children is not None else []
 
 
 # -- the wall ---------------------------------------------------------------------------------
@@ -78,13 +69,13 @@ def test_wall_panel_says_why_it_is_empty(writable_store):
     never = screen.proactive(writable_store, DISTRICT, SYSTEM)
     assert never.run is None
     assert screen_page.proactive_note(never) == "尚未运行分析"
-    assert texts(screen_page.proactive_hotspots(never)) == ["尚未运行分析"]
-    assert texts(screen_page.proactive_counts(never)) == ["区级清单", "—", "街道清单", "—", "社区清单", "—"]
+    assert component_texts(screen_page.proactive_hotspots(never)) == ["尚未运行分析"]
+    assert component_texts(screen_page.proactive_counts(never)) == ["区级清单", "—", "街道清单", "—", "社区清单", "—"]
     run_id = writable_store.begin_run(SEED_END)
     writable_store.finish_run(run_id, "done", {})
     nothing = screen.proactive(writable_store, DISTRICT, SYSTEM)
-    assert texts(screen_page.proactive_hotspots(nothing)) == ["暂无未诉先办事项"]
-    assert texts(screen_page.proactive_counts(nothing)) == ["区级清单", "0", "街道清单", "0", "社区清单", "0"]
+    assert component_texts(screen_page.proactive_hotspots(nothing)) == ["暂无未诉先办事项"]
+    assert component_texts(screen_page.proactive_counts(nothing)) == ["区级清单", "0", "街道清单", "0", "社区清单", "0"]
     assert screen_page.proactive_note(nothing) == "在办事项 · 分析截至 11-20 12:00"
 
 
@@ -93,10 +84,10 @@ def test_wall_panel_rows_are_bounded_and_carry_no_item_text(writable_store):
     summary = screen.proactive(writable_store, DISTRICT, SYSTEM)
     rows = screen_page.proactive_hotspots(summary)
     assert len(rows) == 1 + min(len(summary.hotspots), screen.HOTSPOT_ROWS)
-    shown = " ".join(texts(rows))
+    shown = " ".join(component_texts(rows))
     assert "新增热点" in shown and "31" in shown and "6.2" in shown
     assert not any(item["title"] in shown for item in writable_store.proactive_items(DISTRICT, SYSTEM))
-    assert texts(screen_page.proactive_counts(summary)) == ["区级清单", "1", "街道清单", "2", "社区清单", "1"]
+    assert component_texts(screen_page.proactive_counts(summary)) == ["区级清单", "1", "街道清单", "2", "社区清单", "1"]
 
 
 # -- exports ----------------------------------------------------------------------------------

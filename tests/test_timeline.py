@@ -13,17 +13,8 @@ from geo.access import SYSTEM, Viewer
 from geo.domain import CATEGORY_BY_CODE
 from geo.ingest import EventIn
 from geo.scope import DISTRICT, Filters, Scope
+from tests.conftest import component_texts
 from tests.test_store_contract import WINDOW
-
-
-def texts(component) -> list[str]:
-    """Every string in a rendered component tree, depth first."""
-    if isinstance(component, str):
-        return [component]
-    if isinstance(component, list | tuple):
-        return [t for c in component for t in texts(c)]
-    children = getattr(component, "children", None)
-    return texts(children) if children is not None else []
 
 
 def test_demo_events_carry_the_category_department_and_masked_notes(seeded_store):
@@ -73,7 +64,7 @@ def test_the_timeline_shows_department_and_note_where_the_event_has_them():
          "actor": "区社会治理中心", "department": None, "note": None},
     ]
     view = timeline_view(events)
-    first, second = (texts(li) for li in view.children)
+    first, second = (component_texts(li) for li in view.children)
     assert first == ["2026-11-20 09:00", "受理", "社区 · 12345热线", "承办部门：区社会治理中心", "登记诉求，核对地址与类别"]
     assert second == ["2026-11-20 10:30", "派单", "社区 · 区社会治理中心"]
 

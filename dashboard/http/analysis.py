@@ -61,24 +61,24 @@ def change_item(item_id: int):
 @blueprint.get("/api/forecasts")
 def forecasts():
     """Weekly actuals and the next weeks' forecast with 80 % and 95 % intervals, of a street or the district."""
-    args = single_values(request.args)
-    viewer = current_viewer()
-    scope = scope_arg(args, viewer)
-    store = get_store()
-    store.resolve(scope, viewer)
-    run = current_run(store, as_of_arg(args))
-    rows = store.forecasts(scope, viewer, category_arg(args.get("category")), run["id"] if run else None)
+    args, scope, viewer, run = _scoped_run()
+    rows = get_store().forecasts(scope, viewer, category_arg(args.get("category")), run["id"] if run else None)
     return jsonify({"scope": scope.level, "id": scope.code, "run": run_info(run), "items": rows})
 
 
 @blueprint.get("/api/repeats")
 def repeat_groups():
     """Repeat-appeal groups of the latest run inside a scope, largest first."""
+    args, scope, viewer, run = _scoped_run()
+    rows = get_store().repeat_groups(scope, viewer, run["id"] if run else None,
+                                     limit=int_arg(args, "limit", 50, 1, 500))
+    return jsonify({"scope": scope.level, "id": scope.code, "run": run_info(run), "items": rows})
+
+
+def _scoped_run():
+    """The query, its unit (checked: it exists and the caller may see it), the caller, and the run it reads."""
     args = single_values(request.args)
     viewer = current_viewer()
     scope = scope_arg(args, viewer)
-    store = get_store()
-    store.resolve(scope, viewer)
-    run = current_run(store, as_of_arg(args))
-    rows = store.repeat_groups(scope, viewer, run["id"] if run else None, limit=int_arg(args, "limit", 50, 1, 500))
-    return jsonify({"scope": scope.level, "id": scope.code, "run": run_info(run), "items": rows})
+    get_store().resolve(scope, viewer)
+    return args, scope, viewer, current_run(get_store(), as_of_arg(args))
