@@ -12,22 +12,25 @@ November are.
 
 Steps, per category (and for all categories together, :data:`ALL`):
 
-1. **Cube:** 7-day bins ending at the analysis day (so a weekday never moves
-   between bins), :data:`CUBE_WEEKS` of them; the :data:`BASELINE_WEEKS` before
-   give each grid's share, shrunk towards its share of all appeals when a
-   category is sparse (:func:`baseline_shares`).
+1. **Cube:** distinct problems (reporter and title) in 7-day bins ending the day
+   before the analysis day (so a weekday never moves between bins), :data:`CUBE_WEEKS`
+   of them; the :data:`BASELINE_WEEKS` before give each grid's share, shrunk towards
+   its community's when a category is sparse (:func:`baseline_shares`).
 2. **Gi\\*:** on the stabilised residual ``(O − E) / sqrt(E + 1)`` with binary
    weights of second-order queen contiguity (a grid, its neighbours and theirs:
    about 17 grids, a community's size), the grid itself included.
-3. **Significance:** two-sided normal p-values, Benjamini–Hochberg FDR at
-   :data:`FDR_Q` over the grids of each bin and category (as EHSA corrects each
-   time step). A hot bin must also hold at least :data:`MIN_EXCESS` appeals more
-   than expected in its neighbourhood, so three stray appeals in empty fields are
-   never a hotspot.
+3. **Significance:** Gi*'s normal p-values fail on counts this sparse, so a bin is
+   hot when the exact Poisson tail of its neighbourhood's count over the last 1–3
+   bins (:data:`WINDOWS`), for Gi*'s neighbourhood and a wide one (:data:`WIDE_ORDER`),
+   survives Benjamini–Hochberg FDR at :data:`FDR_Q` (every test of every grid of the
+   bin and category in one family, as EHSA corrects each time step), and the
+   neighbourhood holds at least :data:`MIN_EXCESS` problems more than expected, so a
+   few stray appeals in empty fields are never a hotspot.
 4. **Trend:** Mann–Kendall on each grid's Gi* z-scores over the bins.
 5. **Pattern:** EHSA's eight hot-spot patterns (:data:`PATTERNS`).
 6. **Hotspots:** grids that are hot in the last bin, joined into connected sets
-   by first-order adjacency, per category.
+   by first-order adjacency within a street, per category; each named by its core
+   grids (those above their own expectation).
 
 esda's ``G_Local`` is the reference for step 2; :func:`gi_star` computes the same
 z-scores for every category and bin in one sparse product (a test keeps them
