@@ -22,8 +22,7 @@ from geo.kpis import KPI_LABELS
 from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
 from geo.store.errors import Forbidden, NotFound
 from layers import heat as heat_layer
-from tests.conftest import SEED_END, client_of
-from tests.test_timeline import texts
+from tests.conftest import SEED_END, client_of, component_texts
 
 TODAY = date(2026, 11, 20)
 ZHONGHAN, JINJIALING = "370212001", "370212005"
@@ -126,7 +125,7 @@ def test_the_kpi_table_formats_like_the_cards():
     kpis = kpi_math.as_json(kpi_math.compute(counts))
     empty = kpi_math.as_json(kpi_math.compute({}))
     table = kpi_table([{"name": "甲", "kpis": kpis}, {"name": "乙", "kpis": empty}])
-    rows = [texts(tr) for tr in table.children[1].children]
+    rows = [component_texts(tr) for tr in table.children[1].children]
     assert [r[0] for r in rows] == [label for label, _ in KPI_LABELS.values()]
     for (key, (_, unit)), row in zip(KPI_LABELS.items(), rows, strict=True):
         assert row[1] == f"{format_kpi(key, kpis[key])} {unit}"
