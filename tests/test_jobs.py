@@ -156,7 +156,9 @@ def test_a_dead_job_frees_its_slot(tmp_path, monkeypatch):
     gate = threading.Event()
     jobs = Jobs(tmp_path, per_user=1, total=1)
     job = jobs.start(SPEC, blocked_work(gate), owner="a")
-    wait_for(jobs, job["id"], "running")
+    # At its half-way note the worker writes nothing more until the gate opens: from then on it is silent
+    # (a write after the clock is moved below would carry the moved time and look alive).
+    wait_for(jobs, job["id"], "running", "一半")
     with pytest.raises(HttpError):
         jobs.start(SPEC, blocked_work(gate), owner="a")
     later = time.time() + jobs_module.STALE_SECONDS + 60
