@@ -376,15 +376,14 @@ def detect(cube: Cube, weights: sp.csr_matrix, neighbours: sp.csr_matrix,
     # category and bin holds them all, so a rise seen by several windows and scales relaxes the threshold
     # as it should, and nothing seen by none of them gets through.
     scales = [weights] + ([wide] if wide is not None else [])
+    sums = [((m @ cube.observed.reshape(c * t, g).T).T.reshape(c, t, g),
+             (m @ cube.expected.reshape(c * t, g).T).T.reshape(c, t, g)) for m in scales]
     hot_p, hot_excess = [], []
-    for matrix in scales:
-        obs_s = (matrix @ cube.observed.reshape(c * t, g).T).T.reshape(c, t, g)
-        exp_s = (matrix @ cube.expected.reshape(c * t, g).T).T.reshape(c, t, g)
+    for obs_s, exp_s in sums:
         for p_w, excess_w in _window_tests(obs_s, exp_s):
             hot_p.append(p_w)
             hot_excess.append(excess_w)
-    obs_n = (weights @ cube.observed.reshape(c * t, g).T).T.reshape(c, t, g)
-    exp_n = (weights @ cube.expected.reshape(c * t, g).T).T.reshape(c, t, g)
+    obs_n, exp_n = sums[0]  # Gi*'s own neighbourhoods
     p_cold = stats.poisson.cdf(obs_n, np.maximum(exp_n, 1e-9))
     family = np.stack([*hot_p, p_cold])  # (K + 1, C, T, G)
     q = np.ones_like(family)

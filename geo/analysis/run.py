@@ -13,6 +13,7 @@ import os
 import socket
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -121,7 +122,7 @@ def _run(store, run_id: int, as_of: datetime, timings: dict, progress: Callable[
     return {
         "baseline_weeks": history,
         "hotspots": len(active),
-        "patterns": {p: sum(h.pattern == p for h in active) for p in detection.PATTERNS if any(h.pattern == p for h in active)},
+        "patterns": dict(Counter(h.pattern for h in active)),
         "forecast_series": int(predicted.groupby(["unit_code", "category"]).ngroups) if len(predicted) else 0,
         "repeat_groups": len(groups),
         "key_population_signals": len(kp),

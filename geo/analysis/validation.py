@@ -21,6 +21,7 @@ import shapely
 from geo import demo, domain, reference
 from geo.analysis import hotspots as detection
 from geo.domain import LOCAL_TZ
+from geo.store.dialects import GridIndex
 
 #: The categories the detector analyses (every category, and all together).
 CATEGORIES = tuple(c.code for c in domain.CATEGORIES) + (detection.ALL,)
@@ -76,14 +77,15 @@ def generate(start: date, end: date, plants: Sequence[demo.Plant] = (), seed: in
 
 
 def locate(grids: pd.DataFrame, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    """Grid code of each point, the smallest code on a shared edge (as the store assigns them)."""
-    codes = grids["code"].astype(str).to_numpy()
-    order = np.argsort(codes)
-    tree = shapely.STRtree(np.asarray(list(grids["geometry"]), dtype=object)[order])
-    point, grid = tree.query(shapely.points(lon, lat), predicate="intersects")
-    first = pd.Series(grid).groupby(point).min()
-    out = np.full(len(lon), None, dtype=object)
-    out[first.index.to_numpy()] = codes[order][first.to_numpy()]
+    """Grid code of each point by the store's own rule (:class:`geo.store.dialects.GridIndex`; None outside)."""
+    frame = grids.sort_values("code")
+    index = GridIndex(codes=frame["code"].astype(str).to_numpy(),
+                      community_codes=frame["community_code"].astype(str).to_numpy(),
+                      street_codes=frame["street_code"].astype(str).to_numpy(),
+                      tree=shapely.STRtree(np.asarray(list(frame["geometry"]), dtype=object)))
+    found = index.locate(lon, lat)
+    out = np.full(len(found), None, dtype=object)
+    out[found >= 0] = index.codes[found[found >= 0]]
     return out
 
 
