@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import Input, Output, no_update
 
-from dashboard.services import current_viewer, get_store
+from dashboard.services import current_viewer, get_store, live_versions
 from dashboard.ui import ids, page
 from dashboard.view import live
 from dashboard.view.data import ticker
@@ -37,7 +37,7 @@ def register(app) -> None:
             return rows, moved
 
         # A new scope, window or filter is a new view: its ticker is read afresh.
-        result = live.poll(last, store.live_versions, read, clock.local_now(), key=state.to_search())
+        result = live.poll(last, live_versions, read, clock.local_now(), key=state.to_search())
         if not result.ok:
             return *result.outputs(refreshes), no_update, page.live_indicator(result.updated or "—", ok=False)
         rows, moved = result.payload

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
-from dashboard.services import current_viewer, get_cache, get_store
+from dashboard.services import current_viewer, get_cache, get_store, live_versions
 from dashboard.ui import ids
 from dashboard.view.data import (
     WORKER_COUNT_LEVELS,
@@ -124,7 +124,7 @@ def register(app, providers: dict) -> None:
         counted = state.scope.level in WORKER_COUNT_LEVELS
         points_on = workers_on and not counted
         version, style, frame, peak, hover, (worker_points, index), counts = gather(
-            store.data_version,
+            lambda: live_versions()["data"],
             lambda: grid_style(store, state, as_of, viewer, cache),
             lambda: map_frame(store, state, viewer, cache),
             lambda: heat_peak(store, state, viewer, cache) if heat_on else None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import Input, Output, State, ctx, no_update
 
-from dashboard.services import current_viewer, get_cache, get_store
+from dashboard.services import current_viewer, get_cache, get_store, live_versions
 from dashboard.ui import ids
 from dashboard.ui.playback import slider_marks
 from dashboard.view.guards import keep_on_outage, view_state
@@ -91,7 +91,7 @@ def register(app) -> None:
         if "heat" not in state.layers or not playable(state.window):
             return no_update, ""
         parts = steps(state.window)
-        version = store.data_version()
+        version = live_versions()["data"]
         if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < len(parts):
             return layer_urls(state, "wgs84", version)["heat"], f"全程 {window_text(state.window)}"
         step = step_of((state.window.end - state.window.start).days)

@@ -9,7 +9,7 @@ import json
 
 from dash import Input, Output, State, ctx, no_update
 
-from dashboard.services import current_viewer, get_cache, get_store
+from dashboard.services import current_viewer, get_cache, get_store, live_versions
 from dashboard.ui import ids
 from dashboard.ui import screen as screen_page
 from dashboard.view import live, screen
@@ -112,7 +112,7 @@ def register(app) -> None:
             lambda: map_frame(store, state, viewer, cache),
             lambda: heat_peak(store, state, viewer, cache),
             lambda: screen.proactive(store, state.scope, viewer),
-            store.data_version,
+            lambda: live_versions()["data"],
         )
         shown, note = screen.ranking_rows(rows)
         heat_url = f"{layer_urls(state, 'wgs84', version)['heat']}&ramp={screen_page.HEAT_RAMP}"
@@ -167,7 +167,7 @@ def register(app) -> None:
                 return live.worker_patch(store, wall.scope, index, wall, names=False)
             return no_update, no_update
 
-        result = live.poll(last, store.live_versions, read, clock.local_now())
+        result = live.poll(last, live_versions, read, clock.local_now())
         if not result.ok:
             return result.outputs(refreshes)
         banner = (no_update, no_update)

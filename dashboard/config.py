@@ -55,12 +55,20 @@ SETTINGS: tuple[Setting, ...] = (
             "at once)."),
     Setting("SECURE_COOKIES", "auto", "Session cookies' Secure flag: auto (when the request came over HTTPS), 1 "
             "(always), 0 (never)."),
-    Setting("RATE_LIMIT_STORAGE", "memory://", "Where failed sign-ins and wrong API keys are counted: memory:// (one "
-            "process) or redis://host:6379/N (shared by all processes; use it with more than one)."),
+    Setting("RATE_LIMIT_STORAGE", "", "Where failed sign-ins and wrong API keys are counted: memory:// (each "
+            "process on its own) or redis://host:6379/N (shared by all processes). Empty: REDIS_URL when set, else "
+            "memory://."),
     Setting("ANALYSIS_INTERVAL_MINUTES", "60", "How often each server process runs the 未诉先办 analysis "
             "(hotspots, forecasts, repeats, the list) when the last run is older; one run at a time across all "
             "processes and machines (a lock row in the store). 0: only `python app.py analyze`."),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
+    Setting("REDIS_URL", "", "Redis for what several server processes (on one machine or many) share: the view cache, "
+            "the data versions the live poll reads, export jobs and, unless RATE_LIMIT_STORAGE says otherwise, the "
+            "sign-in throttle; e.g. redis://127.0.0.1:6379/0. Empty: files under DATA_DIR (one machine only)."),
+    Setting("WEB_WORKERS", "2", "Server processes `python app.py` starts (gunicorn workers); about one per core."),
+    Setting("WEB_THREADS", "8", "Request threads per server process; idle keep-alive connections hold none."),
+    Setting("WEB_TIMEOUT", "60", "Seconds a request may run before its server process is restarted."),
+    Setting("WEB_BACKLOG", "256", "Connections waiting to be accepted beyond which new ones are refused."),
     Setting("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
             "Tests only: a PostgreSQL server where tests create and drop their own databases."),
     Setting("STRICT_TESTS", "", "Tests only: when set (or when CI is set), any skipped test fails the run, "
@@ -98,6 +106,11 @@ class Config:
     export_jobs_per_user: int = 2
     export_jobs_total: int = 8
     analysis_interval_minutes: int = 60
+    redis_url: str = ""
+    web_workers: int = 2
+    web_threads: int = 8
+    web_timeout: int = 60
+    web_backlog: int = 256
 
     @property
     def cache_dir(self) -> Path:
@@ -147,11 +160,23 @@ def load(environ: dict[str, str] | None = None) -> Config:
         session_max_hours=_int("SESSION_MAX_HOURS", environ),
         screen_session_days=_int("SCREEN_SESSION_DAYS", environ),
         secure_cookies=_choice("SECURE_COOKIES", environ, ("auto", "1", "0")),
-        rate_limit_storage=get("RATE_LIMIT_STORAGE", environ),
+        rate_limit_storage=get("RATE_LIMIT_STORAGE", environ) or _redis_url(environ) or "memory://",
         export_jobs_per_user=_count("EXPORT_JOBS_PER_USER", environ),
         export_jobs_total=_count("EXPORT_JOBS_TOTAL", environ),
         analysis_interval_minutes=_non_negative("ANALYSIS_INTERVAL_MINUTES", environ),
+        redis_url=_redis_url(environ),
+        web_workers=_count("WEB_WORKERS", environ),
+        web_threads=_count("WEB_THREADS", environ),
+        web_timeout=_count("WEB_TIMEOUT", environ),
+        web_backlog=_count("WEB_BACKLOG", environ),
     )
+
+
+def _redis_url(environ: dict[str, str] | None) -> str:
+    raw = get("REDIS_URL", environ).strip()
+    if raw and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"设置 REDIS_URL 应以 redis://、rediss:// 或 unix:// 开头，当前为 {raw!r}")
+    return raw
 
 
 def _int(name: str, environ: dict[str, str] | None) -> int:

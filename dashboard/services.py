@@ -9,6 +9,7 @@ through the getters here, and ask :func:`current_viewer` who is asking
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -25,6 +26,7 @@ from dashboard.exports.exporter import Exporter, start_export
 from dashboard.exports.jobs import Jobs
 from dashboard.ingest.keys import KnownKeys, env_keys
 from dashboard.view.data import parse_view
+from dashboard.view.shared_cache import ViewCache, flask_cache_config, redis_client
 from geo.access import Viewer
 from geo.scope import DISTRICT
 from geo.store.errors import NotFound, StoreNotReady, StoreUnavailable
@@ -50,12 +52,12 @@ def install(server: Flask, config: Config) -> None:
     if config.auth_disabled and not is_loopback(config.host):
         raise ValueError(f"AUTH_DISABLED=1 只允许在本机回环地址上使用（当前监听 {config.host}）："
                          "对外服务必须登录。请去掉 AUTH_DISABLED，或改为 --host 127.0.0.1")
-    server.extensions[STORE_KEY] = Store(config.database_url)
-    server.extensions[CACHE_KEY] = Cache(
-        server,
-        config={"CACHE_TYPE": "FileSystemCache", "CACHE_DIR": str(config.cache_dir),
-                "CACHE_DEFAULT_TIMEOUT": config.cache_seconds, "CACHE_THRESHOLD": 5000},
-    )
+    store = server.extensions[STORE_KEY] = Store(config.database_url)
+    client = redis_client(config.redis_url)
+    namespace = hashlib.sha256(store.url.encode()).hexdigest()[:16]
+    cache = Cache(server, config=flask_cache_config(config.redis_url, str(config.cache_dir), config.cache_seconds,
+                                                    namespace))
+    server.extensions[CACHE_KEY] = ViewCache(store, cache, client)
     jobs = Jobs(config.exports_dir, per_user=config.export_jobs_per_user, total=config.export_jobs_total)
     server.extensions[EXPORTER_KEY] = Exporter(jobs, config.briefing_font, config.export_wait_seconds)
     server.extensions[INGEST_KEYS_KEY] = env_keys(config.ingest_api_keys)
@@ -130,9 +132,22 @@ def get_store() -> Store:
     return current_app.extensions[STORE_KEY]
 
 
-def get_cache() -> Cache | None:
+def get_cache() -> ViewCache | None:
     """The shared view cache, or None on a server built without one (tests of raw queries)."""
     return current_app.extensions.get(CACHE_KEY)
+
+
+def live_versions() -> dict[str, str]:
+    """The store's data and position versions, through the shared cache when there is one (the live poll's read)."""
+    cache = get_cache()
+    return cache.versions() if cache is not None else get_store().live_versions()
+
+
+def data_written() -> None:
+    """After this app wrote appeals or events: every process's next poll and view see them."""
+    cache = get_cache()
+    if cache is not None:
+        cache.forget_versions()
 
 
 def get_exporter() -> Exporter:

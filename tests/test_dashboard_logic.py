@@ -17,6 +17,7 @@ from callbacks.panels import crumbs, scope_href
 from dashboard.ui import figures, ids
 from dashboard.view.data import cached, worker_counts
 from dashboard.view.mapview import fly_to, layer_urls
+from dashboard.view.shared_cache import ViewCache
 from dashboard.view.state import ViewState, preset_window
 from dashboard.view.text import compared_value, kpi_delta
 from geo.access import SYSTEM, Viewer
@@ -204,8 +205,8 @@ class FakeStore:
     def __init__(self):
         self.version = "a"
 
-    def data_version(self):
-        return self.version
+    def live_versions(self):
+        return {"data": self.version, "positions": "p"}
 
     authorize = staticmethod(Store.authorize)  # the real access check
 
@@ -216,7 +217,8 @@ class DictCache(dict):
 
 
 def test_cache_serves_until_the_data_changes():
-    store, cache, calls = FakeStore(), DictCache(), []
+    store, calls = FakeStore(), []
+    cache = ViewCache(store, DictCache())  # the real key and version logic over a dict
 
     def compute():
         calls.append(1)

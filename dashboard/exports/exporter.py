@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from flask_caching import Cache
-
 from dashboard.exports import briefing, fonts, pdf, png, xlsx
 from dashboard.exports.jobs import Jobs, JobSpec, Progress
 from dashboard.view.data import parse_view
+from dashboard.view.shared_cache import ViewCache
 from dashboard.view.state import ViewState
 from dashboard.view.text import last_day
 from geo import clock
@@ -46,7 +45,7 @@ def export_name(state: ViewState, name: str, title: str, suffix: str) -> str:
     return f"{title}_{name}_{state.window.start}_{last_day(state.window)}.{suffix}"
 
 
-def start_export(kind: str, search: str, store: Store, cache: Cache | None, exporter: Exporter,
+def start_export(kind: str, search: str, store: Store, cache: ViewCache | None, exporter: Exporter,
                  viewer: Viewer) -> dict:
     """Validates the view and starts its export job; returns the job's status."""
     if kind not in KINDS_OF_EXPORT:

@@ -22,11 +22,21 @@ from dashboard.ingest.writes import (
     record_positions,
     row_id,
 )
-from dashboard.services import audit, get_store
+from dashboard.services import audit, data_written, get_store
 from geo.access import SYSTEM
 from geo.scope import DISTRICT
 
 blueprint = Blueprint("ingest", __name__)
+#: Endpoints that write appeals or their events (positions refresh on their own, within a second).
+APPEAL_WRITES = ("ingest.post_appeals", "ingest.post_event", "ingest.replay_dead_letter")
+
+
+@blueprint.after_request
+def _forget_versions(response):
+    """Whatever was written is seen at once by every server process's next poll and view."""
+    if request.endpoint in APPEAL_WRITES:
+        data_written()
+    return response
 
 
 def caller() -> tuple[str, str]:

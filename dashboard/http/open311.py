@@ -30,7 +30,7 @@ from dashboard.ingest.open311 import (
     statuses_for,
     submit,
 )
-from dashboard.services import current_viewer, get_store
+from dashboard.services import current_viewer, data_written, get_store
 from geo import clock
 from geo.domain import CATEGORIES, CATEGORY_BY_CODE
 from geo.ingest import parse_json
@@ -126,6 +126,7 @@ def create_request(fmt: str):
         if params["idempotency_key"] != header_key:
             return errors_response(400, ["idempotency_key 与请求头 Idempotency-Key 不一致"])
     result, errors = submit(store, params, key_name)
+    data_written()
     if result is None:
         return errors_response(400, errors)
     answer = [{"service_request_id": str(result["id"]), "service_notice": notice(params["service_code"].strip()),

@@ -1,4 +1,4 @@
-"""Command line: serve (default), seed, migrate, settings, api-key, dead-letters, simulate.
+"""Command line: serve (default; gunicorn, or Werkzeug with --dev), seed, migrate, settings, api-key, dead-letters, simulate.
 
 Every failure a user can cause ends with one clear line and exit status 2,
 never a traceback.
@@ -17,7 +17,7 @@ from dashboard.config import Config, load, markdown_table
 from dashboard.http.headers import QuietRequestHandler
 from dashboard.ingest.keys import env_keys
 from dashboard.ingest.replay import replay
-from dashboard.tools import simulator
+from dashboard.tools import server, simulator
 from geo import seeding
 from geo.access import ROLE_LABELS
 from geo.analysis import schedule
@@ -36,7 +36,8 @@ def parser(config: Config) -> argparse.ArgumentParser:
                                 parents=[store_flag])
     p.add_argument("--host", default=config.host, help=f"监听地址（默认 {config.host}）")
     p.add_argument("--port", type=_port, default=config.port, help=f"端口（默认 {config.port}）")
-    p.add_argument("--debug", action="store_true", help="Dash 调试模式")
+    p.add_argument("--dev", action="store_true",
+                   help="开发模式：Werkzeug 开发服务器，改代码自动重启，Dash 调试工具（仅供本机开发）")
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("seed", help="生成演示数据", parents=[store_flag])
     s.add_argument("--appeals", type=int, help="诉求条数（默认每天约 180 条）")
@@ -300,11 +301,16 @@ def serve(args, config: Config, store: Store, build_app) -> int:
         for made in first:
             print(f"  {made.username}（{ROLE_LABELS[made.role]}）  密码：{made.secret}")
     store.dispose()
-    schedule.start(Store(config.database_url), config.analysis_interval_minutes)
     if config.auth_disabled:
         print("AUTH_DISABLED=1：未启用登录，所有访问者都按区级账号对待（只允许本机访问）")
-    print(f"智治大脑已启动：http://{args.host}:{args.port}/")
-    app.run(host=args.host, port=args.port, debug=args.debug, request_handler=QuietRequestHandler)
+    if args.dev:
+        schedule.start(Store(config.database_url), config.analysis_interval_minutes)
+        print(f"智治大脑已启动（开发模式）：http://{args.host}:{args.port}/")
+        app.run(host=args.host, port=args.port, debug=True, request_handler=QuietRequestHandler)
+        return 0
+    print(f"智治大脑已启动：http://{args.host}:{args.port}/（{config.web_workers} 个服务进程，"
+          f"每个 {config.web_threads} 个线程）", flush=True)
+    server.serve(lambda: build_app(config).server, config)
     return 0
 
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_caching import Cache
-
 from dashboard.view.data import cached, gather
 from dashboard.view.playback import step_of
+from dashboard.view.shared_cache import ViewCache
 from dashboard.view.state import ViewState
 from geo import kpis as kpi_math
 from geo.access import Viewer
@@ -46,7 +45,7 @@ def buckets(days: list[dict], step: str) -> list[dict]:
     return out
 
 
-def compare(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
+def compare(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
     """``step`` and per compared unit (in the link's order) its name, KPIs (as /api/kpis has them) and trend."""
     scopes = state.compare_scopes()
     parent = common_parent(scopes)

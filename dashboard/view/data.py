@@ -1,13 +1,14 @@
 """What each view shows, computed from the store and cached: the same data for the page, the wall and the exports.
 
 Callbacks stay thin: they turn the URL into a :class:`ViewState`, ask here
-for plain data, and hand it to pure render functions. The cache lives on the
-filesystem under ``DATA_DIR/cache`` so that every server worker shares it; its
-keys include the store's data version, so a write makes old answers unreachable.
+for plain data, and hand it to pure render functions. The cache is shared by
+every server process (:mod:`dashboard.view.shared_cache`); its keys include the
+store's data version, so a write makes old answers unreachable.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 from collections import Counter
@@ -15,8 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from flask_caching import Cache
-
+from dashboard.view.shared_cache import ViewCache
 from dashboard.view.state import ViewState
 from dashboard.view.text import ticker_time
 from geo import clock
@@ -34,10 +34,11 @@ CHILD_COLUMN = {"district": "street_code", "street": "community_code", "communit
 def gather(*calls: Callable[[], object]) -> list:
     """Runs independent store reads at once: a view's latency is its slowest query, not their sum."""
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return [f.result() for f in [pool.submit(call) for call in calls]]
+        # Each call runs in a copy of this thread's context, so it sees the same request (and its memos).
+        return [f.result() for f in [pool.submit(contextvars.copy_context().run, call) for call in calls]]
 
 
-def cached(cache: Cache | None, store: Store, name: str, viewer: Viewer, scope: Scope, parts: tuple,
+def cached(cache: ViewCache | None, store: Store, name: str, viewer: Viewer, scope: Scope, parts: tuple,
            compute: Callable[[], object]):
     """Returns ``compute()``, from the shared cache when the same question was asked of the same data.
 
@@ -47,7 +48,7 @@ def cached(cache: Cache | None, store: Store, name: str, viewer: Viewer, scope: 
     store.authorize(scope, viewer)
     if cache is None:
         return compute()
-    raw = json.dumps([name, store.url, store.data_version(), viewer.role, viewer.scope.code, scope.code, *parts],
+    raw = json.dumps([name, store.url, cache.data_version(), viewer.role, viewer.scope.code, scope.code, *parts],
                      default=str, ensure_ascii=False)
     key = "view:" + hashlib.sha256(raw.encode()).hexdigest()
     value = cache.get(key)
@@ -57,7 +58,7 @@ def cached(cache: Cache | None, store: Store, name: str, viewer: Viewer, scope: 
     return value
 
 
-def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
+def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
     """KPIs of the view, of its 环比 and 同比 windows at the same age, and the breadcrumbs.
 
     A compared window is ``None``-valued ("无数据") when it starts before the launch
@@ -85,7 +86,7 @@ def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cac
     return cached(cache, store, "summary", viewer, state.scope, (state.data_search(), as_of), compute)
 
 
-def panels(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
+def panels(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
     """Trend, breakdowns, funnel and escalation mix of the view."""
 
     def compute():
@@ -94,11 +95,12 @@ def panels(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cach
                                   lambda: store.breakdown(scope, window, filters, viewer=viewer))
         return {"trend": trend, **breakdown}
 
-    return cached(cache, store, "panels", viewer, state.scope, (state.data_search(), as_of), compute)
+    # Neither series depends on the as-of time (only on the data version), so the entry lives CACHE_SECONDS.
+    return cached(cache, store, "panels", viewer, state.scope, (state.data_search(),), compute)
 
 
 def ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer,
-            cache: Cache | None = None) -> list[dict]:
+            cache: ViewCache | None = None) -> list[dict]:
     """Child units with their KPIs, worst closure first (they need attention)."""
     return cached(cache, store, "ranking", viewer, state.scope, (state.data_search(), as_of),
                   lambda: _ranking(store, state, as_of, viewer))
@@ -129,7 +131,7 @@ def _ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer) ->
     return rows
 
 
-def grid_counts(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
+def grid_counts(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
     """Per-grid KPI sums for the choropleth: every grid the viewer may see, so the map stays whole."""
     visible = viewer.scope
 
@@ -139,7 +141,7 @@ def grid_counts(store: Store, state: ViewState, as_of: datetime, viewer: Viewer,
     return cached(cache, store, "grid_counts", viewer, visible, (state.window, state.filters, as_of), compute)
 
 
-def grid_style(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: Cache | None = None) -> dict:
+def grid_style(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
     """The choropleth's colours of every grid for the view's metric: the live map's ``hideout``
     and the exported map image both come from here, so they agree."""
     counts = grid_counts(store, state, as_of, viewer, cache)
@@ -151,7 +153,7 @@ def grid_style(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, 
     return style
 
 
-def heat_cells(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> list:
+def heat_cells(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None) -> list:
     """The view's appeals binned on the heat lattice (bounded by the lattice, whatever the volume)."""
 
     def compute():
@@ -170,14 +172,14 @@ def heat_reference(state: ViewState, viewer: Viewer) -> ViewState:
     return state
 
 
-def heat_peak(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> float:
+def heat_peak(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None) -> float:
     """The legend's top (appeals/km²) without drawing the image; the image is the endpoint's job."""
     store.authorize(state.scope, viewer)
     cells = heat_cells(store, heat_reference(state, viewer), viewer, cache)
     return heat_layer.peak_per_km2(cells, heat_layer.land_mask(store.land()))
 
 
-def heat(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None,
+def heat(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None,
          peak: float | None = None, ramp: str = "light") -> heat_layer.Heat:
     """The heat image of the view's scope, window and filters, in the colours of ``ramp`` (its base map);
     ``peak`` (appeals/km²) holds the scale (回放)."""
@@ -187,7 +189,7 @@ def heat(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = N
                   lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak, ramp))
 
 
-def map_frame(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> dict:
+def map_frame(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None) -> dict:
     """Bounds of the scope, to fit the map to it."""
 
     def compute():

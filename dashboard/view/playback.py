@@ -13,10 +13,9 @@ from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from flask_caching import Cache
-
 from dashboard.view.data import cached, heat_cells, heat_reference
 from dashboard.view.mapview import layer_urls
+from dashboard.view.shared_cache import ViewCache
 from dashboard.view.state import ViewState
 from dashboard.view.text import window_text
 from geo.access import Viewer
@@ -61,7 +60,7 @@ def step_text(window: Window, index: int, total: int, step: str) -> str:
     return f"{dates}（第 {index + 1}/{total} {STEP_LABELS[step]}{short}）"
 
 
-def playback_peak(store: Store, state: ViewState, viewer: Viewer, cache: Cache | None = None) -> float:
+def playback_peak(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None) -> float:
     """The colour scale of a playback of ``state.window`` (appeals/km²): the busiest step's peak.
 
     Steps are scaled like the view itself (a community like its street, :func:`heat_reference`).
