@@ -66,7 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
             "the data versions the live poll reads, export jobs and, unless RATE_LIMIT_STORAGE says otherwise, the "
             "sign-in throttle; e.g. redis://127.0.0.1:6379/0. Empty: files under DATA_DIR (one machine only)."),
     Setting("WEB_WORKERS", "2", "Server processes `python app.py` starts (gunicorn workers); about one per core."),
-    Setting("WEB_THREADS", "8", "Request threads per server process; idle keep-alive connections hold none."),
+    Setting("WEB_THREADS", "32", "Request threads per server process; idle keep-alive connections hold none."),
     Setting("WEB_TIMEOUT", "60", "Seconds a request may run before its server process is restarted."),
     Setting("WEB_BACKLOG", "256", "Connections waiting to be accepted beyond which new ones are refused."),
     Setting("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
@@ -108,7 +108,7 @@ class Config:
     analysis_interval_minutes: int = 60
     redis_url: str = ""
     web_workers: int = 2
-    web_threads: int = 8
+    web_threads: int = 32
     web_timeout: int = 60
     web_backlog: int = 256
 

@@ -23,7 +23,7 @@ from dashboard.auth.throttle import Throttle
 from dashboard.config import Config
 from dashboard.errors import HttpError
 from dashboard.exports.exporter import Exporter, start_export
-from dashboard.exports.jobs import Jobs
+from dashboard.exports.jobs import DiskBoard, Jobs, RedisBoard
 from dashboard.ingest.keys import KnownKeys, env_keys
 from dashboard.view.data import parse_view
 from dashboard.view.shared_cache import ViewCache, flask_cache_config, redis_client
@@ -58,7 +58,8 @@ def install(server: Flask, config: Config) -> None:
     cache = Cache(server, config=flask_cache_config(config.redis_url, str(config.cache_dir), config.cache_seconds,
                                                     namespace))
     server.extensions[CACHE_KEY] = ViewCache(store, cache, client)
-    jobs = Jobs(config.exports_dir, per_user=config.export_jobs_per_user, total=config.export_jobs_total)
+    board = RedisBoard(client, namespace, config.exports_dir) if client is not None else DiskBoard(config.exports_dir)
+    jobs = Jobs(board, per_user=config.export_jobs_per_user, total=config.export_jobs_total)
     server.extensions[EXPORTER_KEY] = Exporter(jobs, config.briefing_font, config.export_wait_seconds)
     server.extensions[INGEST_KEYS_KEY] = env_keys(config.ingest_api_keys)
     server.extensions[THROTTLE_KEY] = Throttle(config.rate_limit_storage)

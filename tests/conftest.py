@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import redis
 import sqlalchemy as sa
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
@@ -121,8 +122,25 @@ def postgres() -> PostgresServer:
 def missing_service(reason: str):
     """A service a test needs is not there: skip locally, fail under CI/STRICT_TESTS."""
     if STRICT:
-        pytest.fail(f"PostGIS is required here (CI/STRICT_TESTS) but {reason}", pytrace=False)
+        pytest.fail(f"a service is required here (CI/STRICT_TESTS) but {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+#: The shared-cache and job tests' own Redis database (test_auth's throttle uses 13; Redis keeps nothing on disk).
+TEST_REDIS_URL = "redis://127.0.0.1:6379/12"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """``TEST_REDIS_URL``, emptied before and after the test; skips (fails under CI) without a Redis server."""
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        missing_service(f"no Redis answers at {TEST_REDIS_URL}: {exc}")
+    yield TEST_REDIS_URL
+    client.flushdb()
+    client.close()
 
 
 # -- strictness: no skips in CI, no files in the checkout --------------------------------

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dashboard.auth import secrets
 from geo.access import OPERATOR, ROLE_LABELS, Viewer
 from geo.scope import Scope
-from geo.store.errors import NotFound
+from geo.store.errors import Conflict, NotFound
 from geo.store.store import Store
 
 #: What the first run makes, so `python app.py` works with nothing set: an admin and a district demo account.
@@ -70,10 +70,20 @@ def disable_account(store: Store, username: str, actor: str = "cli") -> None:
 
 
 def bootstrap(store: Store) -> list[NewSecret]:
-    """On a store with no accounts: the first admin and district demo account (else nothing)."""
+    """On a store with no accounts: the first admin and district demo account (else nothing).
+
+    Servers starting at once on a new store race here: whichever makes an account
+    prints its password; the other stops at the first name already taken.
+    """
     if store.count_users():
         return []
-    return [add_account(store, name, role, display_name=label, actor="首次运行") for name, label, role in FIRST_ACCOUNTS]
+    made = []
+    for name, label, role in FIRST_ACCOUNTS:
+        try:
+            made.append(add_account(store, name, role, display_name=label, actor="首次运行"))
+        except Conflict:
+            break
+    return made
 
 
 def signed_in(store: Store, username: str, password: str) -> dict | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.workers import gthread
 
 from dashboard.config import Config
 from geo.analysis import schedule
@@ -21,6 +22,10 @@ from geo.store.store import Store
 
 #: Seconds an idle keep-alive connection is kept open (a browser reuses it for the next callback).
 KEEPALIVE_SECONDS = 5
+#: Seconds a new connection may hold a request thread before sending its request; then it waits in the
+#: worker's poller, holding none (gunicorn's default, 5 s, lets a flood of idle sockets queue real requests
+#: for a minute; a browser sends its request at once, and a slower one is deferred, not dropped).
+FIRST_BYTE_SECONDS = 0.25
 #: Largest request line and header field gunicorn reads; longer ones get 414/431 before the app runs.
 LIMIT_REQUEST_LINE = 8190
 LIMIT_REQUEST_FIELD_SIZE = 8190
@@ -45,8 +50,16 @@ def options(config: Config) -> dict:
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "zhizhi",
-        "post_worker_init": lambda worker: schedule.start(Store(config.database_url), config.analysis_interval_minutes),
+        "post_worker_init": lambda worker: _worker_started(config),
     }
+
+
+def _worker_started(config: Config) -> None:
+    """In each worker: shorten the first-byte wait (a module constant of gunicorn's gthread, no setting) and
+    start the analysis schedule (the store's lock lets one process run it)."""
+    if hasattr(gthread, "DEFAULT_WORKER_DATA_TIMEOUT"):
+        gthread.DEFAULT_WORKER_DATA_TIMEOUT = FIRST_BYTE_SECONDS
+    schedule.start(Store(config.database_url), config.analysis_interval_minutes)
 
 
 class ProductionServer(BaseApplication):

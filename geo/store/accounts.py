@@ -57,12 +57,15 @@ class AccountsMixin:
         scope = role_scope(role, scope_code)
         self.resolve(scope, SYSTEM)  # the unit must exist
         display_name = (display_name or username).strip()[:64] or username
-        with self.connect(write=True) as conn:
-            if conn.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).first():
-                raise Conflict(f"账号 {username} 已存在")
-            conn.execute(t.users.insert().values(
-                username=username, display_name=display_name, role=role, scope_code=scope.code,
-                password_hash=password_hash, token_hash=token_hash, session_epoch=0, created_at=clock.now()))
+        try:
+            with self.connect(write=True) as conn:
+                if conn.execute(sa.select(t.users.c.id).where(t.users.c.username == username)).first():
+                    raise Conflict(f"账号 {username} 已存在")
+                conn.execute(t.users.insert().values(
+                    username=username, display_name=display_name, role=role, scope_code=scope.code,
+                    password_hash=password_hash, token_hash=token_hash, session_epoch=0, created_at=clock.now()))
+        except sa.exc.IntegrityError:  # another process took the name between the check and the insert
+            raise Conflict(f"账号 {username} 已存在") from None
         return self.user(username)
 
     def user(self, username: str | None = None, user_id: int | None = None,
