@@ -42,7 +42,7 @@ def _free_port() -> int:
 class Server:
     """One ``python app.py`` with its own data folder; ``get``/``post`` return (status, headers, body bytes)."""
 
-    def __init__(self, database_url: str, redis_url: str, data_dir, **settings: str):
+    def __init__(self, database_url: str, redis_url: str, data_dir, extra_args: tuple = (), **settings: str):
         self.data_dir = data_dir
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -50,7 +50,7 @@ class Server:
                "INGEST_API_KEYS": f"tests:{KEY}", "ANALYSIS_INTERVAL_MINUTES": "0", "WEB_WORKERS": "2",
                "EXPORT_WAIT_SECONDS": "0", **settings}
         self.proc = subprocess.Popen([sys.executable, "app.py", "--database-url", database_url, "--port",
-                                      str(self.port)], cwd=CHECKOUT, env=env, stdout=subprocess.PIPE,
+                                      str(self.port), *extra_args], cwd=CHECKOUT, env=env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True).start()
