@@ -25,6 +25,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DATA_DIR", "instance", "Folder for the embedded store and other runtime files."),
     Setting("DATABASE_URL", "", "Store to use. Empty: the embedded SQLite file DATA_DIR/zhizhi.sqlite3. "
             "PostGIS: postgresql+psycopg://user@host:5432/dbname."),
+    Setting("DATABASE_READ_URL", "", "A streaming read replica of DATABASE_URL (PostGIS) for the dashboard's reads of "
+            "appeals, positions and versions; writes, accounts and the analysis stay on DATABASE_URL. Empty: all on "
+            "DATABASE_URL."),
     Setting("HOST", "127.0.0.1", "Address the dashboard listens on."),
     Setting("PORT", "8050", "Port the dashboard listens on."),
     Setting("DEMO_SEED", str(DEMO_SEED), "Seed of the demo data made on first run."),
@@ -106,6 +109,7 @@ class Config:
     export_jobs_per_user: int = 2
     export_jobs_total: int = 8
     analysis_interval_minutes: int = 60
+    database_read_url: str = ""
     redis_url: str = ""
     web_workers: int = 2
     web_threads: int = 32
@@ -165,6 +169,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         export_jobs_total=_count("EXPORT_JOBS_TOTAL", environ),
         analysis_interval_minutes=_non_negative("ANALYSIS_INTERVAL_MINUTES", environ),
         redis_url=_redis_url(environ),
+        database_read_url=get("DATABASE_READ_URL", environ).strip(),
         web_workers=_count("WEB_WORKERS", environ),
         web_threads=_count("WEB_THREADS", environ),
         web_timeout=_count("WEB_TIMEOUT", environ),

@@ -52,7 +52,7 @@ def install(server: Flask, config: Config) -> None:
     if config.auth_disabled and not is_loopback(config.host):
         raise ValueError(f"AUTH_DISABLED=1 只允许在本机回环地址上使用（当前监听 {config.host}）："
                          "对外服务必须登录。请去掉 AUTH_DISABLED，或改为 --host 127.0.0.1")
-    store = server.extensions[STORE_KEY] = Store(config.database_url)
+    store = server.extensions[STORE_KEY] = Store(config.database_url, config.database_read_url)
     client = redis_client(config.redis_url)
     namespace = hashlib.sha256(store.url.encode()).hexdigest()[:16]
     cache = Cache(server, config=flask_cache_config(config.redis_url, str(config.cache_dir), config.cache_seconds,

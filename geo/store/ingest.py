@@ -79,7 +79,7 @@ class IngestMixin:
         self.authorize(scope, viewer)
         a = t.appeals
         query = sa.select(*(a.c[c] for c in TICKER_COLUMNS)).where(*self._appeal_conditions(scope, window, filters))
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(limit)).all()
         return [masked_appeal({**r._mapping, "accepted_at": r.accepted_at.astimezone(UTC).isoformat()},
                               viewer.coarse_coordinates) for r in rows]
@@ -170,13 +170,13 @@ class IngestMixin:
                  .where(w.c.grid_code.startswith(scope.code)).order_by(w.c.id))
         if since is not None:
             query = query.where(latest.c.at > since)
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         return self._workers_for(rows, viewer)[0]
 
     def live_versions(self) -> dict[str, str]:
         """Tokens that change on every appeal or position write: the dashboard polls these."""
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             rows = dict(conn.execute(sa.select(t.meta.c.key, t.meta.c.value)
                                      .where(t.meta.c.key.in_(("data_version", "positions_version")))).all())
         return {"data": rows.get("data_version", "0"), "positions": rows.get("positions_version", "0")}

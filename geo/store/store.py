@@ -79,10 +79,15 @@ class Unit:
 class Store(IngestMixin, AccountsMixin, AnalysisMixin):
     """A store on PostGIS or embedded SQLite, chosen by the URL."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, read_url: str = ""):
+        """``read_url``: a streaming replica of ``url`` that serves the dashboard's reads of appeals, positions
+        and versions (its own consistent snapshot); writes, accounts, geography and the analysis use ``url``."""
         self.url = url
         self.backend = backend_for(url)
         self.engine = self.backend.engine(url)
+        if read_url and type(backend_for(read_url)) is not type(self.backend):
+            raise ValueError("DATABASE_READ_URL 必须与 DATABASE_URL 是同一种数据库（PostGIS 的流复制只读副本）")
+        self.read_engine = self.backend.engine(read_url) if read_url else self.engine
         # Per-instance cache of immutable grid shapes; rebuilt after a geography load.
         self._grid_index: GridIndex | None = None
         self._land: shapely.Geometry | None = None
@@ -92,10 +97,12 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
     # -- lifecycle -----------------------------------------------------------
 
     @contextlib.contextmanager
-    def connect(self, write: bool = False) -> Iterator[sa.Connection]:
-        """A connection (in a transaction if ``write``); database outages become StoreUnavailable."""
+    def connect(self, write: bool = False, replica: bool = False) -> Iterator[sa.Connection]:
+        """A connection (in a transaction if ``write``; to the read replica, if any, for a dashboard read with
+        ``replica``); database outages become StoreUnavailable."""
+        engine = self.read_engine if replica and not write else self.engine
         try:
-            with self.engine.begin() if write else self.engine.connect() as conn:
+            with engine.begin() if write else engine.connect() as conn:
                 yield conn
         except (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.ProgrammingError,
                 *self.backend.outage_errors) as exc:
@@ -147,6 +154,8 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.read_engine is not self.engine:
+            self.read_engine.dispose()
 
     def is_empty(self) -> bool:
         with self.connect() as conn:
@@ -388,7 +397,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             .where(w.c.grid_code.startswith(scope.code))
             .order_by(w.c.id)
         )
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             rows = [{**r._mapping, "status": r.status or "offline", "at": _iso(r.at)} for r in conn.execute(query)]
         items, period = self._workers_for(rows, viewer)
         return {"total": len(items), "items": items, "key_period": period}
@@ -549,13 +558,13 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         if arrived_by is not None:
             conditions.append(a.c.accepted_at <= arrived_by)
         if group_by is None:
-            with self.connect() as conn:
+            with self.connect(replica=True) as conn:
                 row = conn.execute(sa.select(*sums).where(*conditions)).one()
             return {k: int(v) for k, v in row._mapping.items()}
         if group_by not in self.GROUPABLE:
             raise ValueError(f"cannot group by {group_by!r}")
         key = a.c[group_by]
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             rows = conn.execute(sa.select(key.label("key"), *sums).where(*conditions).group_by(key)).all()
         return {r.key: {k: int(v) for k, v in r._mapping.items() if k != "key"} for r in rows}
 
@@ -572,7 +581,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             .group_by(*(a.c[d] for d in dims))
         )
         out: dict[str, dict[str, int]] = {d: {} for d in dims}
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             for *values, n in conn.execute(query):
                 for dim, value in zip(dims, values, strict=True):
                     out[dim][value] = out[dim].get(value, 0) + n
@@ -607,7 +616,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             a.c.closed_at < window.end_instant,
             *self._appeal_conditions(scope, None, filters),
         ]
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             accepted = dict(conn.execute(sa.select(accepted_day, sa.func.count()).where(*accepted_where).group_by(accepted_day)).all())
             closed = dict(conn.execute(sa.select(closed_day, sa.func.count()).where(*closed_where).group_by(closed_day)).all())
         accepted = {self.backend.to_date(k): v for k, v in accepted.items()}
@@ -644,7 +653,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             *self._appeal_conditions(scope, window, filters),
             a.c.lon >= x0, a.c.lon < x0 + nx * cell, a.c.lat >= y0, a.c.lat < y0 + ny * cell,
         ]
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             rows = conn.execute(sa.select(col, row, sa.func.count()).where(*conditions).group_by(col, row)).all()
         return [(int(c), int(r), int(n)) for c, r, n in rows]
 
@@ -662,8 +671,8 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         return {**row._mapping, **published_key_population(key_pop)}
 
     def data_version(self) -> str:
-        """Changes whenever appeals are written; part of every cache key."""
-        return self.get_meta("data_version") or "0"
+        """Changes whenever appeals are written; part of every cache key (read where the appeals are read)."""
+        return self.live_versions()["data"]
 
     def kpis(
         self,
@@ -704,7 +713,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         a = t.appeals
         conditions = self._appeal_conditions(scope, window, filters)
         columns = LISTED_APPEAL_COLUMNS
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(a).where(*conditions)).scalar()
             rows = conn.execute(
                 sa.select(*columns)
@@ -738,7 +747,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         self.resolve(scope, viewer)
         a = t.appeals
         conditions = [*self._appeal_conditions(scope, window, filters), overdue_open(as_of)]
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(a).where(*conditions)).scalar()
             rows = conn.execute(
                 sa.select(*LISTED_APPEAL_COLUMNS).where(*conditions).order_by(a.c.deadline, a.c.id).limit(limit)
@@ -768,7 +777,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
                         sa.and_(a.c.accepted_at == last_at, a.c.id < last_id),
                     )
                 )
-            with self.connect() as conn:
+            with self.connect(replica=True) as conn:
                 rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(batch)).all()
             if not rows:
                 return
@@ -784,7 +793,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         if unmasked and not viewer.may_unmask:
             raise Forbidden(f"{viewer.label}账号不能查看诉求人完整信息")
         a = t.appeals
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             row = conn.execute(sa.select(*LISTED_APPEAL_COLUMNS).where(a.c.id == appeal_id)).first()
         if row is None:
             raise NotFound(f"未找到诉求：{appeal_id}")
@@ -812,14 +821,14 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
                           a.c.street_code, a.c.community_code, a.c.grid_code).where(sa.or_(*keys))
         if viewer.scope.level != "district":
             query = query.where(a.c[APPEAL_SCOPE_COLUMN[viewer.scope.level]] == viewer.scope.code)
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             rows = conn.execute(query.order_by(a.c.accepted_at.desc(), a.c.id.desc()).limit(limit)).all()
         return [_appeal_item(r._mapping, viewer) for r in rows]
 
     def appeal_events(self, appeal_id: int, viewer: Viewer) -> list[dict]:
         """The workflow timeline of one appeal with each step's department and note; people and contact details masked."""
         a, e = t.appeals, t.appeal_events
-        with self.connect() as conn:
+        with self.connect(replica=True) as conn:
             grid = conn.execute(sa.select(a.c.grid_code).where(a.c.id == appeal_id)).scalar()
             if grid is None:
                 raise NotFound(f"未找到诉求：{appeal_id}")
