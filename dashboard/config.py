@@ -64,6 +64,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ANALYSIS_INTERVAL_MINUTES", "60", "How often each server process runs the 未诉先办 analysis "
             "(hotspots, forecasts, repeats, the list) when the last run is older; one run at a time across all "
             "processes and machines (a lock row in the store). 0: only `python app.py analyze`."),
+    Setting("POSITION_RETENTION_DAYS", "30", "Days of grid-worker position history kept (whole UTC days; PostGIS "
+            "drops a day's partition at once). Each worker's latest position is always kept. 0: keep all."),
     Setting("CACHE_SECONDS", "300", "How long identical dashboard queries are served from the shared cache."),
     Setting("REDIS_URL", "", "Redis for what several server processes (on one machine or many) share: the view cache, "
             "the data versions the live poll reads, export jobs and, unless RATE_LIMIT_STORAGE says otherwise, the "
@@ -110,6 +112,7 @@ class Config:
     export_jobs_total: int = 8
     analysis_interval_minutes: int = 60
     database_read_url: str = ""
+    position_retention_days: int = 30
     redis_url: str = ""
     web_workers: int = 2
     web_threads: int = 32
@@ -170,6 +173,7 @@ def load(environ: dict[str, str] | None = None) -> Config:
         analysis_interval_minutes=_non_negative("ANALYSIS_INTERVAL_MINUTES", environ),
         redis_url=_redis_url(environ),
         database_read_url=get("DATABASE_READ_URL", environ).strip(),
+        position_retention_days=_non_negative("POSITION_RETENTION_DAYS", environ),
         web_workers=_count("WEB_WORKERS", environ),
         web_threads=_count("WEB_THREADS", environ),
         web_timeout=_count("WEB_TIMEOUT", environ),

@@ -17,7 +17,7 @@ from dashboard.config import Config, load, markdown_table
 from dashboard.http.headers import QuietRequestHandler
 from dashboard.ingest.keys import env_keys
 from dashboard.ingest.replay import replay
-from dashboard.tools import server, simulator
+from dashboard.tools import housekeeping, server, simulator
 from geo import seeding
 from geo.access import ROLE_LABELS
 from geo.analysis import schedule
@@ -305,6 +305,7 @@ def serve(args, config: Config, store: Store, build_app) -> int:
         print("AUTH_DISABLED=1：未启用登录，所有访问者都按区级账号对待（只允许本机访问）")
     if args.dev:
         schedule.start(Store(config.database_url), config.analysis_interval_minutes)
+        housekeeping.start(Store(config.database_url), config.position_retention_days)
         print(f"智治大脑已启动（开发模式）：http://{args.host}:{args.port}/")
         app.run(host=args.host, port=args.port, debug=True, request_handler=QuietRequestHandler)
         return 0

@@ -10,8 +10,9 @@ smallest grid code on both.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,8 @@ from sqlalchemy.types import TypeDecorator, UserDefinedType
 from geo.store.errors import PostgisMissing
 
 _EPOCH_DAY = date(1970, 1, 1)
+#: A daily partition of worker_positions on PostGIS (migration 0009).
+POSITION_PARTITION = re.compile(r"worker_positions_p[0-9]{8}")
 
 
 class Geometry(UserDefinedType):
@@ -190,6 +193,17 @@ class Backend:
     def reset_sequences(self, conn: Connection, tables: list[sa.Table]) -> None:
         """After rows were written to ``tables`` with explicit ids."""
 
+    def position_days(self, conn: Connection) -> set[date] | None:
+        """The UTC days worker positions can be written to (PostGIS: its daily partitions); None: any day."""
+        return None
+
+    def add_position_days(self, conn: Connection, days: set[date]) -> None:
+        """Makes room for positions on these UTC days (PostGIS: a partition each)."""
+
+    def drop_positions_before(self, conn: Connection, day: date) -> int:
+        """Removes position history before ``day`` (UTC); the number of rows (SQLite) or days (PostGIS) removed."""
+        raise NotImplementedError
+
     def delete_all(self, conn: Connection, tables: list[sa.Table]) -> None:
         """Empties tables given children first."""
         for table in tables:
@@ -258,6 +272,10 @@ class SqliteBackend(Backend):
     def cell_index(self, column, origin, size):
         # Callers keep column >= origin, where truncation is floor.
         return sa.cast((column - origin) / size, sa.Integer)
+
+    def drop_positions_before(self, conn, day) -> int:
+        cutoff = int(datetime.combine(day, time(), UTC).timestamp())  # SQLite keeps instants as Unix seconds
+        return conn.exec_driver_sql("DELETE FROM worker_positions WHERE at < ?", (cutoff,)).rowcount
 
     def copy_rows(self, conn, table, frame) -> None:
         columns = list(frame.columns)
@@ -354,6 +372,26 @@ class PostgisBackend(Backend):
     def delete_all(self, conn, tables) -> None:
         # DELETE of millions of rows is slow and bloats; TRUNCATE is instant.
         conn.exec_driver_sql(f"TRUNCATE {', '.join(t.name for t in tables)} RESTART IDENTITY")
+
+    def position_days(self, conn) -> set[date]:
+        names = conn.exec_driver_sql(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class parent ON parent.oid = i.inhparent WHERE parent.relname = 'worker_positions'").scalars()
+        return {datetime.strptime(n[-8:], "%Y%m%d").date() for n in names if POSITION_PARTITION.fullmatch(n)}
+
+    def add_position_days(self, conn, days) -> None:
+        # One creator at a time across processes (a transaction-level advisory lock); IF NOT EXISTS for the rest.
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('worker_positions partitions'))")
+        for day in sorted(days):
+            conn.exec_driver_sql(
+                f"CREATE TABLE IF NOT EXISTS worker_positions_p{day:%Y%m%d} PARTITION OF worker_positions "
+                f"FOR VALUES FROM ('{day.isoformat()} 00:00+00') TO ('{(day + timedelta(days=1)).isoformat()} 00:00+00')")
+
+    def drop_positions_before(self, conn, day) -> int:
+        old = sorted(d for d in self.position_days(conn) if d < day)
+        for d in old:
+            conn.exec_driver_sql(f"DROP TABLE worker_positions_p{d:%Y%m%d}")
+        return len(old)
 
     def reset_sequences(self, conn, tables) -> None:
         for table in tables:

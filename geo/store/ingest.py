@@ -13,7 +13,7 @@ import hashlib
 import json
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
@@ -136,6 +136,7 @@ class IngestMixin:
         if not pings:
             return []
         w, p, latest = t.workers, t.worker_positions, t.worker_latest
+        self.make_room_for_positions({ping["at"] for ping in pings})
         with self.connect(write=True) as conn:
             ids = sorted({ping["worker_id"] for ping in pings})
             known = {r[0] for r in conn.execute(sa.select(w.c.id).where(w.c.id.in_(ids)))}
@@ -158,6 +159,30 @@ class IngestMixin:
                 conn.execute(upsert, list(newest.values()))
                 self.set_meta(conn, "positions_version", uuid.uuid4().hex)
         return results
+
+    def make_room_for_positions(self, instants) -> None:
+        """Before positions at these instants are written: their UTC days exist (PostGIS: a partition each,
+        made in a short transaction of its own so the writes never wait on it)."""
+        days = {pd.Timestamp(at).tz_convert("UTC").date() for at in instants}
+        if not days:
+            return
+        with self.connect() as conn:
+            known = self.backend.position_days(conn)
+        if known is None or days <= known:
+            return
+        with self.connect(write=True) as conn:
+            self.backend.add_position_days(conn, days - known)
+
+    def prune_positions(self, now: datetime, retention_days: int) -> int:
+        """Drops position history older than ``retention_days`` whole UTC days before ``now`` (0: keep all), and
+        makes room for the next two days; latest positions stay. Returns rows (SQLite) or days (PostGIS) dropped."""
+        today = now.astimezone(UTC).date()
+        self.make_room_for_positions(
+            [datetime.combine(today + timedelta(days=d), time(), UTC) for d in range(3)])
+        if retention_days <= 0:
+            return 0
+        with self.connect(write=True) as conn:
+            return self.backend.drop_positions_before(conn, today - timedelta(days=retention_days))
 
     def positions_since(self, scope: Scope, since: datetime | None, viewer: Viewer) -> list[dict]:
         """Latest positions of the scope's workers that moved after ``since`` (all of them without it),

@@ -378,6 +378,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
     # -- workers -------------------------------------------------------------
 
     def load_workers(self, workers: pd.DataFrame, history: pd.DataFrame, latest: pd.DataFrame) -> None:
+        self.make_room_for_positions(pd.to_datetime(history["at"], utc=True).dt.floor("D").unique())
         with self.connect(write=True) as conn:
             self.backend.copy_rows(conn, t.workers, workers[[c.name for c in t.workers.columns]])
             self.backend.copy_rows(
