@@ -107,6 +107,19 @@ def derive_appeal_fields(frame: pd.DataFrame) -> None:
     frame["close_seconds"] = seconds.astype("Int64")
 
 
+def derive_appeal_record(record: dict) -> dict:
+    """:func:`derive_appeal_fields` for one new appeal (a mapping of its columns), as the row to insert: the
+    ingest path writes appeals one statement at a time, without a frame."""
+    row = dict(record)
+    for column in STAGE_TIMES:
+        value = row.get(column)
+        row[column] = None if value is None else pd.Timestamp(value).floor("s").to_pydatetime()
+    response_h, close_h = domain.deadline_hours(row["category"], row["priority"])
+    row["response_deadline"] = row["accepted_at"] + pd.Timedelta(hours=response_h).to_pytimedelta()
+    row["deadline"] = row["accepted_at"] + pd.Timedelta(hours=close_h).to_pytimedelta()
+    return {**row, **appeal_kpi_flags(row)}
+
+
 def kpi_flags(accepted_at, dispatched_at, closed_at, response_deadline, deadline):
     """(answered in time, closed in time, seconds from 受理 to 办结 or NaN while open): the one rule.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -21,6 +22,7 @@ KEY = "test-key-1"
 HEADERS = {"X-API-Key": KEY}
 #: Dead letters hold raw personal data: reading and replaying them takes an admin key.
 ADMIN = {"X-API-Key": "test-admin-key"}
+NOW_UTC = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
 #: A point in 中韩街道 (its outline's representative point).
 LON, LAT = 120.4462, 36.1349
 
@@ -107,6 +109,34 @@ def test_batch_answers_per_item_and_never_duplicates(client, writable_store):
     retry = post(client, "/api/appeals", {"appeals": items}).get_json()
     assert retry["existing"] == 51 and "created" not in retry
     assert writable_store.count("appeals") == before + 50
+
+
+def test_concurrent_writers_of_the_same_appeals_store_each_once(writable_store):
+    """No table lock: writers go on side by side, and when two race on one key, one row is stored and both
+    callers get its id."""
+    store = writable_store
+    before = store.count("appeals")
+    batches = [[appeal(f"C-{i}") for i in range(start, start + 60)] for start in (0, 30, 15, 45)]
+    singles = [[appeal(f"C-{i}")] for i in range(0, 90, 7)]
+    results: dict[int, list] = {}
+
+    def write(n, records):
+        results[n] = store.ingest_appeals([{**r, "accepted_at": NOW_UTC, "status": "accepted",
+                                            "handling_level": "community"} for r in records])
+
+    threads = [threading.Thread(target=write, args=(n, b)) for n, b in enumerate(batches + singles)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == len(threads)  # no writer failed
+    assert store.count("appeals") == before + 105  # C-0 … C-104, each once
+    ids: dict[str, set[int]] = {}
+    for n, records in enumerate(batches + singles):
+        for record, (appeal_id, _created) in zip(records, results[n], strict=True):
+            ids.setdefault(record["source_ref"], set()).add(appeal_id)
+    assert all(len(v) == 1 for v in ids.values())  # every caller got the one stored id
+    assert sum(created for r in results.values() for _, created in r) == 105  # and exactly one was told "created"
 
 
 def test_gcj02_points_are_converted(client, writable_store):

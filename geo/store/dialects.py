@@ -179,6 +179,14 @@ class Backend:
         """Serialises writers that number new rows themselves; readers are not blocked."""
         raise NotImplementedError
 
+    def insert_new(self, conn: Connection, table: sa.Table, frame: pd.DataFrame, unique: list[str],
+                   returning: list[str]) -> list[tuple]:
+        """Inserts the frame's rows whose ``unique`` key is not stored yet (ids from the table's sequence);
+        ``returning`` of the rows inserted. No table lock: a key raced by another writer is skipped."""
+        insert = self.insert(table).on_conflict_do_nothing(index_elements=[table.c[c] for c in unique])
+        records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+        return [tuple(r) for r in conn.execute(insert.returning(*(table.c[c] for c in returning)), records)]
+
     def insert(self, table: sa.Table):
         """An INSERT that supports ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (both backends do)."""
         raise NotImplementedError
@@ -356,7 +364,19 @@ class PostgisBackend(Backend):
         # PostgreSQL rounds on a cast to integer, so floor explicitly.
         return sa.cast(sa.func.floor((column - origin) / size), sa.Integer)
 
-    def copy_rows(self, conn, table, frame) -> None:
+    def insert_new(self, conn, table, frame, unique, returning) -> list[tuple]:
+        # A multi-row INSERT of a thousand appeals is slow to build and parse; COPY into a scratch table, then
+        # one INSERT … SELECT … ON CONFLICT DO NOTHING.
+        columns = ", ".join(frame.columns)
+        scratch = f"{table.name}_incoming"
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS SELECT {columns} FROM {table.name} "
+                             "WITH NO DATA")
+        self.copy_rows(conn, table, frame, into=scratch)
+        return [tuple(r) for r in conn.exec_driver_sql(
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {scratch} "
+            f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {', '.join(returning)}")]
+
+    def copy_rows(self, conn, table, frame, into: str | None = None) -> None:
         buffer = io.StringIO()
         _to_postgres_text(table, frame).to_csv(buffer, index=False, header=False, na_rep="\\N")
         buffer.seek(0)
@@ -364,7 +384,7 @@ class PostgisBackend(Backend):
         raw = conn.connection.driver_connection
         with (
             raw.cursor() as cur,
-            cur.copy(f"COPY {table.name} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
+            cur.copy(f"COPY {into or table.name} ({columns}) FROM STDIN WITH (FORMAT csv, NULL '\\N')") as copy,
         ):
             while chunk := buffer.read(1 << 20):
                 copy.write(chunk)

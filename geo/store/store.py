@@ -176,8 +176,9 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             return conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == key)).scalar()
 
     def set_meta(self, conn: sa.Connection, key: str, value: str) -> None:
-        conn.execute(t.meta.delete().where(t.meta.c.key == key))
-        conn.execute(t.meta.insert().values(key=key, value=value))
+        """An upsert: concurrent writers each leave their value, the last to commit wins."""
+        upsert = self.backend.insert(t.meta).values(key=key, value=value)
+        conn.execute(upsert.on_conflict_do_update(index_elements=[t.meta.c.key], set_={"value": value}))
 
     # -- geography -----------------------------------------------------------
 
@@ -430,21 +431,13 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         indexed by ``idx``. Raises ValueError if any point is outside every
         grid, before writing anything.
         """
-        return self._write_appeals(appeals, events)[0]
-
-    def _write_appeals(
-        self, appeals: pd.DataFrame, events: pd.DataFrame | None = None, snap: bool = False
-    ) -> tuple[pd.Series, set[int]]:
-        """:meth:`insert_appeals`, also returning the ids it created; ``snap`` sends points
-        outside every grid to the nearest one instead of refusing the batch."""
+        # Bulk loads number their rows themselves (COPY), so they lock out other writers of appeals for the
+        # load; live ingest (:meth:`ingest_appeals`) takes ids from the sequence and locks nothing.
         frame = appeals.reset_index(drop=True).copy()
         index = self.grid_index()
         with self.connect(write=True) as conn:
             self.backend.lock_for_append(conn, t.appeals)
             found = self.backend.locate(conn, index, frame["lon"].to_numpy(), frame["lat"].to_numpy())
-            if snap and (found < 0).any():
-                off = found < 0
-                found[off] = index.nearest(frame.loc[off, "lon"].to_numpy(), frame.loc[off, "lat"].to_numpy())
             if (found < 0).any():
                 bad = frame.loc[found < 0, ["lon", "lat"]].head(3).to_dict("records")
                 raise ValueError(f"{int((found < 0).sum())} 条诉求坐标不在崂山区任何网格内，例如 {bad}")
@@ -473,7 +466,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         if len(fresh) >= BIG_WRITE:
             # Fresh statistics after a bulk chunk keep the next chunk's lookups on the unique index.
             self.analyze(t.appeals)
-        return ids, {int(i) for i in fresh["id"]}
+        return ids
 
     def _existing_ids(self, conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
         """Ids of appeals already stored under these (source, source_ref) keys.

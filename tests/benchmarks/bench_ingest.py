@@ -1,6 +1,7 @@
 """Ingest throughput and a 1 Hz position load; prints Markdown for docs/benchmarks.md.
 
     python -m tests.benchmarks.bench_ingest appeals [--backend postgis|sqlite|both] [--batches 20]
+    python -m tests.benchmarks.bench_ingest writers [--writers 4] [--batches 5] [--singles 200]
     python -m tests.benchmarks.bench_ingest positions [--backend postgis|sqlite] [--workers 1300] [--seconds 60]
 
 ``appeals`` posts realistic appeals (from :class:`dashboard.tools.simulator.AppealFactory`)
@@ -31,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -146,9 +148,11 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, from /proc/<pid>/stat (fields 14 and 15, in clock ticks)."""
+    """utime + stime of a process and its children (gunicorn's workers), from /proc/<pid>/stat (fields 14
+    and 15, in clock ticks)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(int(c)) for c in children)
 
 
 def machine_busy() -> tuple[float, float]:
@@ -220,6 +224,70 @@ def bench_positions(backend: str, n_workers: int, seconds: int) -> None:
     print(f"- worker_positions rows afterwards: {positions:,}\n")
 
 
+def bench_writers(writers: int, batches: int, singles: int) -> None:
+    """Concurrent writers against the real server (gunicorn, 2 workers) on PostGIS: batches of 1,000 over HTTP,
+    then single appeals, each writer on its own keep-alive connection."""
+    grids = load_grids()
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    factories = [AppealFactory(grids, DEMO_SEED + i, now) for i in range(writers)]
+    with FreshStore("postgis") as url, tempfile.TemporaryDirectory() as data_dir:
+        port = free_port()
+        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": data_dir, "INGEST_API_KEYS": KEY,
+               "ANALYSIS_INTERVAL_MINUTES": "0"}
+        server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_for(port)
+            headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
+            work = [[appeals(f, 1000, now) for _ in range(batches)] for f in factories]
+            ones = [appeals(f, singles, now) for f in factories]
+
+            def post_all(bodies: list, times: list, failures: list) -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                try:
+                    for body in bodies:
+                        t0 = time.perf_counter()
+                        conn.request("POST", "/api/appeals", body=json.dumps(body, ensure_ascii=False).encode(),
+                                     headers=headers)
+                        response = conn.getresponse()
+                        response.read()
+                        assert response.status in (200, 201), response.status
+                        times.append(time.perf_counter() - t0)
+                except Exception as exc:  # noqa: BLE001 - raised again once every writer has stopped
+                    failures.append(exc)
+                finally:
+                    conn.close()
+
+            def run(jobs: list) -> tuple[float, list]:
+                times: list[float] = []
+                failures: list[Exception] = []
+                threads = [threading.Thread(target=post_all, args=(j, times, failures)) for j in jobs]
+                began = time.monotonic()
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                if failures:
+                    raise failures[0]
+                return time.monotonic() - began, times
+
+            run([[appeals(factories[0], 50, now)]])  # warm-up
+            wall, batch_times = run(work)
+            single_wall, single_times = run(ones)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        store = Store(url)
+        stored = store.count("appeals")
+        store.dispose()
+    print(f"### PostGIS, {writers} concurrent writers, real server (gunicorn, 2 workers), over HTTP\n")
+    print(f"- batched: {writers * batches * 1000 / wall:,.0f} appeals/s ({writers * batches} POSTs of 1,000; "
+          f"p50 {percentile(batch_times, 50) * 1000:.0f} ms, max {max(batch_times) * 1000:.0f} ms per POST)")
+    print(f"- single: {writers * singles / single_wall:,.0f} appeals/s; p50 {percentile(single_times, 50) * 1000:.1f} ms, "
+          f"p95 {percentile(single_times, 95) * 1000:.1f} ms per POST")
+    print(f"- appeals stored afterwards: {stored:,} (1,000 seeded + 50 warm-up + {writers * (batches * 1000 + singles):,})\n")
+
+
 def _wait_for(port: int, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -242,6 +310,10 @@ def main() -> None:
     a.add_argument("--batches", type=int, default=20)
     a.add_argument("--singles", type=int, default=500)
     a.add_argument("--profile", help="write cProfile stats of the batched POSTs to PATH.<backend>.prof (PATH.prof given)")
+    w = sub.add_parser("writers")
+    w.add_argument("--writers", type=int, default=4)
+    w.add_argument("--batches", type=int, default=5)
+    w.add_argument("--singles", type=int, default=200)
     s = sub.add_parser("positions")
     s.add_argument("--backend", choices=("postgis", "sqlite"), default="postgis")
     s.add_argument("--workers", type=int, default=1300)
@@ -251,6 +323,8 @@ def main() -> None:
     if args.what == "appeals":
         for backend in (("postgis", "sqlite") if args.backend == "both" else (args.backend,)):
             bench_appeals(backend, args.batches, args.singles, args.profile)
+    elif args.what == "writers":
+        bench_writers(args.writers, args.batches, args.singles)
     else:
         bench_positions(args.backend, args.workers, args.seconds)
 
