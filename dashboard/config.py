@@ -72,7 +72,8 @@ SETTINGS: tuple[Setting, ...] = (
             "sign-in throttle; e.g. redis://127.0.0.1:6379/0. Empty: files under DATA_DIR (one machine only)."),
     Setting("WEB_WORKERS", "2", "Server processes `python app.py` starts (gunicorn workers); about one per core."),
     Setting("WEB_THREADS", "32", "Request threads per server process; idle keep-alive connections hold none."),
-    Setting("WEB_TIMEOUT", "60", "Seconds a request may run before its server process is restarted."),
+    Setting("WEB_TIMEOUT", "60", "Seconds a server process may stay silent before it is restarted, and the wait for "
+            "requests in flight at shutdown (a single slow request is not cut off)."),
     Setting("WEB_BACKLOG", "256", "Connections waiting to be accepted beyond which new ones are refused."),
     Setting("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
             "Tests only: a PostgreSQL server where tests create and drop their own databases."),

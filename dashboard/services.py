@@ -9,7 +9,6 @@ through the getters here, and ask :func:`current_viewer` who is asking
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 
 from flask import Flask, current_app, has_request_context, request, session
@@ -26,7 +25,13 @@ from dashboard.exports.exporter import Exporter, start_export
 from dashboard.exports.jobs import DiskBoard, Jobs, RedisBoard
 from dashboard.ingest.keys import KnownKeys, env_keys
 from dashboard.view.data import parse_view
-from dashboard.view.shared_cache import ViewCache, flask_cache_config, redis_client
+from dashboard.view.shared_cache import (
+    ViewCache,
+    flask_cache_config,
+    namespace_of,
+    redis_client,
+    with_timeouts,
+)
 from geo.access import Viewer
 from geo.scope import DISTRICT
 from geo.store.errors import NotFound, StoreNotReady, StoreUnavailable
@@ -54,7 +59,7 @@ def install(server: Flask, config: Config) -> None:
                          "对外服务必须登录。请去掉 AUTH_DISABLED，或改为 --host 127.0.0.1")
     store = server.extensions[STORE_KEY] = Store(config.database_url, config.database_read_url)
     client = redis_client(config.redis_url)
-    namespace = hashlib.sha256(store.url.encode()).hexdigest()[:16]
+    namespace = namespace_of(store)
     cache = Cache(server, config=flask_cache_config(config.redis_url, str(config.cache_dir), config.cache_seconds,
                                                     namespace))
     server.extensions[CACHE_KEY] = ViewCache(store, cache, client)
@@ -62,7 +67,8 @@ def install(server: Flask, config: Config) -> None:
     jobs = Jobs(board, per_user=config.export_jobs_per_user, total=config.export_jobs_total)
     server.extensions[EXPORTER_KEY] = Exporter(jobs, config.briefing_font, config.export_wait_seconds)
     server.extensions[INGEST_KEYS_KEY] = env_keys(config.ingest_api_keys)
-    server.extensions[THROTTLE_KEY] = Throttle(config.rate_limit_storage)
+    storage = config.rate_limit_storage
+    server.extensions[THROTTLE_KEY] = Throttle(with_timeouts(storage) if storage.startswith(("redis", "rediss")) else storage)
     server.extensions[CONFIG_KEY] = config
     server.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     _install_sessions(server, config)

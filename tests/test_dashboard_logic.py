@@ -200,7 +200,7 @@ def test_worker_points_skip_missing_positions():
 
 
 class FakeStore:
-    url = "memory://"
+    url = read_url = "memory://"
 
     def __init__(self):
         self.version = "a"

@@ -117,6 +117,7 @@ def test_concurrent_writers_of_the_same_appeals_store_each_once(writable_store):
     store = writable_store
     before = store.count("appeals")
     batches = [[appeal(f"C-{i}") for i in range(start, start + 60)] for start in (0, 30, 15, 45)]
+    batches += [list(reversed(b)) for b in batches]  # the same keys in the opposite order: no deadlock either
     singles = [[appeal(f"C-{i}")] for i in range(0, 90, 7)]
     results: dict[int, list] = {}
 

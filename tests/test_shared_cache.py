@@ -21,7 +21,7 @@ KEY = "cache-key"
 class CountingStore:
     """The store's version read, counted (the read the shared versions save)."""
 
-    url = "sqlite:///counting"
+    url = read_url = "sqlite:///counting"
 
     def __init__(self):
         self.reads = 0
@@ -54,6 +54,25 @@ def test_redis_away_costs_speed_not_answers():
     assert cache.get("k") is None
     cache.set("k", 1)  # dropped, no error
     cache.forget_versions()
+
+
+def test_the_throttle_lets_callers_through_when_its_redis_is_away():
+    from dashboard.auth.throttle import Throttle, key_checks
+
+    throttle = Throttle(shared_cache.with_timeouts("redis://127.0.0.1:1/0"))
+    throttle.failed(key_checks("10.0.0.1"))  # not counted, no error
+    assert throttle.wait(key_checks("10.0.0.1")) == 0
+
+
+def test_export_jobs_answer_503_when_their_redis_is_away(tmp_path):
+    from dashboard.errors import HttpError
+    from dashboard.exports.jobs import Jobs, RedisBoard
+
+    jobs = Jobs(RedisBoard(shared_cache.redis_client("redis://127.0.0.1:1/0"), "tests", tmp_path))
+    for call in (lambda: jobs.status("0" * 32), lambda: jobs.output("0" * 32)):
+        with pytest.raises(HttpError) as away:
+            call()
+        assert away.value.status == 503
 
 
 def test_timeouts_are_added_unless_given():

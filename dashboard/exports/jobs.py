@@ -62,6 +62,15 @@ class JobSpec:
     mimetype: str
 
 
+@contextlib.contextmanager
+def _shared_board():
+    """Redis away (or its lock not had in time): a 503 to retry, not a 500."""
+    try:
+        yield
+    except redis.RedisError as exc:  # LockError included
+        raise HttpError(503, "导出服务暂时不可用（共享存储无响应），请稍后重试") from exc
+
+
 class DiskBoard:
     """Job statuses and files in folders under ``root``, locked with ``flock``: one machine's processes."""
 
@@ -187,18 +196,15 @@ class Jobs:
 
     def start(self, spec: JobSpec, work: Work, *, owner: str = "") -> dict:
         """Queues ``work`` for ``owner``; returns the new job's status. Beyond a limit it is a 429: retry later."""
-        try:
-            with self.board.locked():
-                self.board.remove_old()
-                active = [s for s in self._statuses() if s["state"] in ACTIVE_STATES]
-                mine = sum(s.get("owner") == owner for s in active)
-                if mine >= self.per_user:
-                    raise HttpError(429, f"您已有 {mine} 个导出任务在进行，请等其完成后再导出")
-                if len(active) >= self.total:
-                    raise HttpError(429, "导出任务较多，请稍后再试")
-                job_id = self._create(spec, owner)
-        except redis.RedisError as exc:  # LockError included
-            raise HttpError(503, "导出服务暂时不可用（共享存储无响应），请稍后重试") from exc
+        with _shared_board(), self.board.locked():
+            self.board.remove_old()
+            active = [s for s in self._statuses() if s["state"] in ACTIVE_STATES]
+            mine = sum(s.get("owner") == owner for s in active)
+            if mine >= self.per_user:
+                raise HttpError(429, f"您已有 {mine} 个导出任务在进行，请等其完成后再导出")
+            if len(active) >= self.total:
+                raise HttpError(429, "导出任务较多，请稍后再试")
+            job_id = self._create(spec, owner)
         self._pool.submit(self._work, job_id, work)
         return self.status(job_id)
 
@@ -224,7 +230,8 @@ class Jobs:
         """The job's status; raises NotFound for unknown or malformed ids."""
         if not isinstance(job_id, str) or not JOB_ID.fullmatch(job_id):
             raise NotFound("未找到该导出任务")
-        status = self.board.read(job_id)
+        with _shared_board():
+            status = self.board.read(job_id)
         if status is None:
             raise NotFound("未找到该导出任务（可能已过期，请重新导出）")
         silent = time.time() - status["updated"]
@@ -235,7 +242,8 @@ class Jobs:
 
     def output(self, job_id: str) -> Path | io.BytesIO:
         """The finished job's file, as ``send_file`` takes it."""
-        return self.board.output(job_id)
+        with _shared_board():
+            return self.board.output(job_id)
 
     def wait(self, job_id: str, seconds: float) -> dict:
         """The status once the job has finished, or after ``seconds``, whichever is first."""
@@ -250,8 +258,8 @@ class Jobs:
         def progress(fraction: float, message: str) -> None:
             self._update(job_id, state="running", progress=round(min(max(fraction, 0.0), 0.99), 3), message=message)
 
-        progress(0.0, "开始导出")
         try:
+            progress(0.0, "开始导出")
             work(self.board.work_path(job_id), progress)
             size = self.board.keep(job_id)
         except Exception as exc:  # noqa: BLE001 - a failed export must say so, not stay "running" forever

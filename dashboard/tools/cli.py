@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -304,8 +305,9 @@ def serve(args, config: Config, store: Store, build_app) -> int:
     if config.auth_disabled:
         print("AUTH_DISABLED=1：未启用登录，所有访问者都按区级账号对待（只允许本机访问）")
     if args.dev:
-        schedule.start(Store(config.database_url), config.analysis_interval_minutes)
-        housekeeping.start(Store(config.database_url), config.position_retention_days)
+        if os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # the reloader's serving child, not its watcher
+            schedule.start(Store(config.database_url), config.analysis_interval_minutes)
+            housekeeping.start(Store(config.database_url), config.position_retention_days)
         print(f"智治大脑已启动（开发模式）：http://{args.host}:{args.port}/")
         app.run(host=args.host, port=args.port, debug=True, request_handler=QuietRequestHandler)
         return 0

@@ -25,7 +25,8 @@ from geo.store.store import Store
 KEEPALIVE_SECONDS = 5
 #: Seconds a new connection may hold a request thread before sending its request; then it waits in the
 #: worker's poller, holding none (gunicorn's default, 5 s, lets a flood of idle sockets queue real requests
-#: for a minute; a browser sends its request at once, and a slower one is deferred, not dropped).
+#: for a minute; a browser sends its request at once, and a slower one is deferred, not dropped). gunicorn also
+#: bounds draining an unread request body by it: such a connection is closed rather than kept alive.
 FIRST_BYTE_SECONDS = 0.25
 #: Largest request line and header field gunicorn reads; longer ones get 414/431 before the app runs.
 LIMIT_REQUEST_LINE = 8190

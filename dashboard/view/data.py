@@ -48,7 +48,7 @@ def cached(cache: ViewCache | None, store: Store, name: str, viewer: Viewer, sco
     store.authorize(scope, viewer)
     if cache is None:
         return compute()
-    raw = json.dumps([name, store.url, cache.data_version(), viewer.role, viewer.scope.code, scope.code, *parts],
+    raw = json.dumps([name, store.url, store.read_url, cache.data_version(), viewer.role, viewer.scope.code, scope.code, *parts],
                      default=str, ensure_ascii=False)
     key = "view:" + hashlib.sha256(raw.encode()).hexdigest()
     value = cache.get(key)

@@ -35,7 +35,7 @@ class ViewCache:
         self.store = store
         self.cache = cache
         self.client = client
-        self.versions_key = "zhizhi:versions:" + hashlib.sha256(store.url.encode()).hexdigest()[:16]
+        self.versions_key = "zhizhi:versions:" + namespace_of(store)
 
     def get(self, key: str):
         try:
@@ -86,6 +86,11 @@ class ViewCache:
         with contextlib.suppress(redis.RedisError):  # read from the database again next time
             self.client.set(self.versions_key, json.dumps(versions), ex=VERSION_SECONDS)
         return versions
+
+
+def namespace_of(store: Store) -> str:
+    """Keys of one store as read from one place (the primary, or a given replica): what may be shared."""
+    return hashlib.sha256(f"{store.url}|{store.read_url}".encode()).hexdigest()[:16]
 
 
 #: Seconds to wait for Redis before falling back (a stalled Redis must not stall every view).

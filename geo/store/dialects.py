@@ -31,6 +31,8 @@ from geo.store.errors import PostgisMissing
 _EPOCH_DAY = date(1970, 1, 1)
 #: A daily partition of worker_positions on PostGIS (migration 0009).
 POSITION_PARTITION = re.compile(r"worker_positions_p[0-9]{8}")
+#: How long making or dropping a position partition may wait for the table lock.
+PARTITION_LOCK_TIMEOUT = "2s"
 
 
 class Geometry(UserDefinedType):
@@ -373,7 +375,7 @@ class PostgisBackend(Backend):
                              "WITH NO DATA")
         self.copy_rows(conn, table, frame, into=scratch)
         return [tuple(r) for r in conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {scratch} "
+            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {scratch} ORDER BY {', '.join(unique)} "
             f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {', '.join(returning)}")]
 
     def copy_rows(self, conn, table, frame, into: str | None = None) -> None:
@@ -399,18 +401,25 @@ class PostgisBackend(Backend):
             "JOIN pg_class parent ON parent.oid = i.inhparent WHERE parent.relname = 'worker_positions'").scalars()
         return {datetime.strptime(n[-8:], "%Y%m%d").date() for n in names if POSITION_PARTITION.fullmatch(n)}
 
-    def add_position_days(self, conn, days) -> None:
-        # One creator at a time across processes (a transaction-level advisory lock); IF NOT EXISTS for the rest.
+    def _partition_ddl(self, conn) -> None:
+        """One partition change at a time across processes (a transaction-level advisory lock), and never a long
+        wait: a partition change locks the whole table, so it gives up after PARTITION_LOCK_TIMEOUT rather than
+        queue every reader and writer of positions behind it (the next turn tries again)."""
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('worker_positions partitions'))")
+        conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_TIMEOUT}'")
+
+    def add_position_days(self, conn, days) -> None:
+        self._partition_ddl(conn)
         for day in sorted(days):
             conn.exec_driver_sql(
                 f"CREATE TABLE IF NOT EXISTS worker_positions_p{day:%Y%m%d} PARTITION OF worker_positions "
                 f"FOR VALUES FROM ('{day.isoformat()} 00:00+00') TO ('{(day + timedelta(days=1)).isoformat()} 00:00+00')")
 
     def drop_positions_before(self, conn, day) -> int:
+        self._partition_ddl(conn)
         old = sorted(d for d in self.position_days(conn) if d < day)
         for d in old:
-            conn.exec_driver_sql(f"DROP TABLE worker_positions_p{d:%Y%m%d}")
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS worker_positions_p{d:%Y%m%d}")
         return len(old)
 
     def reset_sequences(self, conn, tables) -> None:

@@ -75,7 +75,8 @@ class IngestMixin:
             off = found < 0
             if off.any():
                 found[off] = index.nearest(lon[off], lat[off])
-            keep = sorted(first.values())
+            # In key order, so two batches that share appeals lock them in the same order (no deadlock).
+            keep = sorted(first.values(), key=lambda i: keys[i])
             if len(keep) == 1:  # the common live case: one appeal, one statement, no frame
                 i, g = keep[0], found[keep[0]]
                 row = kpis.derive_appeal_record({c: records[i].get(c) for c in columns}
@@ -164,6 +165,12 @@ class IngestMixin:
         """Appends worker pings and moves each worker's latest position; per ping None or the reason it was refused."""
         if not pings:
             return []
+        try:
+            return self._record_positions(pings)
+        except sa.exc.IntegrityError:  # a ping's day was dropped by the housekeeping meanwhile: make room, once more
+            return self._record_positions(pings)
+
+    def _record_positions(self, pings: list[dict]) -> list[str | None]:
         w, p, latest = t.workers, t.worker_positions, t.worker_latest
         self.make_room_for_positions({ping["at"] for ping in pings})
         with self.connect(write=True) as conn:

@@ -88,6 +88,8 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         if read_url and type(backend_for(read_url)) is not type(self.backend):
             raise ValueError("DATABASE_READ_URL 必须与 DATABASE_URL 是同一种数据库（PostGIS 的流复制只读副本）")
         self.read_engine = self.backend.engine(read_url) if read_url else self.engine
+        #: Where dashboard reads come from: part of every cache key, as servers on other replicas may lag differently.
+        self.read_url = read_url or url
         # Per-instance cache of immutable grid shapes; rebuilt after a geography load.
         self._grid_index: GridIndex | None = None
         self._land: shapely.Geometry | None = None
@@ -663,10 +665,6 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             ).one()
             key_pop = self._key_population(conn, scope).get(code, {})
         return {**row._mapping, **published_key_population(key_pop)}
-
-    def data_version(self) -> str:
-        """Changes whenever appeals are written; part of every cache key (read where the appeals are read)."""
-        return self.live_versions()["data"]
 
     def kpis(
         self,
