@@ -304,7 +304,7 @@ def test_wall_text_is_legible_from_across_the_room(dash_duo, seeded_sqlite_path,
         # If it never settles, the assertions below say what is wrong.
         with contextlib.suppress(TimeoutException):
             wait_until(dash_duo, lambda in_street=bool(scope): labels_settled(
-                dash_duo.driver.execute_script(TEXT_NODES), in_street), 15)
+                dash_duo.driver.execute_script(TEXT_NODES), in_street), 40)
         g = dash_duo.driver.execute_script(TEXT_NODES)
         texts = g["texts"]
         assert len(texts) > 100, size
