@@ -67,8 +67,7 @@ def install(server: Flask, config: Config) -> None:
     jobs = Jobs(board, per_user=config.export_jobs_per_user, total=config.export_jobs_total)
     server.extensions[EXPORTER_KEY] = Exporter(jobs, config.briefing_font, config.export_wait_seconds)
     server.extensions[INGEST_KEYS_KEY] = env_keys(config.ingest_api_keys)
-    storage = config.rate_limit_storage
-    server.extensions[THROTTLE_KEY] = Throttle(with_timeouts(storage) if storage.startswith(("redis", "rediss")) else storage)
+    server.extensions[THROTTLE_KEY] = Throttle(with_timeouts(config.rate_limit_storage))
     server.extensions[CONFIG_KEY] = config
     server.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     _install_sessions(server, config)

@@ -78,6 +78,7 @@ def test_export_jobs_answer_503_when_their_redis_is_away(tmp_path):
 def test_timeouts_are_added_unless_given():
     assert shared_cache.with_timeouts("redis://h:6379/0").endswith("socket_timeout=0.5&socket_connect_timeout=0.5")
     assert shared_cache.with_timeouts("redis://h/0?socket_timeout=3") == "redis://h/0?socket_timeout=3"
+    assert shared_cache.with_timeouts("memory://") == "memory://"
 
 
 def test_apps_on_one_redis_share_views_and_see_writes_at_once(make_app, writable_store, redis_url):

@@ -21,7 +21,6 @@ from dashboard.ingest.replay import replay
 from dashboard.tools import housekeeping, server, simulator
 from geo import seeding
 from geo.access import ROLE_LABELS
-from geo.analysis import schedule
 from geo.analysis.run import AnalysisBusy, analyze
 from geo.domain import LOCAL_TZ
 from geo.store.errors import StoreError
@@ -306,8 +305,7 @@ def serve(args, config: Config, store: Store, build_app) -> int:
         print("AUTH_DISABLED=1：未启用登录，所有访问者都按区级账号对待（只允许本机访问）")
     if args.dev:
         if os.environ.get("WERKZEUG_RUN_MAIN") == "true":  # the reloader's serving child, not its watcher
-            schedule.start(Store(config.database_url), config.analysis_interval_minutes)
-            housekeeping.start(Store(config.database_url), config.position_retention_days)
+            housekeeping.start(config)
         print(f"智治大脑已启动（开发模式）：http://{args.host}:{args.port}/")
         app.run(host=args.host, port=args.port, debug=True, request_handler=QuietRequestHandler)
         return 0

@@ -18,8 +18,6 @@ from gunicorn.workers import gthread
 
 from dashboard.config import Config
 from dashboard.tools import housekeeping
-from geo.analysis import schedule
-from geo.store.store import Store
 
 #: Seconds an idle keep-alive connection is kept open (a browser reuses it for the next callback).
 KEEPALIVE_SECONDS = 5
@@ -58,11 +56,10 @@ def options(config: Config) -> dict:
 
 def _worker_started(config: Config) -> None:
     """In each worker: shorten the first-byte wait (a module constant of gunicorn's gthread, no setting) and
-    start the analysis schedule (the store's lock lets one process run it) and the housekeeping."""
+    start the background duties (the analysis when due, position retention)."""
     if hasattr(gthread, "DEFAULT_WORKER_DATA_TIMEOUT"):
         gthread.DEFAULT_WORKER_DATA_TIMEOUT = FIRST_BYTE_SECONDS
-    schedule.start(Store(config.database_url), config.analysis_interval_minutes)
-    housekeeping.start(Store(config.database_url), config.position_retention_days)
+    housekeeping.start(config)
 
 
 class ProductionServer(BaseApplication):

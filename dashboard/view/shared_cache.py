@@ -103,8 +103,9 @@ def redis_client(url: str) -> redis.Redis | None:
 
 
 def with_timeouts(url: str) -> str:
-    """``url`` with short socket timeouts unless it names its own (Flask-Caching builds its client from the URL)."""
-    if "socket_timeout=" in url:
+    """A Redis ``url`` with short socket timeouts unless it names its own (Flask-Caching and ``limits`` build their
+    clients from the URL); any other URL (``memory://``) as it is."""
+    if not url.startswith(("redis://", "rediss://", "unix://")) or "socket_timeout=" in url:
         return url
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}socket_timeout={REDIS_TIMEOUT_SECONDS}&socket_connect_timeout={REDIS_TIMEOUT_SECONDS}"

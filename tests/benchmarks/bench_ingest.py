@@ -24,6 +24,7 @@ seeded with the geography, the workers and 1,000 appeals.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -170,12 +171,7 @@ def bench_positions(backend: str, n_workers: int, seconds: int) -> None:
         items = workers["items"]
         chosen = (items * (n_workers // len(items) + 1))[:n_workers] if n_workers > len(items) else items[:n_workers]
         unique = len({w["id"] for w in chosen})
-        port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": data_dir, "INGEST_API_KEYS": KEY}
-        server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_for(port)
+        with running_server(url, data_dir) as (server, port):
             patrol = Patrol(chosen, load_grids(), DEMO_SEED, datetime.now(UTC))
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
@@ -205,9 +201,6 @@ def bench_positions(backend: str, n_workers: int, seconds: int) -> None:
             cpu = cpu_seconds(server.pid) - cpu0
             busy1 = machine_busy()
             conn.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         store = Store(url)
         positions = store.count("worker_positions")
         store.dispose()
@@ -231,13 +224,7 @@ def bench_writers(writers: int, batches: int, singles: int) -> None:
     now = datetime.now(UTC) - timedelta(minutes=1)
     factories = [AppealFactory(grids, DEMO_SEED + i, now) for i in range(writers)]
     with FreshStore("postgis") as url, tempfile.TemporaryDirectory() as data_dir:
-        port = free_port()
-        env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": data_dir, "INGEST_API_KEYS": KEY,
-               "ANALYSIS_INTERVAL_MINUTES": "0"}
-        server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            _wait_for(port)
+        with running_server(url, data_dir, ANALYSIS_INTERVAL_MINUTES="0") as (server, port):
             headers = {"X-API-Key": KEY, "Content-Type": "application/json"}
             work = [[appeals(f, 1000, now) for _ in range(batches)] for f in factories]
             ones = [appeals(f, singles, now) for f in factories]
@@ -274,9 +261,6 @@ def bench_writers(writers: int, batches: int, singles: int) -> None:
             run([[appeals(factories[0], 50, now)]])  # warm-up
             wall, batch_times = run(work)
             single_wall, single_times = run(ones)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         store = Store(url)
         stored = store.count("appeals")
         store.dispose()
@@ -286,6 +270,21 @@ def bench_writers(writers: int, batches: int, singles: int) -> None:
     print(f"- single: {writers * singles / single_wall:,.0f} appeals/s; p50 {percentile(single_times, 50) * 1000:.1f} ms, "
           f"p95 {percentile(single_times, 95) * 1000:.1f} ms per POST")
     print(f"- appeals stored afterwards: {stored:,} (1,000 seeded + 50 warm-up + {writers * (batches * 1000 + singles):,})\n")
+
+
+@contextlib.contextmanager
+def running_server(url: str, data_dir: str, **settings: str):
+    """``python app.py`` on a free port with the benchmark's key, up and answering; (process, port)."""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "DATA_DIR": data_dir, "INGEST_API_KEYS": KEY, **settings}
+    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(port)
+        yield server, port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def _wait_for(port: int, timeout: float = 120) -> None:

@@ -19,6 +19,14 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
+#: The history's columns, the same in both shapes of the table.
+COLUMNS = """
+    worker_id varchar(16) NOT NULL REFERENCES workers (id),
+    at timestamptz NOT NULL,
+    lon double precision NOT NULL,
+    lat double precision NOT NULL,
+    status varchar(16) NOT NULL"""
+
 #: Creates one partition per UTC day that holds rows of the old table (all in one statement).
 PARTITIONS_FOR_EXISTING_DAYS = """
 DO $$
@@ -40,17 +48,8 @@ def upgrade():
     op.execute("ALTER INDEX ix_worker_positions_worker_at RENAME TO ix_worker_positions_plain_worker_at")
     op.execute("ALTER TABLE worker_positions_plain RENAME CONSTRAINT worker_positions_pkey "
                "TO worker_positions_plain_pkey")
-    op.execute("""
-        CREATE TABLE worker_positions (
-            id bigint NOT NULL DEFAULT nextval('worker_positions_id_seq'),
-            worker_id varchar(16) NOT NULL REFERENCES workers (id),
-            at timestamptz NOT NULL,
-            lon double precision NOT NULL,
-            lat double precision NOT NULL,
-            status varchar(16) NOT NULL,
-            CONSTRAINT worker_positions_pkey PRIMARY KEY (id, at)
-        ) PARTITION BY RANGE (at)
-    """)
+    op.execute(f"""CREATE TABLE worker_positions (id bigint NOT NULL DEFAULT nextval('worker_positions_id_seq'),
+        {COLUMNS}, CONSTRAINT worker_positions_pkey PRIMARY KEY (id, at)) PARTITION BY RANGE (at)""")
     op.execute(PARTITIONS_FOR_EXISTING_DAYS)
     op.execute("INSERT INTO worker_positions (id, worker_id, at, lon, lat, status) "
                "SELECT id, worker_id, at, lon, lat, status FROM worker_positions_plain")
@@ -66,16 +65,8 @@ def downgrade():
     op.execute("ALTER INDEX ix_worker_positions_worker_at RENAME TO ix_worker_positions_parted_worker_at")
     op.execute("ALTER TABLE worker_positions_parted RENAME CONSTRAINT worker_positions_pkey "
                "TO worker_positions_parted_pkey")
-    op.execute("""
-        CREATE TABLE worker_positions (
-            id bigint NOT NULL DEFAULT nextval('worker_positions_id_seq') PRIMARY KEY,
-            worker_id varchar(16) NOT NULL REFERENCES workers (id),
-            at timestamptz NOT NULL,
-            lon double precision NOT NULL,
-            lat double precision NOT NULL,
-            status varchar(16) NOT NULL
-        )
-    """)
+    op.execute(f"""CREATE TABLE worker_positions (
+        id bigint NOT NULL DEFAULT nextval('worker_positions_id_seq') PRIMARY KEY, {COLUMNS})""")
     op.execute("INSERT INTO worker_positions SELECT id, worker_id, at, lon, lat, status FROM worker_positions_parted")
     op.execute("ALTER SEQUENCE worker_positions_id_seq OWNED BY worker_positions.id")
     op.execute("DROP TABLE worker_positions_parted")  # its partitions go with it
