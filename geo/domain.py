@@ -161,3 +161,9 @@ PROFESSIONAL_TYPES: dict[str, str] = {
     "transport": "交通",
     "health": "卫生健康",
 }
+
+#: The heat map's lattice over Laoshan's land (WGS-84 degrees; cells about 135 m × 167 m). The store keeps
+#: per-cell rollups on it (geo.store.rollups), so the lattice belongs to the data, not only to the drawing.
+HEAT_ORIGIN = (120.400, 36.050)
+HEAT_CELL = 0.0015
+HEAT_SHAPE = (214, 196)  # columns (lon), rows (lat)

@@ -86,6 +86,9 @@ def as_json(kpis: dict[str, Kpi]) -> dict[str, dict]:
     return {key: kpi.as_dict() for key, kpi in kpis.items()}
 
 
+#: Satisfaction answers that count as satisfied (满意率's numerator).
+SATISFIED = ("satisfied", "basically_satisfied")
+
 #: An appeal's stage times, 受理 → 办结 (the columns a workflow event stamps).
 STAGE_TIMES = ("accepted_at", "dispatched_at", "in_progress_at", "feedback_at", "visited_at", "closed_at")
 ONE_SECOND = pd.Timedelta(seconds=1)
@@ -105,6 +108,7 @@ def derive_appeal_fields(frame: pd.DataFrame) -> None:
     frame["responded_on_time"] = responded.astype("int16")
     frame["closed_on_time"] = closed.astype("int16")
     frame["close_seconds"] = seconds.astype("Int64")
+    frame["settled_at"], frame["settle_class"] = settling(*(frame[c] for c in SETTLE_INPUTS))
 
 
 def derive_appeal_record(record: dict) -> dict:
@@ -134,11 +138,34 @@ def kpi_flags(accepted_at, dispatched_at, closed_at, response_deadline, deadline
 
 
 def appeal_kpi_flags(appeal) -> dict:
-    """:func:`kpi_flags` of one appeal (a mapping of its columns), as column values for an UPDATE."""
+    """:func:`kpi_flags` and the settling time of one appeal (a mapping of its columns), as column values."""
     responded, closed, seconds = kpi_flags(*(appeal[c] for c in ("accepted_at", "dispatched_at", "closed_at",
                                                                   "response_deadline", "deadline")))
+    settled, klass = settling(*(pd.Series([appeal[c]], dtype="datetime64[ns, UTC]") for c in SETTLE_INPUTS))
     return {"responded_on_time": int(responded), "closed_on_time": int(closed),
-            "close_seconds": None if pd.isna(seconds) else int(seconds)}
+            "close_seconds": None if pd.isna(seconds) else int(seconds),
+            "settled_at": None if pd.isna(settled[0]) else settled[0].to_pydatetime(),
+            "settle_class": None if pd.isna(klass[0]) else int(klass[0])}
+
+
+#: An appeal is *settled* once it is closed: its KPI contributions stop changing at its last stage time
+#: (派单, 回访 or 办结), unless it is reopened. Settled appeals are summed in the rollups; to answer a past
+#: as_of exactly, the store finds those still in flight then by their settling class: class k holds the
+#: appeals that took at most 2**k days from 受理 to settling (the last class, any longer).
+SETTLE_CLASS_DAYS = tuple(2**k for k in range(13))
+
+
+SETTLE_INPUTS = ("accepted_at", "dispatched_at", "visited_at", "closed_at")
+
+
+def settling(accepted_at: pd.Series, dispatched_at: pd.Series, visited_at: pd.Series,
+             closed_at: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(settled at, settling class) of each appeal: its last stage time and the smallest k with at most
+    ``SETTLE_CLASS_DAYS[k]`` days from 受理 to it (``len(SETTLE_CLASS_DAYS)`` if longer); NaT and <NA> while open."""
+    settled = pd.concat([dispatched_at, visited_at, closed_at], axis=1).max(axis=1).where(closed_at.notna())
+    days = ((settled - accepted_at) / pd.Timedelta(days=1)).to_numpy(dtype=float, na_value=np.nan)
+    klass = pd.Series(np.searchsorted(SETTLE_CLASS_DAYS, days, side="left"), index=settled.index, dtype="Int64")
+    return settled, klass.where(settled.notna())
 
 
 def _instant(value):

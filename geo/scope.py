@@ -202,6 +202,10 @@ class Filters:
         allowed = {"kind": KINDS, "category": CATEGORY_BY_CODE, "source": SOURCES, "status": STATUSES}
         return cls(**{name: parse_codes(params.get(name), vocabulary, name) for name, vocabulary in allowed.items()})
 
+    def is_empty(self) -> bool:
+        """No filter set: the view counts every appeal of its scope and window."""
+        return not (self.kind or self.category or self.source or self.status)
+
     def as_params(self) -> dict[str, str]:
         return {
             name: ",".join(getattr(self, name))

@@ -18,11 +18,10 @@ from PIL import Image
 from scipy.ndimage import gaussian_filter
 
 from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
+from geo.domain import HEAT_CELL as CELL
+from geo.domain import HEAT_ORIGIN as ORIGIN
+from geo.domain import HEAT_SHAPE as SHAPE
 
-#: Lattice over Laoshan's land (WGS-84): about 135 m × 167 m cells.
-ORIGIN = (120.400, 36.050)
-CELL = 0.0015
-SHAPE = (214, 196)  # columns (lon), rows (lat)
 BOUNDS = [[ORIGIN[1], ORIGIN[0]], [ORIGIN[1] + SHAPE[1] * CELL, ORIGIN[0] + SHAPE[0] * CELL]]
 #: Smoothing radius in cells (~270 m).
 SIGMA = 2.0

@@ -173,8 +173,9 @@ class Backend:
         """floor((column - origin) / size) as an integer expression."""
         raise NotImplementedError
 
-    def copy_rows(self, conn: Connection, table: sa.Table, frame: pd.DataFrame) -> None:
-        """Appends a frame whose columns are named like ``table``'s, as fast as the backend allows."""
+    def copy_rows(self, conn: Connection, table: sa.Table, frame: pd.DataFrame, into: str | None = None) -> None:
+        """Appends a frame whose columns are named like ``table``'s, as fast as the backend allows (``into``:
+        a scratch table of the same columns instead)."""
         raise NotImplementedError
 
     def lock_for_append(self, conn: Connection, table: sa.Table) -> None:
@@ -188,6 +189,16 @@ class Backend:
         insert = self.insert(table).on_conflict_do_nothing(index_elements=[table.c[c] for c in unique])
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         return [tuple(r) for r in conn.execute(insert.returning(*(table.c[c] for c in returning)), records)]
+
+    def add_to(self, conn: Connection, table: sa.Table, frame: pd.DataFrame, key: list[str],
+               values: list[str]) -> None:
+        """Adds ``values`` to the rows of ``table`` with the frame's ``key`` (a missing row starts at 0),
+        in key order."""
+        insert = self.insert(table)
+        upsert = insert.on_conflict_do_update(index_elements=[table.c[k] for k in key],
+                                              set_={v: table.c[v] + insert.excluded[v] for v in values})
+        records = frame.sort_values(key)[key + values].astype(object).to_dict("records")
+        conn.execute(upsert, records)
 
     def insert(self, table: sa.Table):
         """An INSERT that supports ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (both backends do)."""
@@ -287,10 +298,10 @@ class SqliteBackend(Backend):
         cutoff = int(datetime.combine(day, time(), UTC).timestamp())  # SQLite keeps instants as Unix seconds
         return conn.exec_driver_sql("DELETE FROM worker_positions WHERE at < ?", (cutoff,)).rowcount
 
-    def copy_rows(self, conn, table, frame) -> None:
+    def copy_rows(self, conn, table, frame, into: str | None = None) -> None:
         columns = list(frame.columns)
         frame = _to_sqlite_values(table, frame)
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        sql = f"INSERT INTO {into or table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         conn.exec_driver_sql(sql, list(frame.itertuples(index=False, name=None)))
 
     def after_bulk_load(self, conn, table=None) -> None:
@@ -377,6 +388,21 @@ class PostgisBackend(Backend):
         return [tuple(r) for r in conn.exec_driver_sql(
             f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {scratch} ORDER BY {', '.join(unique)} "
             f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {', '.join(returning)}")]
+
+    def add_to(self, conn, table, frame, key, values) -> None:
+        if len(frame) < 1000:
+            return super().add_to(conn, table, frame, key, values)
+        # Thousands of upserts (a bulk load's rollups): COPY into a scratch table, then one INSERT … SELECT.
+        columns = key + values
+        scratch = f"{table.name}_added"
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS SELECT {', '.join(columns)} "
+                             f"FROM {table.name} WITH NO DATA")
+        self.copy_rows(conn, table, frame[columns], into=scratch)
+        updates = ", ".join(f"{v} = {table.name}.{v} + excluded.{v}" for v in values)
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {', '.join(columns)} "
+                             f"FROM {scratch} ORDER BY {', '.join(key)} ON CONFLICT ({', '.join(key)}) "
+                             f"DO UPDATE SET {updates}")
+        conn.exec_driver_sql(f"DROP TABLE {scratch}")
 
     def copy_rows(self, conn, table, frame, into: str | None = None) -> None:
         buffer = io.StringIO()

@@ -23,6 +23,7 @@ from geo import clock, kpis, workflow
 from geo.access import SYSTEM, Viewer
 from geo.privacy import masked_appeal
 from geo.scope import NO_FILTERS, Filters, Scope, Window
+from geo.store import rollups
 from geo.store import schema as t
 from geo.store.errors import NotFound
 
@@ -98,6 +99,11 @@ class IngestMixin:
                 inserted = self.backend.insert_new(conn, a, frame[columns], ["source", "source_ref"],
                                                    ["id", "source", "source_ref"])
             created = {(s, ref): appeal_id for appeal_id, s, ref in inserted}
+            if len(keep) == 1 and row["closed_at"] is not None and created:
+                rollups.add(conn, self.backend, rollups.contributions(pd.DataFrame([row])))
+            elif len(keep) > 1 and frame["closed_at"].notna().any():
+                mine = [key in created for key in zip(frame["source"], frame["source_ref"], strict=True)]
+                rollups.add(conn, self.backend, rollups.contributions(frame[mine]))
             ids = {**self._existing_ids(conn, [k for k in first if k not in created]), **created}
             if created:
                 self.set_meta(conn, "data_version", uuid.uuid4().hex)
@@ -150,6 +156,13 @@ class IngestMixin:
                 )
             changes = _event_changes(row, event["to_status"], handling_level, at, event)
             conn.execute(a.update().where(a.c.id == appeal_id).values(**changes))
+            # A closing event adds the appeal to the rollups, a reopening takes it out (a closed appeal changes
+            # in no other way, but the rule does not rely on that).
+            before, after = dict(row._mapping), {**row._mapping, **changes}
+            if before["closed_at"] is not None:
+                rollups.add(conn, self.backend, rollups.contributions(pd.DataFrame([before])), sign=-1)
+            if after["closed_at"] is not None:
+                rollups.add(conn, self.backend, rollups.contributions(pd.DataFrame([after])))
             seq = (last[1] if last[1] is not None else -1) + 1
             conn.execute(e.insert().values(appeal_id=appeal_id, seq=seq, from_status=row.status,
                                            to_status=event["to_status"], at=at, handling_level=handling_level,

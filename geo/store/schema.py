@@ -148,6 +148,10 @@ appeals = sa.Table(
     sa.Column("responded_on_time", sa.SmallInteger, nullable=False),
     sa.Column("closed_on_time", sa.SmallInteger, nullable=False),
     sa.Column("close_seconds", sa.BigInteger),
+    #: When a closed appeal's KPI contributions stopped changing, and how long it took (geo.kpis.settling);
+    #: NULL while open. Open appeals are read from here; settled ones are summed in the rollups below.
+    sa.Column("settled_at", Instant()),
+    sa.Column("settle_class", sa.SmallInteger),
     sa.UniqueConstraint("source", "source_ref", name="uq_appeals_source_ref"),
 )
 
@@ -404,7 +408,56 @@ meta = sa.Table(
 )
 
 #: What ``Store.reset`` deletes, children first. Accounts and the audit log outlive a reset.
+#: Rollups of settled (closed) appeals (geo.store.rollups): sums per unit and per local day or month, so a
+#: view's cost is bounded by units × periods, not by appeals. ``level`` is the unit's level (1 district,
+#: 2 street, 3 community, 4 grid); ``grain`` 1 a day, 2 a month; ``period`` the day (or the month's first
+#: day) in local days since 1970-01-01. The KPI sums count the appeals *accepted* in the period;
+#: ``closed_here`` counts those *closed* in it (the trend's 办结 series).
+kpi_rollup = sa.Table(
+    "kpi_rollup",
+    metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True),
+    sa.Column("grain", sa.SmallInteger, primary_key=True),
+    sa.Column("period", sa.Integer, primary_key=True),
+    sa.Column("unit_code", sa.String(15), primary_key=True),
+    *(sa.Column(name, sa.BigInteger, nullable=False, server_default="0") for name in (
+        "accepted", "closed", "closed_on_time", "responded_on_time", "visited", "resolved", "rated", "satisfied",
+        "close_seconds", "closed_here")),
+    sa.Index("ix_kpi_rollup_unit", "unit_code", "grain", "period"),
+)
+
+#: Settled appeals per district or street, period and every breakdown dimension (the panels' bars).
+mix_rollup = sa.Table(
+    "mix_rollup",
+    metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True),
+    sa.Column("unit_code", sa.String(9), primary_key=True),
+    sa.Column("grain", sa.SmallInteger, primary_key=True),
+    sa.Column("period", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(16), primary_key=True),
+    sa.Column("category", sa.String(32), primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("status", sa.String(16), primary_key=True),
+    sa.Column("handling_level", sa.String(16), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+
+#: Settled appeals per street, period and heat-lattice cell (geo.domain.HEAT_LATTICE).
+heat_rollup = sa.Table(
+    "heat_rollup",
+    metadata,
+    sa.Column("grain", sa.SmallInteger, primary_key=True),
+    sa.Column("period", sa.Integer, primary_key=True),
+    sa.Column("street_code", sa.String(9), primary_key=True),
+    sa.Column("col", sa.SmallInteger, primary_key=True),
+    sa.Column("row", sa.SmallInteger, primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+
+ROLLUPS = (kpi_rollup, mix_rollup, heat_rollup)
+
 ALL_TABLES = (
+    *ROLLUPS,
     dead_letters,
     api_keys,
     appeal_events,

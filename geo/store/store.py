@@ -33,6 +33,7 @@ from geo.crs import KM_PER_DEG_LAT, km_per_deg_lon
 from geo.domain import LEVELS
 from geo.privacy import masked_appeal, masked_event, masked_workers, published_key_population
 from geo.scope import CODE_LENGTH, NO_FILTERS, Filters, Scope, Window
+from geo.store import rollups
 from geo.store import schema as t
 from geo.store.accounts import AccountsMixin
 from geo.store.analysis import AnalysisMixin
@@ -457,6 +458,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             if len(fresh):
                 kpis.derive_appeal_fields(fresh)
                 self.backend.copy_rows(conn, t.appeals, fresh[[c.name for c in t.appeals.columns]])
+                rollups.add(conn, self.backend, rollups.contributions(fresh))
                 if events is not None and len(events):
                     ev = events[events["idx"].isin(fresh["idx"])].copy()
                     ev["appeal_id"] = ids.loc[ev["idx"].to_numpy()].to_numpy()
@@ -522,66 +524,127 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         viewer: Viewer,
         arrived_by: datetime | None = None,
     ) -> dict:
-        """The integer sums behind every KPI, in one indexed pass.
+        """The integer sums behind every KPI.
 
         Without ``group_by`` one dict of sums; with it, a dict of such dicts keyed
         by the group's value (only groups that have appeals). Stages count if they
         happened by ``as_of``; with ``arrived_by`` (a view reproduced as it stood at a
         past moment, such as a compared window) only appeals accepted by then count.
+        Unfiltered, and overall or by unit, the answer comes from the rollups
+        (:meth:`_rolled_kpi_counts`); otherwise from the appeals. Both give the same numbers.
         """
         self.authorize(scope, viewer)
+        if group_by is not None and group_by not in self.GROUPABLE:
+            raise ValueError(f"cannot group by {group_by!r}")
+        if filters.is_empty() and group_by in (None, *ROLLED_UNIT_COLUMNS):
+            return self._rolled_kpi_counts(scope, window, as_of, group_by, arrived_by)
+        return self.kpi_counts_from_appeals(scope, window, as_of, filters, group_by, viewer=viewer,
+                                            arrived_by=arrived_by)
+
+    def kpi_counts_from_appeals(self, scope: Scope, window: Window, as_of: datetime, filters: Filters = NO_FILTERS,
+                                group_by: str | None = None, *, viewer: Viewer,
+                                arrived_by: datetime | None = None) -> dict:
+        """:meth:`kpi_counts` read from the appeals alone, in one indexed pass (filtered views, and the
+        reference the rollups are tested against)."""
+        self.authorize(scope, viewer)
         a = t.appeals
-        # Every stage counts only if it happened by as_of, so a past as_of reproduces a past view.
-        closed = sa.and_(a.c.closed_at.is_not(None), a.c.closed_at <= as_of)
-        visited = sa.and_(a.c.resolved.is_not(None), a.c.visited_at <= as_of)
-
-        def count_if(condition):
-            return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-        sums = [
-            sa.func.count().label("accepted"),
-            count_if(closed).label("closed"),
-            count_if(sa.and_(closed, a.c.closed_on_time == 1)).label("closed_on_time"),
-            count_if(overdue_open(as_of)).label("overdue_open"),
-            count_if(sa.and_(a.c.responded_on_time == 1, a.c.dispatched_at <= as_of)).label("responded_on_time"),
-            count_if(visited).label("visited"),
-            count_if(sa.and_(visited, a.c.resolved.is_(True))).label("resolved"),
-            count_if(sa.and_(visited, a.c.satisfaction.is_not(None))).label("rated"),
-            count_if(sa.and_(visited, a.c.satisfaction.in_(("satisfied", "basically_satisfied")))).label("satisfied"),
-            sa.func.coalesce(sa.func.sum(sa.case((closed, a.c.close_seconds), else_=0)), 0).label("close_seconds"),
-        ]
         conditions = self._appeal_conditions(scope, window, filters)
         if arrived_by is not None:
             conditions.append(a.c.accepted_at <= arrived_by)
         if group_by is None:
             with self.connect(replica=True) as conn:
-                row = conn.execute(sa.select(*sums).where(*conditions)).one()
+                row = conn.execute(sa.select(*_kpi_sums(as_of)).where(*conditions)).one()
             return {k: int(v) for k, v in row._mapping.items()}
         if group_by not in self.GROUPABLE:
             raise ValueError(f"cannot group by {group_by!r}")
         key = a.c[group_by]
         with self.connect(replica=True) as conn:
-            rows = conn.execute(sa.select(key.label("key"), *sums).where(*conditions).group_by(key)).all()
+            rows = conn.execute(sa.select(key.label("key"), *_kpi_sums(as_of)).where(*conditions).group_by(key)).all()
         return {r.key: {k: int(v) for k, v in r._mapping.items() if k != "key"} for r in rows}
+
+    def _rolled_kpi_counts(self, scope: Scope, window: Window, as_of: datetime, group_by: str | None,
+                           arrived_by: datetime | None) -> dict:
+        """Unfiltered :meth:`kpi_counts` from the rollups, exact at any ``as_of``, in one statement.
+
+        The window's appeals fall in four disjoint parts. Days before the as-of's day (``covered``):
+        settled appeals from the rollups, less what those still in flight at ``as_of`` had not yet
+        contributed (found by their settling class, so the read is bounded by the appeals in flight
+        then, not by the window), plus the open appeals (partial index). Days from the as-of's day
+        (or ``arrived_by``'s) on: straight from the appeals.
+        """
+        a, r = t.appeals, t.kpi_rollup
+        moment = as_of if arrived_by is None else min(as_of, arrived_by)
+        first, last = rollups.covered_days(window, moment.astimezone(domain.LOCAL_TZ).date())
+        covered = [a.c.accepted_at >= _local_midnight(first), a.c.accepted_at < _local_midnight(last)]
+        in_scope = [] if scope.level == "district" else [a.c[APPEAL_SCOPE_COLUMN[scope.level]] == scope.code]
+        if group_by is None:
+            key, rolled_key = sa.literal(scope.code), sa.literal(scope.code)
+            units = [r.c.level == rollups.LEVEL[scope.level], r.c.unit_code == scope.code]
+        else:
+            key, rolled_key = a.c[group_by], r.c.unit_code
+            units = [r.c.level == rollups.LEVEL[ROLLED_UNIT_COLUMNS[group_by]]]
+            if scope.level != "district":
+                units.append(r.c.unit_code.startswith(scope.code, autoescape=True))
+        grouped = (lambda query, _: query) if group_by is None else (lambda query, column: query.group_by(column))
+        rolled = grouped(sa.select(rolled_key.label("key"), *(
+            sa.literal(0).label(name) if name == "overdue_open" else sa.func.sum(r.c[name]).label(name)
+            for name in kpis.COUNT_NAMES)).where(*units, rollups.period_condition(r, first, last)), rolled_key)
+        now_sums, final_sums = _kpi_sums(as_of), _kpi_sums(SETTLED_FOR_EVER)
+        in_flight = grouped(sa.select(key.label("key"), *((now - final).label(now.name) for now, final in
+                                                          zip(now_sums, final_sums, strict=True))).where(
+            *covered, *in_scope, _in_flight(as_of)), key)
+        still_open = grouped(sa.select(key.label("key"), *now_sums).where(a.c.closed_at.is_(None), *covered, *in_scope),
+                             key)
+        recent = [a.c.accepted_at >= _local_midnight(last), a.c.accepted_at < window.end_instant, *in_scope]
+        if arrived_by is not None:
+            recent.append(a.c.accepted_at <= arrived_by)
+        latest = grouped(sa.select(key.label("key"), *now_sums).where(*recent), key)
+        with self.connect(replica=True) as conn:
+            rows = conn.execute(sa.union_all(rolled, in_flight, still_open, latest)).all()
+        totals: dict = {}
+        for row in rows:
+            sums = totals.setdefault(row.key, dict.fromkeys(kpis.COUNT_NAMES, 0))
+            for name in kpis.COUNT_NAMES:
+                sums[name] += int(row._mapping[name] or 0)
+        if group_by is None:
+            return totals.get(scope.code, dict.fromkeys(kpis.COUNT_NAMES, 0))
+        return {k: v for k, v in totals.items() if v["accepted"]}
 
     def breakdown(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer
     ) -> dict[str, dict[str, int]]:
-        """Appeal counts by kind, category, source, status and handling level, from one grouped pass."""
+        """Appeal counts by kind, category, source, status and handling level.
+
+        Unfiltered, for the district or a street, from the rollups plus the open appeals;
+        otherwise from one grouped pass over the appeals (a community's are few).
+        """
+        self.authorize(scope, viewer)
+        if not (filters.is_empty() and scope.level in rollups.MIX_LEVELS):
+            return self.breakdown_from_appeals(scope, window, filters, viewer=viewer)
+        a, m = t.appeals, t.mix_rollup
+        dims = rollups.MIX_DIMS
+        rolled = sa.select(*(m.c[d] for d in dims), sa.func.sum(m.c.n)).where(
+            m.c.level == rollups.LEVEL[scope.level], m.c.unit_code == scope.code,
+            rollups.period_condition(m, window.start, window.end)).group_by(*(m.c[d] for d in dims))
+        still_open = sa.select(*(a.c[d] for d in dims), sa.func.count()).where(
+            a.c.closed_at.is_(None), *self._appeal_conditions(scope, window, NO_FILTERS)).group_by(*(a.c[d] for d in dims))
+        with self.connect(replica=True) as conn:
+            return _by_dimension(dims, conn.execute(sa.union_all(rolled, still_open)))
+
+    def breakdown_from_appeals(
+        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer
+    ) -> dict[str, dict[str, int]]:
+        """:meth:`breakdown` from one grouped pass over the appeals."""
         self.authorize(scope, viewer)
         a = t.appeals
-        dims = ("kind", "category", "source", "status", "handling_level")
+        dims = rollups.MIX_DIMS
         query = (
             sa.select(*(a.c[d] for d in dims), sa.func.count())
             .where(*self._appeal_conditions(scope, window, filters))
             .group_by(*(a.c[d] for d in dims))
         )
-        out: dict[str, dict[str, int]] = {d: {} for d in dims}
         with self.connect(replica=True) as conn:
-            for *values, n in conn.execute(query):
-                for dim, value in zip(dims, values, strict=True):
-                    out[dim][value] = out[dim].get(value, 0) + n
-        return out
+            return _by_dimension(dims, conn.execute(query))
 
     def land(self) -> shapely.Geometry:
         """The district's land, for clipping the heat map; read once per Store."""
@@ -600,8 +663,33 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         """Per local day of the window: appeals accepted (受理) and appeals closed (办结) that day.
 
         Both series honour the scope and filters; "closed" counts by the day of
-        办结, whatever day the appeal was accepted.
+        办结, whatever day the appeal was accepted. Unfiltered, from the day rollups
+        plus the open appeals.
         """
+        self.authorize(scope, viewer)
+        if not filters.is_empty():
+            return self.daily_counts_from_appeals(scope, window, filters, viewer=viewer)
+        a, r = t.appeals, t.kpi_rollup
+        first, last = rollups.day_number(window.start), rollups.day_number(window.end)
+        rolled = sa.select(r.c.period, r.c.accepted, r.c.closed_here).where(
+            r.c.unit_code == scope.code, r.c.level == rollups.LEVEL[scope.level], r.c.grain == rollups.DAY,
+            r.c.period >= first, r.c.period < last)
+        day = self.backend.day_number(a.c.accepted_at)
+        still_open = sa.select(day, sa.func.count(), sa.literal(0)).where(
+            a.c.closed_at.is_(None), *self._appeal_conditions(scope, window, NO_FILTERS)).group_by(day)
+        accepted: dict[int, int] = {}
+        closed: dict[int, int] = {}
+        with self.connect(replica=True) as conn:
+            for period, n_accepted, n_closed in conn.execute(sa.union_all(rolled, still_open)):
+                accepted[int(period)] = accepted.get(int(period), 0) + int(n_accepted)
+                closed[int(period)] = closed.get(int(period), 0) + int(n_closed)
+        return [{"day": (window.start + timedelta(days=i)).isoformat(), "accepted": accepted.get(first + i, 0),
+                 "closed": closed.get(first + i, 0)} for i in range(last - first)]
+
+    def daily_counts_from_appeals(
+        self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer
+    ) -> list[dict]:
+        """:meth:`daily_counts` from the appeals alone."""
         self.authorize(scope, viewer)
         a = t.appeals
         accepted_day = self.backend.local_day(a.c.accepted_at)
@@ -637,21 +725,43 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
     ) -> list[tuple[int, int, int]]:
         """Appeal counts on a regular lon/lat lattice: (column, row, count) for non-empty cells.
 
-        The payload is bounded by the lattice, whatever the number of appeals.
+        The payload is bounded by the lattice, whatever the number of appeals. Unfiltered, on the
+        heat map's lattice, for the district or a street: from the cell rollups plus the open appeals.
         """
         self.authorize(scope, viewer)
+        lattice = (tuple(origin), cell, tuple(shape)) == (domain.HEAT_ORIGIN, domain.HEAT_CELL, domain.HEAT_SHAPE)
+        if not (lattice and filters.is_empty() and scope.level in ("district", "street")):
+            return self.heat_counts_from_appeals(scope, window, filters, origin, cell, shape, viewer=viewer)
+        h = t.heat_rollup
+        streets = [] if scope.level == "district" else [h.c.street_code == scope.code]
+        rolled = sa.select(h.c.col, h.c.row, sa.func.sum(h.c.n)).where(
+            *streets, rollups.period_condition(h, window.start, window.end)).group_by(h.c.col, h.c.row)
+        still_open = self._heat_query(scope, window, NO_FILTERS, origin, cell, shape, [t.appeals.c.closed_at.is_(None)])
+        counts: dict[tuple[int, int], int] = {}
+        with self.connect(replica=True) as conn:
+            for c, r, n in conn.execute(sa.union_all(rolled, still_open)):
+                counts[int(c), int(r)] = counts.get((int(c), int(r)), 0) + int(n)
+        return [(c, r, n) for (c, r), n in sorted(counts.items())]
+
+    def heat_counts_from_appeals(self, scope: Scope, window: Window, filters: Filters, origin: tuple[float, float],
+                                 cell: float, shape: tuple[int, int], *, viewer: Viewer) -> list[tuple[int, int, int]]:
+        """:meth:`heat_counts` from the appeals alone."""
+        self.authorize(scope, viewer)
+        with self.connect(replica=True) as conn:
+            rows = conn.execute(self._heat_query(scope, window, filters, origin, cell, shape)).all()
+        return sorted((int(c), int(r), int(n)) for c, r, n in rows)
+
+    def _heat_query(self, scope, window, filters, origin, cell, shape, extra=()):
         a = t.appeals
         x0, y0 = origin
         nx, ny = shape
         col = self.backend.cell_index(a.c.lon, x0, cell).label("col")
         row = self.backend.cell_index(a.c.lat, y0, cell).label("row")
         conditions = [
-            *self._appeal_conditions(scope, window, filters),
+            *self._appeal_conditions(scope, window, filters), *extra,
             a.c.lon >= x0, a.c.lon < x0 + nx * cell, a.c.lat >= y0, a.c.lat < y0 + ny * cell,
         ]
-        with self.connect(replica=True) as conn:
-            rows = conn.execute(sa.select(col, row, sa.func.count()).where(*conditions).group_by(col, row)).all()
-        return [(int(c), int(r), int(n)) for c, r, n in rows]
+        return sa.select(col, row, sa.func.count()).where(*conditions).group_by(col, row)
 
     def grid_profile(self, code: str, viewer: Viewer) -> dict:
         """A grid's base figures and key-population counts (published counts only: small ones suppressed)."""
@@ -844,6 +954,62 @@ def _alembic_config() -> AlembicConfig:
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+#: The columns a KPI may be grouped by that the rollups hold, and the level of their units.
+ROLLED_UNIT_COLUMNS = {"street_code": "street", "community_code": "community", "grid_code": "grid"}
+#: An as-of after every settled appeal's last stage: the sums a settled appeal adds to the rollups.
+SETTLED_FOR_EVER = datetime(3000, 1, 1, tzinfo=domain.LOCAL_TZ)
+
+
+def _kpi_sums(as_of: datetime) -> list:
+    """The KPI sums of :data:`geo.kpis.COUNT_NAMES` over appeals, each stage counted if it happened by ``as_of``
+    (so a past as_of reproduces a past view)."""
+    a = t.appeals
+    closed = sa.and_(a.c.closed_at.is_not(None), a.c.closed_at <= as_of)
+    visited = sa.and_(a.c.resolved.is_not(None), a.c.visited_at <= as_of)
+
+    def count_if(condition):
+        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+    return [
+        sa.func.count().label("accepted"),
+        count_if(closed).label("closed"),
+        count_if(sa.and_(closed, a.c.closed_on_time == 1)).label("closed_on_time"),
+        count_if(overdue_open(as_of)).label("overdue_open"),
+        count_if(sa.and_(a.c.responded_on_time == 1, a.c.dispatched_at <= as_of)).label("responded_on_time"),
+        count_if(visited).label("visited"),
+        count_if(sa.and_(visited, a.c.resolved.is_(True))).label("resolved"),
+        count_if(sa.and_(visited, a.c.satisfaction.is_not(None))).label("rated"),
+        count_if(sa.and_(visited, a.c.satisfaction.in_(kpis.SATISFIED))).label("satisfied"),
+        sa.func.coalesce(sa.func.sum(sa.case((closed, a.c.close_seconds), else_=0)), 0).label("close_seconds"),
+    ]
+
+
+def _in_flight(as_of: datetime) -> sa.ColumnElement[bool]:
+    """Settled appeals that were still in flight at ``as_of`` (accepted by then, settled after it).
+
+    Class k settles within ``SETTLE_CLASS_DAYS[k]`` days of 受理, so its members in flight at as_of
+    settled in ``(as_of, as_of + that]``: each class is one short range of the settling index, and
+    the read is bounded by the appeals in flight, not by the window.
+    """
+    a = t.appeals
+    bounded = [sa.and_(a.c.settle_class == k, a.c.settled_at > as_of, a.c.settled_at <= as_of + timedelta(days=days))
+               for k, days in enumerate(kpis.SETTLE_CLASS_DAYS)]
+    longer = sa.and_(a.c.settle_class == len(kpis.SETTLE_CLASS_DAYS), a.c.settled_at > as_of)
+    return sa.or_(*bounded, longer)
+
+
+def _local_midnight(day) -> datetime:
+    return datetime.combine(day, datetime.min.time(), domain.LOCAL_TZ)
+
+
+def _by_dimension(dims: tuple[str, ...], rows) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {d: {} for d in dims}
+    for *values, n in rows:
+        for dim, value in zip(dims, values, strict=True):
+            out[dim][value] = out[dim].get(value, 0) + int(n)
+    return out
 
 
 def overdue_open(as_of: datetime) -> sa.ColumnElement[bool]:

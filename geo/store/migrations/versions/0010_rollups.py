@@ -1,0 +1,81 @@
+"""Rollups of settled appeals, so a view's cost is bounded by units × periods, not by appeals
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-07
+
+Appeals gain their settling time and class (geo.kpis.settling); three rollup
+tables sum the settled ones per unit and local day and month (geo.store.rollups).
+Open appeals get a partial index, since every read takes them from the table;
+the settling index finds the appeals still in flight at a past as-of. Existing
+appeals are backfilled and the rollups built from them here.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from geo.store import rollups
+from geo.store.dialects import Instant, backend_for, is_postgis
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.add_column("appeals", sa.Column("settled_at", Instant(), nullable=True))
+    op.add_column("appeals", sa.Column("settle_class", sa.SmallInteger(), nullable=True))
+    op.create_table(
+        "kpi_rollup",
+        sa.Column("level", sa.SmallInteger(), nullable=False),
+        sa.Column("grain", sa.SmallInteger(), nullable=False),
+        sa.Column("period", sa.Integer(), nullable=False),
+        sa.Column("unit_code", sa.String(length=15), nullable=False),
+        *(sa.Column(name, sa.BigInteger(), nullable=False, server_default="0") for name in rollups.KPI_VALUES),
+        sa.PrimaryKeyConstraint("level", "grain", "period", "unit_code"),
+    )
+    op.create_index("ix_kpi_rollup_unit", "kpi_rollup", ["unit_code", "grain", "period"])
+    op.create_table(
+        "mix_rollup",
+        sa.Column("level", sa.SmallInteger(), nullable=False),
+        sa.Column("unit_code", sa.String(length=9), nullable=False),
+        sa.Column("grain", sa.SmallInteger(), nullable=False),
+        sa.Column("period", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("category", sa.String(length=32), nullable=False),
+        sa.Column("source", sa.String(length=32), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("handling_level", sa.String(length=16), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("level", "unit_code", "grain", "period", "kind", "category", "source", "status",
+                                "handling_level"),
+    )
+    op.create_table(
+        "heat_rollup",
+        sa.Column("grain", sa.SmallInteger(), nullable=False),
+        sa.Column("period", sa.Integer(), nullable=False),
+        sa.Column("street_code", sa.String(length=9), nullable=False),
+        sa.Column("col", sa.SmallInteger(), nullable=False),
+        sa.Column("row", sa.SmallInteger(), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("grain", "period", "street_code", "col", "row"),
+    )
+    open_only = sa.text("closed_at IS NULL")
+    op.create_index("ix_appeals_open", "appeals", ["accepted_at"], postgresql_where=open_only, sqlite_where=open_only)
+    settled = sa.text("settled_at IS NOT NULL")
+    op.create_index("ix_appeals_settling", "appeals", ["settle_class", "settled_at"], postgresql_where=settled,
+                    sqlite_where=settled)
+    rollups.rebuild(op.get_bind(), backend_for("postgresql://" if is_postgis(op) else "sqlite://"))
+
+
+def downgrade():
+    op.drop_index("ix_appeals_settling", table_name="appeals")
+    op.drop_index("ix_appeals_open", table_name="appeals")
+    op.drop_table("heat_rollup")
+    op.drop_table("mix_rollup")
+    op.drop_index("ix_kpi_rollup_unit", table_name="kpi_rollup")
+    op.drop_table("kpi_rollup")
+    with op.batch_alter_table("appeals") as batch_op:
+        batch_op.drop_column("settle_class")
+        batch_op.drop_column("settled_at")

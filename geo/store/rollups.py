@@ -1,0 +1,218 @@
+"""Rollups of settled appeals: what they hold, how writes keep them, and which periods a window reads.
+
+A closed appeal's KPI contributions stop changing at its settling time (:func:`geo.kpis.settling`) unless
+it is reopened. So settled appeals are summed per unit and per local day and month (``kpi_rollup``,
+``mix_rollup``, ``heat_rollup`` in :mod:`geo.store.schema`), and open appeals are always read from
+``appeals`` (a partial index finds them). Every write path adds an appeal's contributions when it
+settles and takes them out when it is reopened, in the writer's own transaction. A reader's single
+statement therefore never sees the rollups and the appeals disagree.
+
+What an appeal contributes is :func:`contributions`: one rule, in Python, for both backends.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from geo import kpis
+from geo.domain import HEAT_CELL, HEAT_ORIGIN, HEAT_SHAPE, LOCAL_TZ
+from geo.scope import Window
+from geo.store import schema as t
+
+DAY, MONTH = 1, 2
+#: A unit's level in the rollups: 1 district, 2 street, 3 community, 4 grid.
+LEVEL = {"district": 1, "street": 2, "community": 3, "grid": 4}
+#: The appeal column that holds each level's unit code (the district is the street code's first six digits).
+UNIT_COLUMN = {"street": "street_code", "community": "community_code", "grid": "grid_code"}
+#: The KPI sums a rollup keeps: every one of :data:`geo.kpis.COUNT_NAMES` but 超期未办结, which a settled appeal
+#: never is once settled.
+SUMS = tuple(name for name in kpis.COUNT_NAMES if name != "overdue_open")
+KPI_VALUES = (*SUMS, "closed_here")
+#: Breakdown dimensions (the panels' bars), rolled up for the district and its streets.
+MIX_DIMS = ("kind", "category", "source", "status", "handling_level")
+MIX_LEVELS = ("district", "street")
+EPOCH = date(1970, 1, 1)
+_EPOCH_NS = pd.Timestamp(EPOCH)
+
+
+def day_number(day: date) -> int:
+    """Days since 1970-01-01: how the rollups number a local day."""
+    return (day - EPOCH).days
+
+
+def _local_dates(instants: pd.Series) -> pd.Series:
+    return pd.to_datetime(instants, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize()
+
+
+def _numbers(days: pd.Series) -> np.ndarray:
+    return ((days - _EPOCH_NS) // pd.Timedelta(days=1)).to_numpy(dtype="int64")
+
+
+def settled_measures(frame: pd.DataFrame) -> pd.DataFrame:
+    """What each settled appeal adds to :data:`SUMS`: the raw KPI sums with every stage in the past."""
+    visited = frame["resolved"].notna() & frame["visited_at"].notna()
+    satisfaction = frame["satisfaction"]
+    return pd.DataFrame({
+        "accepted": 1,
+        "closed": 1,
+        "closed_on_time": frame["closed_on_time"].astype("int64"),
+        "responded_on_time": ((frame["responded_on_time"] == 1) & frame["dispatched_at"].notna()).astype("int64"),
+        "visited": visited.astype("int64"),
+        "resolved": (visited & frame["resolved"].fillna(False).astype(bool)).astype("int64"),
+        "rated": (visited & satisfaction.notna()).astype("int64"),
+        "satisfied": (visited & satisfaction.isin(kpis.SATISFIED)).astype("int64"),
+        "close_seconds": frame["close_seconds"].astype("int64"),
+    }, index=frame.index)
+
+
+def contributions(appeals: pd.DataFrame) -> dict[sa.Table, pd.DataFrame]:
+    """Rollup rows (key columns and values) that the settled appeals among ``appeals`` add.
+
+    ``appeals`` has the columns of the appeals table (derived fields included); open ones add nothing.
+    """
+    frame = appeals[appeals["closed_at"].notna()]
+    for column in kpis.STAGE_TIMES:
+        frame = frame.assign(**{column: pd.to_datetime(frame[column], utc=True)})
+    if frame.empty:
+        return {}
+    accepted_day = _local_dates(frame["accepted_at"])
+    closed_day = _local_dates(frame["closed_at"])
+    periods = {
+        DAY: (_numbers(accepted_day), _numbers(closed_day)),
+        MONTH: (_numbers(accepted_day.dt.to_period("M").dt.start_time),
+                _numbers(closed_day.dt.to_period("M").dt.start_time)),
+    }
+    units = {"district": frame["street_code"].str[:6], **{lv: frame[c] for lv, c in UNIT_COLUMN.items()}}
+    measures = settled_measures(frame).reset_index(drop=True)
+    kpi_parts, mix_parts, heat_parts = [], [], []
+    for grain, (accepted_period, closed_period) in periods.items():
+        for level, codes in units.items():
+            key = {"level": LEVEL[level], "grain": grain, "unit_code": codes.to_numpy()}
+            kpi_parts.append(pd.DataFrame({**key, "period": accepted_period}).join(measures).assign(closed_here=0))
+            kpi_parts.append(pd.DataFrame({**key, "period": closed_period, **{name: 0 for name in SUMS},
+                                           "closed_here": 1}))
+            if level in MIX_LEVELS:
+                dims = {d: frame[d].to_numpy() for d in MIX_DIMS}
+                mix_parts.append(pd.DataFrame({**key, "period": accepted_period, **dims, "n": 1}))
+        cells = heat_cells(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
+        inside = cells[0] >= 0
+        heat_parts.append(pd.DataFrame({"grain": grain, "period": accepted_period[inside],
+                                        "street_code": frame["street_code"].to_numpy()[inside],
+                                        "col": cells[0][inside], "row": cells[1][inside], "n": 1}))
+    out = {}
+    for table, parts, values in ((t.kpi_rollup, kpi_parts, KPI_VALUES), (t.mix_rollup, mix_parts, ("n",)),
+                                 (t.heat_rollup, heat_parts, ("n",))):
+        rows = pd.concat(parts, ignore_index=True)
+        key = key_columns(table)
+        out[table] = rows.groupby(key, as_index=False, sort=True)[list(values)].sum()
+    return out
+
+
+def key_columns(table: sa.Table) -> list[str]:
+    return [c.name for c in table.primary_key.columns]
+
+
+def value_columns(table: sa.Table) -> list[str]:
+    return [c.name for c in table.columns if not c.primary_key]
+
+
+def heat_cells(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(column, row) of each point on the heat lattice; (-1, -1) outside it.
+
+    The same float operations as the store's SQL (``floor((lon - x0) / cell)`` within
+    ``x0 <= lon < x0 + nx * cell``), so rolled-up and raw counts land in the same cells.
+    """
+    (x0, y0), cell, (nx, ny) = HEAT_ORIGIN, HEAT_CELL, HEAT_SHAPE
+    inside = (lon >= x0) & (lon < x0 + nx * cell) & (lat >= y0) & (lat < y0 + ny * cell)
+    col = np.where(inside, np.floor((lon - x0) / cell), -1).astype("int64")
+    row = np.where(inside, np.floor((lat - y0) / cell), -1).astype("int64")
+    return col, row
+
+
+def add(conn: sa.Connection, backend, rows: dict[sa.Table, pd.DataFrame], sign: int = 1) -> None:
+    """Adds (``sign`` 1) or takes out (-1) rollup rows, in key order so concurrent writers cannot deadlock."""
+    for table, frame in rows.items():
+        if len(frame):
+            values = value_columns(table)
+            frame = frame.assign(**{v: frame[v] * sign for v in values})
+            backend.add_to(conn, table, frame, key_columns(table), values)
+
+
+def spans(start: date, end: date) -> tuple[list[int], list[tuple[int, int]]]:
+    """The rollup periods that make up the local days ``[start, end)``: the whole months inside
+    (their first days' numbers) and the remaining ragged ends as ``[first, last)`` day-number ranges."""
+    if start >= end:
+        return [], []
+    first_month = start if start.day == 1 else _next_month(start)
+    months, day = [], first_month
+    while _next_month(day) <= end:
+        months.append(day_number(day))
+        day = _next_month(day)
+    if not months:
+        return [], [(day_number(start), day_number(end))]
+    ragged = [(day_number(start), day_number(first_month)), (day_number(day), day_number(end))]
+    return months, [(a, b) for a, b in ragged if a < b]
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def period_condition(table: sa.Table, start: date, end: date) -> sa.ColumnElement[bool]:
+    """Rows of ``table`` whose periods tile the local days ``[start, end)`` exactly once."""
+    months, ranges = spans(start, end)
+    g, p = table.c.grain, table.c.period
+    parts = [sa.and_(g == DAY, p >= a, p < b) for a, b in ranges]
+    if months:
+        parts.append(sa.and_(g == MONTH, p.in_(months)))
+    return sa.or_(*parts) if parts else sa.false()
+
+
+def covered_days(window: Window, cutoff: date) -> tuple[date, date]:
+    """The part of the window's days the rollups may answer: those before ``cutoff`` (the day of the
+    view's as-of), whose settled appeals cannot have changed since."""
+    return window.start, max(window.start, min(window.end, cutoff))
+
+
+#: The appeal columns :func:`contributions` reads.
+INPUT_COLUMNS = ("id", *kpis.STAGE_TIMES, "street_code", "community_code", "grid_code", "lon", "lat", *MIX_DIMS,
+                 "resolved", "satisfaction", "responded_on_time", "closed_on_time", "close_seconds")
+
+
+def rebuild(conn: sa.Connection, backend, chunk_size: int = 200_000) -> int:
+    """Recomputes every appeal's settling time and all rollups from the appeals (a migration's
+    backfill, and the reference the tests compare the incrementally kept rollups with); returns
+    the settled appeals counted."""
+    a = t.appeals
+    for table in t.ROLLUPS:
+        conn.execute(table.delete())
+    settled, last_id = 0, 0
+    while True:
+        rows = conn.execute(sa.select(*(a.c[c] for c in INPUT_COLUMNS)).where(a.c.id > last_id)
+                            .order_by(a.c.id).limit(chunk_size)).all()
+        if not rows:
+            return settled
+        last_id = rows[-1].id
+        frame = pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
+        for column in kpis.STAGE_TIMES:
+            frame[column] = pd.to_datetime(frame[column], utc=True)
+        frame["settled_at"], frame["settle_class"] = kpis.settling(*(frame[c] for c in kpis.SETTLE_INPUTS))
+        done = frame[frame["settled_at"].notna()]
+        _write_settling(conn, backend, done[["id", "settled_at", "settle_class"]])
+        add(conn, backend, contributions(done))
+        settled += len(done)
+
+
+def _write_settling(conn: sa.Connection, backend, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    conn.exec_driver_sql("CREATE TEMP TABLE appeals_settling AS SELECT id, settled_at, settle_class FROM appeals "
+                         "WHERE 1 = 0")
+    backend.copy_rows(conn, t.appeals, frame, into="appeals_settling")
+    conn.exec_driver_sql("UPDATE appeals SET settled_at = s.settled_at, settle_class = s.settle_class "
+                         "FROM appeals_settling AS s WHERE appeals.id = s.id")
+    conn.exec_driver_sql("DROP TABLE appeals_settling")
