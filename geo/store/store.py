@@ -602,13 +602,13 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         with self.connect(replica=True) as conn:
             rows = conn.execute(sa.union_all(rolled, in_flight, still_open, latest)).all()
         totals: dict = {}
-        for row in rows:
-            sums = totals.setdefault(row.key, dict.fromkeys(kpis.COUNT_NAMES, 0))
-            for name in kpis.COUNT_NAMES:
-                sums[name] += int(row._mapping[name] or 0)
+        for key, *values in rows:
+            sums = totals.setdefault(key, [0] * len(kpis.COUNT_NAMES))
+            for i, value in enumerate(values):
+                sums[i] += int(value or 0)
         if group_by is None:
-            return totals.get(scope.code, dict.fromkeys(kpis.COUNT_NAMES, 0))
-        return {k: v for k, v in totals.items() if v["accepted"]}
+            return dict(zip(kpis.COUNT_NAMES, totals.get(scope.code, [0] * len(kpis.COUNT_NAMES)), strict=True))
+        return {k: dict(zip(kpis.COUNT_NAMES, v, strict=True)) for k, v in totals.items() if v[0]}
 
     def breakdown(
         self, scope: Scope, window: Window, filters: Filters = NO_FILTERS, *, viewer: Viewer

@@ -187,7 +187,7 @@ def main() -> None:
             server = make_server("127.0.0.1", 8099, app.server, threaded=True)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             try:
-                cache.clear()
+                cache.cache.clear()
                 cold_render = first_render(f"http://127.0.0.1:8099/{paths[0]}")
                 warm_render = first_render(f"http://127.0.0.1:8099/{paths[0]}")
                 print(f"- first render in Chromium (KPIs filled, 863 grids drawn): {cold_render:.2f} s cold cache, "

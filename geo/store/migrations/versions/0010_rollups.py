@@ -32,7 +32,8 @@ def upgrade():
         sa.Column("grain", sa.SmallInteger(), nullable=False),
         sa.Column("period", sa.Integer(), nullable=False),
         sa.Column("unit_code", sa.String(length=15), nullable=False),
-        *(sa.Column(name, sa.BigInteger(), nullable=False, server_default="0") for name in rollups.KPI_VALUES),
+        *(sa.Column(name, sa.BigInteger() if name == "close_seconds" else sa.Integer(), nullable=False,
+                    server_default="0") for name in rollups.KPI_VALUES),
         sa.PrimaryKeyConstraint("level", "grain", "period", "unit_code"),
     )
     op.create_index("ix_kpi_rollup_unit", "kpi_rollup", ["unit_code", "grain", "period"])
@@ -47,7 +48,7 @@ def upgrade():
         sa.Column("source", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("handling_level", sa.String(length=16), nullable=False),
-        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("level", "unit_code", "grain", "period", "kind", "category", "source", "status",
                                 "handling_level"),
     )
@@ -58,7 +59,7 @@ def upgrade():
         sa.Column("street_code", sa.String(length=9), nullable=False),
         sa.Column("col", sa.SmallInteger(), nullable=False),
         sa.Column("row", sa.SmallInteger(), nullable=False),
-        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("grain", "period", "street_code", "col", "row"),
     )
     open_only = sa.text("closed_at IS NULL")
