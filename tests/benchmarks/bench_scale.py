@@ -23,9 +23,10 @@ import sqlalchemy as sa
 
 from app import create_app
 from dashboard import config, services
+from geo import domain
 from geo.access import SYSTEM
 from geo.domain import LOCAL_TZ
-from geo.scope import DISTRICT
+from geo.scope import DISTRICT, Filters, Window
 from tests.benchmarks.bench_map import END, callbacks, pct, request_body
 
 WINDOW_30 = f"from={END - timedelta(days=30)}&to={END}"
@@ -86,6 +87,40 @@ def naive(engine, column: str, code: str, days: int) -> float:
     return (time.perf_counter() - began) * 1000
 
 
+def store_reads(store, rounds: int) -> None:
+    """Each read the views make, from the rollups and from the appeals alone, alternated in the same minutes."""
+    as_of = datetime.now(LOCAL_TZ).replace(second=0, microsecond=0)
+    lattice = (domain.HEAT_ORIGIN, domain.HEAT_CELL, domain.HEAT_SHAPE)
+    street = store.children(DISTRICT, viewer=SYSTEM)[0].scope
+    print("| read | view | from the rollups p50 | from the appeals p50 | ratio |")
+    print("|---|---|---|---|---|")
+    for label, scope, days in (("street × 30 days", street, 30), ("district × 365 days", DISTRICT, 365)):
+        window = Window(END - timedelta(days=days), END)
+        before = Window(window.start - (window.end - window.start), window.start)
+        past = as_of - (window.end - window.start)
+        reads = {
+            "KPIs": ("kpi_counts", (scope, window, as_of)),
+            "KPIs of 环比 (past as-of)": ("kpi_counts", (scope, before, past), {"arrived_by": past}),
+            "per-grid sums (choropleth)": ("kpi_counts", (DISTRICT, window, as_of), {"group_by": "grid_code"}),
+            "trend": ("daily_counts", (scope, window)),
+            "breakdowns": ("breakdown", (scope, window)),
+            "heat cells": ("heat_counts", (scope, window, Filters(), *lattice)),
+        }
+        for name, (method, positional, *keywords) in reads.items():
+            kwargs = {**(keywords[0] if keywords else {}), "viewer": SYSTEM}
+            rolled, raw = getattr(store, method), getattr(store, f"{method}_from_appeals")
+            assert rolled(*positional, **kwargs) == raw(*positional, **kwargs)
+            times = {rolled: [], raw: []}
+            for _ in range(rounds):
+                for call in (rolled, raw):
+                    began = time.perf_counter()
+                    call(*positional, **kwargs)
+                    times[call].append((time.perf_counter() - began) * 1000)
+            a, b = pct(times[rolled], 50), pct(times[raw], 50)
+            print(f"| {name} | {label} | {a:.1f} ms | {b:.1f} ms | {b / a:.1f}× |")
+    print()
+
+
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--database-url", required=True)
@@ -99,11 +134,12 @@ def main() -> None:
         client = app.server.test_client()
         print(f"## Scale at {store.count('appeals'):,} appeals on {store.backend.name} (window end {END})\n")
         store.grid_areas()  # once per process
+        store_reads(store, args.rounds * 2)
         cache = app.server.extensions.pop(services.CACHE_KEY)
         print("| view | cold: map / panels / grid p95 | cold: slowest callback p95 | warm: slowest p95 | naive p50 | "
               "slowest cold p95 ÷ naive |")
         print("|---|---|---|---|---|---|")
-        engine = sa.create_engine(args.database_url.replace("postgresql+psycopg", "postgresql+psycopg"))
+        engine = sa.create_engine(args.database_url)
         for label, items in groups.items():
             searches = [s for s, _, _ in items]
             app.server.extensions.pop(services.CACHE_KEY, None)
