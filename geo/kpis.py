@@ -141,7 +141,7 @@ def appeal_kpi_flags(appeal) -> dict:
     """:func:`kpi_flags` and the settling time of one appeal (a mapping of its columns), as column values."""
     responded, closed, seconds = kpi_flags(*(appeal[c] for c in ("accepted_at", "dispatched_at", "closed_at",
                                                                   "response_deadline", "deadline")))
-    settled, klass = settling(*(pd.Series([appeal[c]], dtype="datetime64[ns, UTC]") for c in SETTLE_INPUTS))
+    settled, klass = settling(*(pd.Series([appeal.get(c)], dtype="datetime64[ns, UTC]") for c in SETTLE_INPUTS))
     return {"responded_on_time": int(responded), "closed_on_time": int(closed),
             "close_seconds": None if pd.isna(seconds) else int(seconds),
             "settled_at": None if pd.isna(settled[0]) else settled[0].to_pydatetime(),

@@ -77,6 +77,7 @@ def downgrade():
     op.drop_table("mix_rollup")
     op.drop_index("ix_kpi_rollup_unit", table_name="kpi_rollup")
     op.drop_table("kpi_rollup")
-    with op.batch_alter_table("appeals") as batch_op:
-        batch_op.drop_column("settle_class")
-        batch_op.drop_column("settled_at")
+    # Plain ALTER TABLE … DROP COLUMN on both backends (SQLite ≥ 3.35): a batch copy of ``appeals`` would drop
+    # the old table, and with it, through ON DELETE CASCADE, every workflow event.
+    op.drop_column("appeals", "settle_class")
+    op.drop_column("appeals", "settled_at")
