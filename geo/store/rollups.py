@@ -31,7 +31,8 @@ UNIT_COLUMN = {"street": "street_code", "community": "community_code", "grid": "
 #: The KPI sums a rollup keeps: every one of :data:`geo.kpis.COUNT_NAMES` but 超期未办结, which a settled appeal
 #: never is once settled.
 SUMS = tuple(name for name in kpis.COUNT_NAMES if name != "overdue_open")
-KPI_VALUES = (*SUMS, "closed_here")
+#: ``kpi_rollup``'s value columns: :data:`SUMS` and ``closed_here``.
+KPI_VALUES = tuple(c.name for c in t.kpi_rollup.columns if not c.primary_key)
 #: Breakdown dimensions (the panels' bars), rolled up for the district and its streets.
 MIX_DIMS = ("kind", "category", "source", "status", "handling_level")
 MIX_LEVELS = ("district", "street")
@@ -104,11 +105,9 @@ def contributions(appeals: pd.DataFrame) -> dict[sa.Table, pd.DataFrame]:
                                         "street_code": frame["street_code"].to_numpy()[inside],
                                         "col": cells[0][inside], "row": cells[1][inside], "n": 1}))
     out = {}
-    for table, parts, values in ((t.kpi_rollup, kpi_parts, KPI_VALUES), (t.mix_rollup, mix_parts, ("n",)),
-                                 (t.heat_rollup, heat_parts, ("n",))):
+    for table, parts in ((t.kpi_rollup, kpi_parts), (t.mix_rollup, mix_parts), (t.heat_rollup, heat_parts)):
         rows = pd.concat(parts, ignore_index=True)
-        key = key_columns(table)
-        out[table] = rows.groupby(key, as_index=False, sort=True)[list(values)].sum()
+        out[table] = rows.groupby(key_columns(table), as_index=False, sort=True)[value_columns(table)].sum()
     return out
 
 

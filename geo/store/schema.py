@@ -407,7 +407,6 @@ meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
-#: What ``Store.reset`` deletes, children first. Accounts and the audit log outlive a reset.
 #: Rollups of settled (closed) appeals (geo.store.rollups): sums per unit and per local day or month, so a
 #: view's cost is bounded by units × periods, not by appeals. ``level`` is the unit's level (1 district,
 #: 2 street, 3 community, 4 grid); ``grain`` 1 a day, 2 a month; ``period`` the day (or the month's first
@@ -443,7 +442,7 @@ mix_rollup = sa.Table(
     sa.Column("n", sa.Integer, nullable=False),
 )
 
-#: Settled appeals per street, period and heat-lattice cell (geo.domain.HEAT_LATTICE).
+#: Settled appeals per street, period and cell of the heat lattice (geo.domain.HEAT_ORIGIN, HEAT_CELL, HEAT_SHAPE).
 heat_rollup = sa.Table(
     "heat_rollup",
     metadata,
@@ -457,6 +456,7 @@ heat_rollup = sa.Table(
 
 ROLLUPS = (kpi_rollup, mix_rollup, heat_rollup)
 
+#: What ``Store.reset`` deletes, children first. Accounts and the audit log outlive a reset.
 ALL_TABLES = (
     *ROLLUPS,
     dead_letters,

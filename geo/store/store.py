@@ -534,8 +534,6 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         (:meth:`_rolled_kpi_counts`); otherwise from the appeals. Both give the same numbers.
         """
         self.authorize(scope, viewer)
-        if group_by is not None and group_by not in self.GROUPABLE:
-            raise ValueError(f"cannot group by {group_by!r}")
         if filters.is_empty() and group_by in (None, *ROLLED_UNIT_COLUMNS):
             return self._rolled_kpi_counts(scope, window, as_of, group_by, arrived_by)
         return self.kpi_counts_from_appeals(scope, window, as_of, filters, group_by, viewer=viewer,

@@ -27,7 +27,7 @@ from geo import domain
 from geo.access import SYSTEM
 from geo.domain import LOCAL_TZ
 from geo.scope import DISTRICT, Filters, Window
-from tests.benchmarks.bench_map import END, callbacks, pct, request_body
+from tests.benchmarks.bench_map import END, callbacks, pct, time_drill
 
 WINDOW_30 = f"from={END - timedelta(days=30)}&to={END}"
 WINDOW_365 = f"from={END - timedelta(days=365)}&to={END}"
@@ -45,19 +45,6 @@ def views(store) -> dict[str, list[tuple[str, str, str]]]:
                                 for c in communities],
         "grid × 30 days": [(f"?scope=grid&id={g.code}&{WINDOW_30}", "grid_code", g.code) for g in grids],
     }
-
-
-def time_callbacks(app, keys, searches, rounds) -> dict[str, list[float]]:
-    client = app.server.test_client()
-    out = {name: [] for name in keys}
-    for _ in range(rounds):
-        for search in searches:
-            for name, key in keys.items():
-                began = time.perf_counter()
-                response = client.post("/_dash-update-component", json=request_body(app, key, search))
-                out[name].append((time.perf_counter() - began) * 1000)
-                assert response.status_code == 200, (name, search, response.data[:300])
-    return out
 
 
 def time_get(client, url: str, rounds: int) -> list[float]:
@@ -143,10 +130,11 @@ def main() -> None:
         for label, items in groups.items():
             searches = [s for s, _, _ in items]
             app.server.extensions.pop(services.CACHE_KEY, None)
-            cold = time_callbacks(app, keys, searches, args.rounds)
+            cold = time_drill(app, keys, searches, args.rounds)[0]
             app.server.extensions[services.CACHE_KEY] = cache
-            time_callbacks(app, keys, searches, 1)
-            warm = time_callbacks(app, keys, searches, args.rounds)
+            time_drill(app, keys, searches, 1)
+            warm = time_drill(app, keys, searches, args.rounds)[0]
+            del cold["all"], warm["all"]
             days = 365 if "365" in label else 30
             base = [naive(engine, column, code, days) for _ in range(max(1, args.rounds // 2)) for _, column, code in items]
             slowest = max(pct(v, 95) for v in cold.values())
