@@ -83,12 +83,14 @@ class Instant(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def create_kpi_index(op, name: str, table: str, key: list[str], columns: list[str]) -> None:
-    """A covering index: PostGIS INCLUDEs ``columns``; SQLite (no INCLUDE) appends them to the key."""
+def create_kpi_index(op, name: str, table: str, key: list[str], columns: list[str], where: str | None = None) -> None:
+    """A covering index: PostGIS INCLUDEs ``columns``; SQLite (no INCLUDE) appends them to the key.
+    ``where`` makes it partial (both backends)."""
+    partial = {} if where is None else {"postgresql_where": sa.text(where), "sqlite_where": sa.text(where)}
     if op.get_bind().dialect.name == "postgresql":
-        op.create_index(name, table, key, postgresql_include=columns)
+        op.create_index(name, table, key, postgresql_include=columns, **partial)
     else:
-        op.create_index(name, table, key + columns)
+        op.create_index(name, table, key + columns, **partial)
 
 
 def is_postgis(op) -> bool:

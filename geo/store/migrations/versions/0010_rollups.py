@@ -6,7 +6,7 @@ Create Date: 2026-12-07
 
 Appeals gain their settling time and class (geo.kpis.settling); three rollup
 tables sum the settled ones per unit and local day and month (geo.store.rollups).
-Open appeals get a partial index, since every read takes them from the table;
+Open appeals get covering partial indexes per scope level, since every read takes them from the table;
 the settling index finds the appeals still in flight at a past as-of. Existing
 appeals are backfilled and the rollups built from them here.
 """
@@ -15,12 +15,20 @@ import sqlalchemy as sa
 from alembic import op
 
 from geo.store import rollups
-from geo.store.dialects import Instant, backend_for, is_postgis
+from geo.store.dialects import Instant, backend_for, create_kpi_index, is_postgis
 
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
 depends_on = None
+
+SCOPE_COLUMNS = {"district": None, "street": "street_code", "community": "community_code", "grid": "grid_code"}
+#: Everything a read takes from an open appeal (KPIs as of a time, the breakdowns, heat cells, the
+#: units it is grouped by), so the open appeals of a scope and window are an index-only scan of a
+#: small partial index, whatever the number of closed ones.
+OPEN_COLUMNS = ["status", "deadline", "closed_on_time", "responded_on_time", "resolved", "satisfaction",
+                "close_seconds", "kind", "category", "source", "handling_level", "lon", "lat", "dispatched_at",
+                "visited_at", "closed_at", "street_code", "community_code", "grid_code"]
 
 
 def upgrade():
@@ -62,8 +70,9 @@ def upgrade():
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("grain", "period", "street_code", "col", "row"),
     )
-    open_only = sa.text("closed_at IS NULL")
-    op.create_index("ix_appeals_open", "appeals", ["accepted_at"], postgresql_where=open_only, sqlite_where=open_only)
+    for level, column in SCOPE_COLUMNS.items():
+        key = [column, "accepted_at"] if column else ["accepted_at"]
+        create_kpi_index(op, f"ix_appeals_open_{level}", "appeals", key, OPEN_COLUMNS, where="closed_at IS NULL")
     settled = sa.text("settled_at IS NOT NULL")
     op.create_index("ix_appeals_settling", "appeals", ["settle_class", "settled_at"], postgresql_where=settled,
                     sqlite_where=settled)
@@ -72,7 +81,8 @@ def upgrade():
 
 def downgrade():
     op.drop_index("ix_appeals_settling", table_name="appeals")
-    op.drop_index("ix_appeals_open", table_name="appeals")
+    for level in SCOPE_COLUMNS:
+        op.drop_index(f"ix_appeals_open_{level}", table_name="appeals")
     op.drop_table("heat_rollup")
     op.drop_table("mix_rollup")
     op.drop_index("ix_kpi_rollup_unit", table_name="kpi_rollup")
