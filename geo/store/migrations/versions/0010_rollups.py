@@ -72,7 +72,8 @@ def upgrade():
     )
     for level, column in SCOPE_COLUMNS.items():
         key = [column, "accepted_at"] if column else ["accepted_at"]
-        create_kpi_index(op, f"ix_appeals_open_{level}", "appeals", key, OPEN_COLUMNS, where="closed_at IS NULL")
+        create_kpi_index(op, f"ix_appeals_open_{level}", "appeals", key, [c for c in OPEN_COLUMNS if c not in key],
+                         where="closed_at IS NULL")
     settled = sa.text("settled_at IS NOT NULL")
     op.create_index("ix_appeals_settling", "appeals", ["settle_class", "settled_at"], postgresql_where=settled,
                     sqlite_where=settled)
