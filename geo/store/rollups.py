@@ -3,7 +3,7 @@
 A closed appeal's KPI contributions stop changing at its settling time (:func:`geo.kpis.settling`) unless
 it is reopened. So settled appeals are summed per unit and per local day and month (``kpi_rollup``,
 ``mix_rollup``, ``heat_rollup`` in :mod:`geo.store.schema`), and open appeals are always read from
-``appeals`` (a partial index finds them). Every write path adds an appeal's contributions when it
+``appeals`` (covering partial indexes per scope level find them). Every write path adds an appeal's contributions when it
 settles and takes them out when it is reopened, in the writer's own transaction. A reader's single
 statement therefore never sees the rollups and the appeals disagree.
 
