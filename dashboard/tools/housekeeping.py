@@ -1,5 +1,6 @@
 """The server's background duties, one daemon thread each in every server process: the 未诉先办 analysis when
-it is due, and worker-position history kept for ``POSITION_RETENTION_DAYS`` with room made for the next days.
+it is due, and worker-position history kept for ``POSITION_RETENTION_DAYS`` with room made for the next days
+(and for the next month's appeals).
 
 ``python app.py`` starts them (in each gunicorn worker, or Werkzeug's serving
 child); tests and tools do not. Every turn is safe to run in several processes,
@@ -28,8 +29,11 @@ log = logging.getLogger(__name__)
 
 
 def turn(store: Store, retention_days: int) -> int:
-    """One turn of the position retention: what :meth:`Store.prune_positions` dropped."""
-    return store.prune_positions(clock.now(), retention_days)
+    """One turn: room for this month's and next month's appeals (so live ingest never has to make it), and the
+    position retention; what :meth:`Store.prune_positions` dropped."""
+    now = clock.now()
+    store.make_room_for_appeals([now, now + timedelta(days=31)])
+    return store.prune_positions(now, retention_days)
 
 
 def start(config: Config) -> list[threading.Thread]:

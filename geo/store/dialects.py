@@ -184,13 +184,23 @@ class Backend:
         """Serialises writers that number new rows themselves; readers are not blocked."""
         raise NotImplementedError
 
-    def insert_new(self, conn: Connection, table: sa.Table, frame: pd.DataFrame, unique: list[str],
-                   returning: list[str]) -> list[tuple]:
-        """Inserts the frame's rows whose ``unique`` key is not stored yet (ids from the table's sequence);
-        ``returning`` of the rows inserted. No table lock: a key raced by another writer is skipped."""
-        insert = self.insert(table).on_conflict_do_nothing(index_elements=[table.c[c] for c in unique])
+    def insert_new_appeal(self, conn: Connection, appeals: sa.Table, keys: sa.Table, row: dict) -> tuple | None:
+        """Inserts one appeal (``row``: its columns but the id) unless its (source, source_ref) is in ``keys``;
+        (id, source, source_ref) if it was inserted. SQLite: under its one write lock, so the check holds."""
+        self.lock_for_update(conn)
+        if conn.execute(sa.select(keys.c.appeal_id).where(keys.c.source == row["source"],
+                                                           keys.c.source_ref == row["source_ref"])).first():
+            return None
+        appeal_id = conn.execute(appeals.insert().values(row).returning(appeals.c.id)).scalar_one()
+        conn.execute(keys.insert().values(source=row["source"], source_ref=row["source_ref"], appeal_id=appeal_id))
+        return appeal_id, row["source"], row["source_ref"]
+
+    def insert_new_appeals(self, conn: Connection, appeals: sa.Table, keys: sa.Table,
+                           frame: pd.DataFrame) -> list[tuple]:
+        """:meth:`insert_new_appeal` for each row of a frame with distinct keys, in key order."""
+        frame = frame.sort_values(["source", "source_ref"])
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-        return [tuple(r) for r in conn.execute(insert.returning(*(table.c[c] for c in returning)), records)]
+        return [r for r in (self.insert_new_appeal(conn, appeals, keys, row) for row in records) if r]
 
     def add_to(self, conn: Connection, table: sa.Table, frame: pd.DataFrame, key: list[str],
                values: list[str]) -> None:
@@ -210,6 +220,12 @@ class Backend:
         """``query`` locking the rows it reads until the transaction ends, where the backend locks rows."""
         return query
 
+    def new_ids(self, conn: Connection, table: sa.Table, n: int) -> np.ndarray:
+        """``n`` fresh ids for ``table``'s rows, never given to another writer (SQLite: after the largest, under
+        the write lock :meth:`lock_for_append` took)."""
+        first = (conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0) + 1
+        return np.arange(first, first + n, dtype=np.int64)
+
     def lock_for_update(self, conn: Connection) -> None:
         """Before a read-then-write: SQLite takes its one write lock now (PostgreSQL locks rows instead)."""
 
@@ -222,6 +238,14 @@ class Backend:
 
     def add_position_days(self, conn: Connection, days: set[date]) -> None:
         """Makes room for positions on these UTC days (PostGIS: a partition each)."""
+
+    def add_appeal_months(self, conn: Connection, instants: list[datetime]) -> None:
+        """Makes room for appeals accepted at these instants, and their events (PostGIS: the local months'
+        partitions, made where missing)."""
+
+    def is_missing_partition(self, exc: Exception) -> bool:
+        """Whether a write failed because no partition takes its row (PostGIS), so room can be made and it retried."""
+        return False
 
     def drop_positions_before(self, conn: Connection, day: date) -> int:
         """Removes position history before ``day`` (UTC); the number of rows (SQLite) or days (PostGIS) removed."""
@@ -379,17 +403,43 @@ class PostgisBackend(Backend):
         # PostgreSQL rounds on a cast to integer, so floor explicitly.
         return sa.cast(sa.func.floor((column - origin) / size), sa.Integer)
 
-    def insert_new(self, conn, table, frame, unique, returning) -> list[tuple]:
-        # A multi-row INSERT of a thousand appeals is slow to build and parse; COPY into a scratch table, then
-        # one INSERT … SELECT … ON CONFLICT DO NOTHING.
-        columns = ", ".join(frame.columns)
-        scratch = f"{table.name}_incoming"
-        conn.exec_driver_sql(f"CREATE TEMP TABLE {scratch} ON COMMIT DROP AS SELECT {columns} FROM {table.name} "
-                             "WITH NO DATA")
-        self.copy_rows(conn, table, frame, into=scratch)
-        return [tuple(r) for r in conn.exec_driver_sql(
-            f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {scratch} ORDER BY {', '.join(unique)} "
-            f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {', '.join(returning)}")]
+    # No table lock: the key goes into appeal_keys first (ON CONFLICT DO NOTHING), in the same statement as the
+    # appeal, with the id from the sequence. A writer racing on the same key waits for the first to commit and then
+    # skips it; batches take their keys in key order, so they cannot deadlock.
+
+    def new_ids(self, conn, table, n) -> np.ndarray:
+        # From the sequence, like live ingest's, so an appeal ingested during a bulk load never gets the same id
+        # (ids alone are not unique keys of the partitioned table).
+        return np.fromiter(conn.execute(sa.text(f"SELECT nextval('{table.name}_id_seq') FROM generate_series(1, :n)"),
+                                        {"n": n}).scalars(), dtype=np.int64, count=n)
+
+    def insert_new_appeal(self, conn, appeals, keys, row) -> tuple | None:
+        key = (postgresql_insert(keys)
+               .values(source=row["source"], source_ref=row["source_ref"],
+                       appeal_id=sa.func.nextval("appeals_id_seq"))
+               .on_conflict_do_nothing().returning(keys.c.appeal_id).cte("new_key"))
+        names = list(row)
+        values = sa.select(key.c.appeal_id, *(sa.literal(row[n], type_=appeals.c[n].type) for n in names))
+        insert = (postgresql_insert(appeals).from_select(["id", *names], values)
+                  .returning(appeals.c.id, appeals.c.source, appeals.c.source_ref))
+        found = conn.execute(insert).first()
+        return tuple(found) if found else None
+
+    def insert_new_appeals(self, conn, appeals, keys, frame) -> list[tuple]:
+        # A multi-row INSERT of a thousand appeals is slow to build and parse: COPY into a scratch table first.
+        columns = list(frame.columns)
+        conn.exec_driver_sql(f"CREATE TEMP TABLE appeals_incoming ON COMMIT DROP AS SELECT {', '.join(columns)} "
+                             "FROM appeals WITH NO DATA")
+        self.copy_rows(conn, appeals, frame, into="appeals_incoming")
+        rows = conn.exec_driver_sql(
+            "WITH new_key AS (INSERT INTO appeal_keys (source, source_ref, appeal_id) "
+            "  SELECT source, source_ref, nextval('appeals_id_seq') FROM appeals_incoming ORDER BY source, source_ref "
+            "  ON CONFLICT DO NOTHING RETURNING source, source_ref, appeal_id) "
+            f"INSERT INTO appeals (id, {', '.join(columns)}) "
+            f"SELECT k.appeal_id, {', '.join('i.' + c for c in columns)} FROM new_key k JOIN appeals_incoming i "
+            "ON i.source = k.source AND i.source_ref = k.source_ref RETURNING id, source, source_ref").all()
+        conn.exec_driver_sql("DROP TABLE appeals_incoming")
+        return [tuple(r) for r in rows]
 
     def add_to(self, conn, table, frame, key, values) -> None:
         if len(frame) < 1000:
@@ -429,22 +479,44 @@ class PostgisBackend(Backend):
             "JOIN pg_class parent ON parent.oid = i.inhparent WHERE parent.relname = 'worker_positions'").scalars()
         return {datetime.strptime(n[-8:], "%Y%m%d").date() for n in names if POSITION_PARTITION.fullmatch(n)}
 
-    def _partition_ddl(self, conn) -> None:
-        """One partition change at a time across processes (a transaction-level advisory lock), and never a long
-        wait: a partition change locks the whole table, so it gives up after PARTITION_LOCK_TIMEOUT rather than
-        queue every reader and writer of positions behind it (the next turn tries again)."""
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('worker_positions partitions'))")
+    def _partition_ddl(self, conn, table: str) -> None:
+        """One partition change of ``table`` at a time across processes (a transaction-level advisory lock), and
+        never a long wait: a partition change locks the whole table, so it gives up after PARTITION_LOCK_TIMEOUT
+        rather than queue every reader and writer behind it (the caller tries again later)."""
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock(hashtext('{table} partitions'))")
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_TIMEOUT}'")
 
+    def add_appeal_months(self, conn, instants) -> None:
+        # The months are computed by PostgreSQL, in the zone local_day uses, so bounds and rows always agree.
+        months = conn.execute(sa.text(
+            "SELECT DISTINCT to_char(m, 'YYYYMM'), m AT TIME ZONE 'Asia/Shanghai', "
+            "(m + interval '1 month') AT TIME ZONE 'Asia/Shanghai' "
+            "FROM (SELECT date_trunc('month', i AT TIME ZONE 'Asia/Shanghai') AS m "
+            "      FROM unnest(CAST(:at AS timestamptz[])) AS u(i)) AS q ORDER BY 1"),
+            {"at": list(instants)}).all()
+        missing = [m for m in months
+                   if conn.exec_driver_sql(f"SELECT to_regclass('appeal_events_p{m[0]}')").scalar() is None]
+        if not missing:
+            return
+        self._partition_ddl(conn, "appeals")
+        for suffix, start, end in missing:
+            for table in ("appeals", "appeal_events"):
+                conn.exec_driver_sql(f"CREATE TABLE IF NOT EXISTS {table}_p{suffix} PARTITION OF {table} "
+                                     f"FOR VALUES FROM ('{start.isoformat()}') TO ('{end.isoformat()}')")
+
+    def is_missing_partition(self, exc) -> bool:
+        orig = getattr(exc, "orig", None)
+        return getattr(orig, "sqlstate", None) == "23514" and "no partition" in str(orig)
+
     def add_position_days(self, conn, days) -> None:
-        self._partition_ddl(conn)
+        self._partition_ddl(conn, "worker_positions")
         for day in sorted(days):
             conn.exec_driver_sql(
                 f"CREATE TABLE IF NOT EXISTS worker_positions_p{day:%Y%m%d} PARTITION OF worker_positions "
                 f"FOR VALUES FROM ('{day.isoformat()} 00:00+00') TO ('{(day + timedelta(days=1)).isoformat()} 00:00+00')")
 
     def drop_positions_before(self, conn, day) -> int:
-        self._partition_ddl(conn)
+        self._partition_ddl(conn, "worker_positions")
         old = sorted(d for d in self.position_days(conn) if d < day)
         for d in old:
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS worker_positions_p{d:%Y%m%d}")

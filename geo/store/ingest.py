@@ -58,19 +58,28 @@ class IngestMixin:
 
         Idempotent on (source, source_ref): a retried record returns the id it
         got the first time, with created False. Points within the validation
-        margin but outside every grid go to the nearest grid.
+        margin but outside every grid go to the nearest grid. An appeal of a
+        month the store has no room for yet gets it (a partition) and is retried.
         """
         if not records:
             return []
+        try:
+            return self._ingest_appeals(records)
+        except sa.exc.IntegrityError as exc:
+            if not self.backend.is_missing_partition(exc):
+                raise
+            self.make_room_for_appeals([r["accepted_at"] for r in records])
+            return self._ingest_appeals(records)
+
+    def _ingest_appeals(self, records: list[dict]) -> list[tuple[int, bool]]:
         index = self.grid_index()
         lon = np.array([r["lon"] for r in records], dtype=float)
         lat = np.array([r["lat"] for r in records], dtype=float)
         keys = [(r["source"], r["source_ref"]) for r in records]
         first = {key: i for i, key in reversed(list(enumerate(keys)))}  # a repeat within the batch: "existing"
         columns = [c for c in t.appeals.c.keys() if c != "id"]  # noqa: SIM118 - column names
-        a = t.appeals
-        # No table lock: ids come from the sequence, and (source, source_ref) is unique, so concurrent writers
-        # of different appeals go on side by side and a race on the same key leaves one row, found below.
+        # No table lock: ids come from the sequence, and appeal_keys holds (source, source_ref) once, so concurrent
+        # writers of different appeals go on side by side and a race on the same key leaves one row, found below.
         with self.connect(write=True) as conn:
             found = self.backend.locate(conn, index, lon, lat)
             off = found < 0
@@ -84,9 +93,8 @@ class IngestMixin:
                                                 | {"grid_code": index.codes[g],
                                                    "community_code": index.community_codes[g],
                                                    "street_code": index.street_codes[g]})
-                insert = self.backend.insert(a).on_conflict_do_nothing(index_elements=[a.c.source, a.c.source_ref])
-                inserted = conn.execute(insert.returning(a.c.id, a.c.source, a.c.source_ref),
-                                        {c: row[c] for c in columns}).all()
+                one = self.backend.insert_new_appeal(conn, t.appeals, t.appeal_keys, {c: row[c] for c in columns})
+                inserted = [one] if one else []
             else:
                 frame = pd.DataFrame.from_records([records[i] for i in keep])
                 for column in columns:
@@ -96,8 +104,7 @@ class IngestMixin:
                 frame["community_code"] = index.community_codes[found[keep]]
                 frame["street_code"] = index.street_codes[found[keep]]
                 kpis.derive_appeal_fields(frame)
-                inserted = self.backend.insert_new(conn, a, frame[columns], ["source", "source_ref"],
-                                                   ["id", "source", "source_ref"])
+                inserted = self.backend.insert_new_appeals(conn, t.appeals, t.appeal_keys, frame[columns])
             created = {(s, ref): appeal_id for appeal_id, s, ref in inserted}
             if len(keep) == 1 and row["closed_at"] is not None and created:
                 rollups.add(conn, self.backend, rollups.contributions(pd.DataFrame([row])))
@@ -139,14 +146,17 @@ class IngestMixin:
             self.authorize(Scope("grid", row.grid_code), viewer)
             ref = event.get("ref")
             if ref:
-                seen = conn.execute(sa.select(e.c.seq).where(e.c.appeal_id == appeal_id, e.c.ref == ref)).first()
+                seen = conn.execute(sa.select(e.c.seq).where(e.c.appeal_id == appeal_id, e.c.ref == ref,
+                                                             e.c.accepted_at == row.accepted_at)).first()
                 if seen:
                     return {"appeal_id": appeal_id, "seq": seen.seq, "status": row.status,
                             "handling_level": row.handling_level,
                             "duplicate": True}
             handling_level = workflow.check(row.status, row.handling_level, event["to_status"],
                                             event.get("handling_level"), event.get("reopen", False))
-            last = conn.execute(sa.select(sa.func.max(e.c.at), sa.func.max(e.c.seq)).where(e.c.appeal_id == appeal_id)).one()
+            # The events' partition key (the appeal's accepted_at) in every condition: one month's index is read.
+            last = conn.execute(sa.select(sa.func.max(e.c.at), sa.func.max(e.c.seq))
+                                .where(e.c.appeal_id == appeal_id, e.c.accepted_at == row.accepted_at)).one()
             latest = max(x for x in (last[0], row.accepted_at) if x is not None)
             # Without a time the event is "now", but never before the last one (which may carry allowed clock skew).
             at = at or max(clock.now(), latest)
@@ -164,7 +174,8 @@ class IngestMixin:
             if after["closed_at"] is not None:
                 rollups.add(conn, self.backend, rollups.contributions(pd.DataFrame([after])))
             seq = (last[1] if last[1] is not None else -1) + 1
-            conn.execute(e.insert().values(appeal_id=appeal_id, seq=seq, from_status=row.status,
+            conn.execute(e.insert().values(appeal_id=appeal_id, accepted_at=row.accepted_at, seq=seq,
+                                           from_status=row.status,
                                            to_status=event["to_status"], at=at, handling_level=handling_level,
                                            actor=event["actor"], department=event.get("department"),
                                            note=event.get("note"), ref=ref))
@@ -208,6 +219,16 @@ class IngestMixin:
                 conn.execute(upsert, list(newest.values()))
                 self.set_meta(conn, "positions_version", uuid.uuid4().hex)
         return results
+
+    def make_room_for_appeals(self, instants) -> None:
+        """Before appeals accepted at these instants are written: their months exist (PostGIS: a partition of
+        appeals and of appeal_events each, made in a short transaction of its own)."""
+        # To the hour: fewer values to send, and no local month starts within an hour (whole-hour UTC offsets).
+        hours = pd.to_datetime(pd.Series(list(instants), dtype=object), utc=True).dt.floor("h").dropna().unique()
+        instants = [pd.Timestamp(h).to_pydatetime() for h in sorted(hours)]
+        if instants:
+            with self.connect(write=True) as conn:
+                self.backend.add_appeal_months(conn, instants)
 
     def make_room_for_positions(self, instants) -> None:
         """Before positions at these instants are written: their UTC days exist (PostGIS: a partition each,

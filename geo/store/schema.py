@@ -111,6 +111,8 @@ worker_latest = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
 )
 
+#: On PostGIS appeals and their events are partitioned by local month of ``accepted_at`` (migration 0011), so
+#: their primary keys are (id, accepted_at); ``appeal_keys`` holds the (source, source_ref) key ingest relies on.
 appeals = sa.Table(
     "appeals",
     metadata,
@@ -152,7 +154,16 @@ appeals = sa.Table(
     #: NULL while open. Open appeals are read from here; settled ones are summed in the rollups below.
     sa.Column("settled_at", Instant()),
     sa.Column("settle_class", sa.SmallInteger),
-    sa.UniqueConstraint("source", "source_ref", name="uq_appeals_source_ref"),
+)
+
+#: Each appeal's writer key: a retried record finds the appeal it made (idempotent ingest). Its own table,
+#: because a partitioned table can only enforce keys that contain the partition key.
+appeal_keys = sa.Table(
+    "appeal_keys",
+    metadata,
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("source_ref", sa.String(64), primary_key=True),
+    sa.Column("appeal_id", sa.BigInteger, nullable=False),
 )
 
 appeal_events = sa.Table(
@@ -160,6 +171,8 @@ appeal_events = sa.Table(
     metadata,
     sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
     sa.Column("appeal_id", sa.BigInteger, sa.ForeignKey("appeals.id", ondelete="CASCADE"), nullable=False),
+    #: The appeal's accepted_at: the partition key on PostGIS, so an appeal and its events share a month.
+    sa.Column("accepted_at", Instant(), nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("from_status", sa.String(16)),
     sa.Column("to_status", sa.String(16), nullable=False),
@@ -462,6 +475,7 @@ ALL_TABLES = (
     dead_letters,
     api_keys,
     appeal_events,
+    appeal_keys,
     appeals,
     proactive_item_history,
     proactive_items,

@@ -434,12 +434,13 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         indexed by ``idx``. Raises ValueError if any point is outside every
         grid, before writing anything.
         """
-        # Bulk loads number their rows themselves (COPY), so they lock out other writers of appeals for the
-        # load; live ingest (:meth:`ingest_appeals`) takes ids from the sequence and locks nothing.
+        # A bulk load looks its keys up, then COPYs the new ones, so it locks out other writers of keys for the
+        # load (live ingest waits, then finds the key taken); readers go on.
         frame = appeals.reset_index(drop=True).copy()
         index = self.grid_index()
+        self.make_room_for_appeals(frame["accepted_at"])
         with self.connect(write=True) as conn:
-            self.backend.lock_for_append(conn, t.appeals)
+            self.backend.lock_for_append(conn, t.appeal_keys)
             found = self.backend.locate(conn, index, frame["lon"].to_numpy(), frame["lat"].to_numpy())
             if (found < 0).any():
                 bad = frame.loc[found < 0, ["lon", "lat"]].head(3).to_dict("records")
@@ -451,25 +452,26 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             known = self._existing_ids(conn, keys)
             first_of_key = ~frame.duplicated(["source", "source_ref"], keep="first")
             fresh = frame[first_of_key & np.array([k not in known for k in keys])].copy()
-            first_id = (conn.execute(sa.select(sa.func.max(t.appeals.c.id))).scalar() or 0) + 1
-            fresh["id"] = np.arange(first_id, first_id + len(fresh), dtype=np.int64)
+            fresh["id"] = self.backend.new_ids(conn, t.appeals, len(fresh))
             known.update(zip(zip(fresh["source"], fresh["source_ref"], strict=True), fresh["id"], strict=True))
             ids = pd.Series([int(known[k]) for k in keys], index=frame["idx"].to_numpy(), dtype="int64")
             if len(fresh):
                 kpis.derive_appeal_fields(fresh)
                 self.backend.copy_rows(conn, t.appeals, fresh[[c.name for c in t.appeals.columns]])
+                self.backend.copy_rows(conn, t.appeal_keys, fresh[["source", "source_ref", "id"]]
+                                       .rename(columns={"id": "appeal_id"}))
                 rollups.add(conn, self.backend, rollups.contributions(fresh))
                 if events is not None and len(events):
                     ev = events[events["idx"].isin(fresh["idx"])].copy()
                     ev["appeal_id"] = ids.loc[ev["idx"].to_numpy()].to_numpy()
-                    columns = ["appeal_id", "seq", "from_status", "to_status", "at", "handling_level", "actor",
-                               "department", "note"]
+                    ev["accepted_at"] = fresh.set_index("idx")["accepted_at"].loc[ev["idx"].to_numpy()].to_numpy()
+                    columns = ["appeal_id", "accepted_at", "seq", "from_status", "to_status", "at", "handling_level",
+                               "actor", "department", "note"]
                     self.backend.copy_rows(conn, t.appeal_events, ev[columns])
-                self.backend.reset_sequences(conn, [t.appeals, t.appeal_events])
                 self.set_meta(conn, "data_version", uuid.uuid4().hex)
         if len(fresh) >= BIG_WRITE:
-            # Fresh statistics after a bulk chunk keep the next chunk's lookups on the unique index.
-            self.analyze(t.appeals)
+            # Fresh statistics after a bulk chunk keep the next chunk's key lookups on the index.
+            self.analyze(t.appeal_keys)
         return ids
 
     def _existing_ids(self, conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -478,7 +480,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         One equality-plus-IN lookup per source and slice, so both backends walk
         the unique index instead of planning thousands of OR branches.
         """
-        a = t.appeals
+        k = t.appeal_keys
         by_source: dict[str, list[str]] = {}
         for source, ref in set(keys):
             by_source.setdefault(source, []).append(ref)
@@ -487,7 +489,8 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             refs.sort()
             for start in range(0, len(refs), 900):
                 rows = conn.execute(
-                    sa.select(a.c.source_ref, a.c.id).where(a.c.source == source, a.c.source_ref.in_(refs[start : start + 900]))
+                    sa.select(k.c.source_ref, k.c.appeal_id)
+                    .where(k.c.source == source, k.c.source_ref.in_(refs[start : start + 900]))
                 )
                 found.update({(source, ref): appeal_id for ref, appeal_id in rows})
         return found
