@@ -90,7 +90,7 @@ window.zhizhi.map = (function () {
       if (h.visible === false) { return { opacity: 0, fillOpacity: 0 }; }
       return {
         fillColor: classColor(values[code], h.breaks || [], h.colors || ["#ccc"], h.noData || "#e6e9ee"),
-        fillOpacity: inScope ? 0.72 : 0.18,
+        fillOpacity: inScope ? 0.72 : 0,  // only the view's grids are coloured (and computed)
         color: selected ? "#0b3d91" : "#ffffff",
         weight: selected ? 3 : 0.6,
         opacity: inScope ? 0.9 : 0.4

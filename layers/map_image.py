@@ -138,9 +138,8 @@ def render(scene: MapScene, width: int, height: int, font_path: str, font_index:
         draw = ImageDraw.Draw(layer)
         values, scope = scene.grid_style["values"], scene.grid_style.get("scope", "")
         for code, geom in scene.grids:
-            if frame.visible(geom):
-                alpha = 0.72 if code.startswith(scope) else 0.18
-                _fill(draw, frame, geom, _rgba(_class_color(values.get(code), scene.grid_style), alpha))
+            if frame.visible(geom) and code.startswith(scope):  # only the view's grids are coloured, as on the map
+                _fill(draw, frame, geom, _rgba(_class_color(values.get(code), scene.grid_style), 0.72))
         for _code, geom in scene.grids:
             if frame.visible(geom):
                 _stroke(draw, frame, geom, (255, 255, 255, 220), max(1, k // 2))

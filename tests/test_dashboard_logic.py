@@ -15,7 +15,7 @@ from callbacks.map import heat_bounds
 from callbacks.navigation import controls_from_state, drill_target, preset_of, state_from_controls
 from callbacks.panels import crumbs, scope_href
 from dashboard.ui import figures, ids
-from dashboard.view.data import cached, worker_counts
+from dashboard.view.data import cached, grid_style, worker_counts
 from dashboard.view.mapview import fly_to, layer_urls
 from dashboard.view.shared_cache import ViewCache
 from dashboard.view.state import ViewState, preset_window
@@ -26,6 +26,7 @@ from geo.store.errors import Forbidden
 from geo.store.store import Store
 from layers import choropleth, heat
 from layers import workers as worker_layer
+from tests.conftest import SEED_END
 
 TODAY = date(2026, 11, 27)
 
@@ -423,3 +424,24 @@ def test_worker_counts_per_child_unit(seeded_store):
     assert worker_counts(seeded_store, street, viewer) == by_community
     with pytest.raises(Forbidden):
         worker_counts(seeded_store, DISTRICT, viewer)
+
+
+def test_the_choropleth_computes_and_colours_only_the_views_grids(seeded_store):
+    """A street view sums its own grids, not the district's; a grid view its community's (drawn around it);
+    each value equals the district-wide computation's for that grid."""
+    as_of = SEED_END
+    street = ViewState.from_search("?scope=street&id=370212002&from=2026-10-01&to=2026-11-20", TODAY)
+    whole = seeded_store.kpi_counts(DISTRICT, street.window, as_of, group_by="grid_code", viewer=SYSTEM)
+    areas = seeded_store.grid_areas()
+    style = grid_style(seeded_store, street, as_of, SYSTEM)
+    assert style["scope"] == "370212002" and style["selected"] == ""
+    assert set(style["values"]) == {c for c in areas if c.startswith("370212002")}
+    assert style["values"] == {c: v for c, v in choropleth.metric_values(street.metric, whole, areas).items()
+                               if c.startswith("370212002")}
+    grid = street.with_scope(Scope("grid", "370212002001001"))
+    style = grid_style(seeded_store, grid, as_of, SYSTEM)
+    assert style["scope"] == "370212002001" and style["selected"] == "370212002001001"
+    assert len(style["values"]) > 1 and all(c.startswith("370212002001") for c in style["values"])
+    # Someone who may see only the grid gets the grid alone, never its neighbours' figures.
+    only_grid = Viewer("grid", Scope("grid", "370212002001001"), "网格员")
+    assert set(grid_style(seeded_store, grid, as_of, only_grid)["values"]) == {"370212002001001"}

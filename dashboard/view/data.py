@@ -131,24 +131,35 @@ def _ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer) ->
     return rows
 
 
+def colour_scope(state: ViewState, viewer: Viewer) -> Scope:
+    """The unit whose grids the choropleth colours: the view's scope, or a grid's community (its siblings are
+    drawn around it), within what the viewer may see. Grids outside it are drawn as outlines only, so a view
+    computes what it shows and no more."""
+    if state.scope.level == "grid":
+        community = Scope("community", state.scope.code[:12])
+        return community if viewer.sees(community) else state.scope
+    return state.scope
+
+
 def grid_counts(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
-    """Per-grid KPI sums for the choropleth: every grid the viewer may see, so the map stays whole."""
-    visible = viewer.scope
+    """Per-grid KPI sums of the grids the choropleth colours (:func:`colour_scope`)."""
+    scope = colour_scope(state, viewer)
 
     def compute():
-        return store.kpi_counts(visible, state.window, as_of, state.filters, group_by="grid_code", viewer=viewer)
+        return store.kpi_counts(scope, state.window, as_of, state.filters, group_by="grid_code", viewer=viewer)
 
-    return cached(cache, store, "grid_counts", viewer, visible, (state.window, state.filters, as_of), compute)
+    return cached(cache, store, "grid_counts", viewer, scope, (state.window, state.filters, as_of), compute)
 
 
 def grid_style(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
-    """The choropleth's colours of every grid for the view's metric: the live map's ``hideout``
-    and the exported map image both come from here, so they agree."""
+    """The choropleth's colours of the view's grids for its metric, classed among them: the live map's
+    ``hideout`` and the exported map image both come from here, so they agree."""
     counts = grid_counts(store, state, as_of, viewer, cache)
-    values = choropleth.metric_values(state.metric, counts, store.grid_areas())
-    grid_scope = state.scope.level == "grid"
-    style = choropleth.hideout(state.metric, values, state.scope.code[:12] if grid_scope else state.scope.code,
-                               state.scope.code if grid_scope else "")
+    scope = colour_scope(state, viewer)
+    areas = {code: area for code, area in store.grid_areas().items() if code.startswith(scope.code)}
+    values = choropleth.metric_values(state.metric, counts, areas)
+    style = choropleth.hideout(state.metric, values, scope.code,
+                               state.scope.code if state.scope.level == "grid" else "")
     style["visible"] = "grids" in state.layers
     return style
 
