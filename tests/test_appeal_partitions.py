@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from dashboard.tools import housekeeping
 from geo.access import SYSTEM
+from geo.store import schema as t
 from tests.test_rollups import _new_appeal
 
 LONG_AGO = datetime(2003, 2, 27, 17, 0, tzinfo=UTC)  # 2003-02-28 01:00 in Qingdao: a February partition
@@ -112,3 +114,11 @@ def test_housekeeping_makes_room_for_this_and_next_months_appeals(writable_store
     housekeeping.turn(writable_store, 0)
     months = partitions(writable_store, "appeal_events")
     assert {"appeal_events_p203102", "appeal_events_p203103"} <= set(months) and "appeal_events_p203101" not in months
+
+
+def test_the_database_refuses_an_event_of_no_appeal(writable_store):
+    """Events' foreign key (PostGIS: to appeal_keys, whose every id is a stored appeal's; SQLite: to appeals)."""
+    with pytest.raises(sa.exc.IntegrityError), writable_store.connect(write=True) as conn:
+        conn.execute(t.appeal_events.insert().values(appeal_id=10**12, accepted_at=LONG_AGO, seq=0,
+                                                     to_status="dispatched", at=LONG_AGO, handling_level="community",
+                                                     actor="测试"))

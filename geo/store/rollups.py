@@ -171,6 +171,21 @@ def period_condition(table: sa.Table, start: date, end: date) -> sa.ColumnElemen
     return sa.or_(*parts) if parts else sa.false()
 
 
+def period_template(table: sa.Table) -> sa.ColumnElement[bool]:
+    """:func:`period_condition` with bind parameters (:func:`period_params`): the whole months an expanding
+    list, the ragged ends two day ranges (empty when unused), so one statement serves every window."""
+    g, p = table.c.grain, table.c.period
+    ranges = [sa.and_(g == DAY, p >= sa.bindparam(f"days_from_{i}"), p < sa.bindparam(f"days_to_{i}")) for i in (1, 2)]
+    return sa.or_(*ranges, sa.and_(g == MONTH, p.in_(sa.bindparam("months", expanding=True))))
+
+
+def period_params(start: date, end: date) -> dict:
+    """The values of :func:`period_template`'s parameters for the local days ``[start, end)``."""
+    months, ranges = spans(start, end)
+    (a1, b1), (a2, b2) = [*ranges, (0, 0), (0, 0)][:2]
+    return {"months": months, "days_from_1": a1, "days_to_1": b1, "days_from_2": a2, "days_to_2": b2}
+
+
 def covered_days(window: Window, cutoff: date) -> tuple[date, date]:
     """The part of the window's days the rollups may answer: those before ``cutoff`` (the day of the
     view's as-of), whose settled appeals cannot have changed since."""

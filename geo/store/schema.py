@@ -112,7 +112,8 @@ worker_latest = sa.Table(
 )
 
 #: On PostGIS appeals and their events are partitioned by local month of ``accepted_at`` (migration 0011), so
-#: their primary keys are (id, accepted_at); ``appeal_keys`` holds the (source, source_ref) key ingest relies on.
+#: their primary keys are (id, accepted_at); ``appeal_keys`` holds the (source, source_ref) key ingest relies on,
+#: and there the events' foreign key points (to ``appeal_keys.appeal_id``; SQLite's still to ``appeals.id``).
 appeals = sa.Table(
     "appeals",
     metadata,
@@ -164,6 +165,7 @@ appeal_keys = sa.Table(
     sa.Column("source", sa.String(32), primary_key=True),
     sa.Column("source_ref", sa.String(64), primary_key=True),
     sa.Column("appeal_id", sa.BigInteger, nullable=False),
+    sa.Index("uq_appeal_keys_appeal", "appeal_id", unique=True),
 )
 
 appeal_events = sa.Table(

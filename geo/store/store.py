@@ -8,6 +8,7 @@ single place that checks one against the other. Backend differences live in :mod
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import secrets
@@ -37,7 +38,7 @@ from geo.store import rollups
 from geo.store import schema as t
 from geo.store.accounts import AccountsMixin
 from geo.store.analysis import AnalysisMixin
-from geo.store.dialects import GridIndex, backend_for
+from geo.store.dialects import GridIndex, Instant, backend_for
 from geo.store.errors import Forbidden, NotFound, StoreError, StoreNotReady, StoreUnavailable
 from geo.store.ingest import IngestMixin
 
@@ -451,7 +452,9 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             keys = list(zip(frame["source"], frame["source_ref"], strict=True))
             known = self._existing_ids(conn, keys)
             first_of_key = ~frame.duplicated(["source", "source_ref"], keep="first")
-            fresh = frame[first_of_key & np.array([k not in known for k in keys])].copy()
+            # In time order: each month's partition and every index led by accepted_at is then appended to,
+            # not written at random.
+            fresh = frame[first_of_key & np.array([k not in known for k in keys])].sort_values("accepted_at")
             fresh["id"] = self.backend.new_ids(conn, t.appeals, len(fresh))
             known.update(zip(zip(fresh["source"], fresh["source_ref"], strict=True), fresh["id"], strict=True))
             ids = pd.Series([int(known[k]) for k in keys], index=frame["idx"].to_numpy(), dtype="int64")
@@ -573,35 +576,16 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         then, not by the window), plus the open appeals (partial index). Days from the as-of's day
         (or ``arrived_by``'s) on: straight from the appeals.
         """
-        a, r = t.appeals, t.kpi_rollup
         moment = as_of if arrived_by is None else min(as_of, arrived_by)
         first, last = rollups.covered_days(window, moment.astimezone(domain.LOCAL_TZ).date())
-        covered = [a.c.accepted_at >= _local_midnight(first), a.c.accepted_at < _local_midnight(last)]
-        in_scope = [] if scope.level == "district" else [a.c[APPEAL_SCOPE_COLUMN[scope.level]] == scope.code]
-        if group_by is None:
-            key, rolled_key = sa.literal(scope.code), sa.literal(scope.code)
-            units = [r.c.level == rollups.LEVEL[scope.level], r.c.unit_code == scope.code]
-        else:
-            key, rolled_key = a.c[group_by], r.c.unit_code
-            units = [r.c.level == rollups.LEVEL[ROLLED_UNIT_COLUMNS[group_by]]]
-            if scope.level != "district":
-                units.append(r.c.unit_code.startswith(scope.code, autoescape=True))
-        grouped = (lambda query, _: query) if group_by is None else (lambda query, column: query.group_by(column))
-        rolled = grouped(sa.select(rolled_key.label("key"), *(
-            sa.literal(0).label(name) if name == "overdue_open" else sa.func.sum(r.c[name]).label(name)
-            for name in kpis.COUNT_NAMES)).where(*units, rollups.period_condition(r, first, last)), rolled_key)
-        now_sums, final_sums = _kpi_sums(as_of), _kpi_sums(SETTLED_FOR_EVER)
-        in_flight = grouped(sa.select(key.label("key"), *((now - final).label(now.name) for now, final in
-                                                          zip(now_sums, final_sums, strict=True))).where(
-            *covered, *in_scope, _in_flight(as_of)), key)
-        still_open = grouped(sa.select(key.label("key"), *now_sums).where(a.c.closed_at.is_(None), *covered, *in_scope),
-                             key)
-        recent = [a.c.accepted_at >= _local_midnight(last), a.c.accepted_at < window.end_instant, *in_scope]
-        if arrived_by is not None:
-            recent.append(a.c.accepted_at <= arrived_by)
-        latest = grouped(sa.select(key.label("key"), *now_sums).where(*recent), key)
+        params = {"unit": scope.code, "unit_prefix": scope.code + "%", "as_of": as_of,
+                  "covered_from": _local_midnight(first), "covered_to": _local_midnight(last),
+                  "window_end": window.end_instant, "arrived_by": arrived_by,
+                  **{f"in_flight_to_{k}": as_of + timedelta(days=days) for k, days in enumerate(kpis.SETTLE_CLASS_DAYS)},
+                  **rollups.period_params(first, last)}
+        statement = _rolled_kpi_statement(scope.level, group_by, arrived_by is not None)
         with self.connect(replica=True) as conn:
-            rows = conn.execute(sa.union_all(rolled, in_flight, still_open, latest)).all()
+            rows = conn.execute(statement, params).all()
         totals: dict = {}
         for key, *values in rows:
             sums = totals.setdefault(key, [0] * len(kpis.COUNT_NAMES))
@@ -987,18 +971,57 @@ def _kpi_sums(as_of: datetime) -> list:
     ]
 
 
-def _in_flight(as_of: datetime) -> sa.ColumnElement[bool]:
+def _in_flight(as_of) -> sa.ColumnElement[bool]:
     """Settled appeals that were still in flight at ``as_of`` (accepted by then, settled after it).
 
     Class k settles within ``SETTLE_CLASS_DAYS[k]`` days of 受理, so its members in flight at as_of
-    settled in ``(as_of, as_of + that]``: each class is one short range of the settling index, and
-    the read is bounded by the appeals in flight, not by the window.
+    settled in ``(as_of, as_of + that]`` (the parameter ``in_flight_to_k``): each class is one short
+    range of the settling index, and the read is bounded by the appeals in flight, not by the window.
     """
     a = t.appeals
-    bounded = [sa.and_(a.c.settle_class == k, a.c.settled_at > as_of, a.c.settled_at <= as_of + timedelta(days=days))
-               for k, days in enumerate(kpis.SETTLE_CLASS_DAYS)]
+    bounded = [sa.and_(a.c.settle_class == k, a.c.settled_at > as_of,
+                       a.c.settled_at <= sa.bindparam(f"in_flight_to_{k}", type_=Instant()))
+               for k in range(len(kpis.SETTLE_CLASS_DAYS))]
     longer = sa.and_(a.c.settle_class == len(kpis.SETTLE_CLASS_DAYS), a.c.settled_at > as_of)
     return sa.or_(*bounded, longer)
+
+
+@functools.lru_cache(maxsize=64)
+def _rolled_kpi_statement(level: str, group_by: str | None, arrived: bool) -> sa.CompoundSelect:
+    """The statement of :meth:`Store._rolled_kpi_counts` for a scope level and grouping, with bind parameters
+    for everything else: built once per shape (a pure function, so every process builds the same), since
+    building it took longer than the database takes to answer it."""
+    a, r = t.appeals, t.kpi_rollup
+
+    def instant(name):
+        return sa.bindparam(name, type_=Instant())
+
+    as_of = instant("as_of")
+    covered = [a.c.accepted_at >= instant("covered_from"), a.c.accepted_at < instant("covered_to")]
+    in_scope = [] if level == "district" else [a.c[APPEAL_SCOPE_COLUMN[level]] == sa.bindparam("unit")]
+    if group_by is None:
+        key = rolled_key = sa.bindparam("unit", type_=sa.String())
+        units = [r.c.level == rollups.LEVEL[level], r.c.unit_code == sa.bindparam("unit")]
+    else:
+        key, rolled_key = a.c[group_by], r.c.unit_code
+        units = [r.c.level == rollups.LEVEL[ROLLED_UNIT_COLUMNS[group_by]]]
+        if level != "district":  # scope codes are digits: the prefix needs no escaping
+            units.append(r.c.unit_code.like(sa.bindparam("unit_prefix")))
+    grouped = (lambda query, _: query) if group_by is None else (lambda query, column: query.group_by(column))
+    rolled = grouped(sa.select(rolled_key.label("key"), *(
+        sa.literal(0).label(name) if name == "overdue_open" else sa.func.sum(r.c[name]).label(name)
+        for name in kpis.COUNT_NAMES)).where(*units, rollups.period_template(r)), rolled_key)
+    now_sums, final_sums = _kpi_sums(as_of), _kpi_sums(SETTLED_FOR_EVER)
+    in_flight = grouped(sa.select(key.label("key"), *((now - final).label(now.name) for now, final in
+                                                      zip(now_sums, final_sums, strict=True))).where(
+        *covered, *in_scope, _in_flight(as_of)), key)
+    still_open = grouped(sa.select(key.label("key"), *now_sums).where(a.c.closed_at.is_(None), *covered, *in_scope),
+                         key)
+    recent = [a.c.accepted_at >= instant("covered_to"), a.c.accepted_at < instant("window_end"), *in_scope]
+    if arrived:
+        recent.append(a.c.accepted_at <= instant("arrived_by"))
+    latest = grouped(sa.select(key.label("key"), *now_sums).where(*recent), key)
+    return sa.union_all(rolled, in_flight, still_open, latest)
 
 
 def _local_midnight(day) -> datetime:

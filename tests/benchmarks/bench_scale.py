@@ -8,7 +8,8 @@ shared view cache off (cold: every call computes) and then on (warm). Views: the
 365 days, and each street, its first community and that community's first grid over 30 days, all
 ending on :data:`bench_map.END`. The naive baseline computes the same view the obvious way: read the
 scope's appeals of the window with ``geopandas.read_postgis``, sum the KPIs in pandas, and ship
-every appeal as a GeoJSON point.
+every appeal as a GeoJSON point; it is timed as a Dash app's callback (:mod:`naive_app`, POSTed like
+ours) and as the bare data work.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from geo import domain
 from geo.access import SYSTEM
 from geo.domain import LOCAL_TZ
 from geo.scope import DISTRICT, Filters, Window
-from tests.benchmarks.bench_map import END, callbacks, pct, time_drill
+from tests.benchmarks.bench_map import END, callbacks, pct, request_body, time_drill
+from tests.benchmarks.naive_app import create_naive_app
 
 WINDOW_30 = f"from={END - timedelta(days=30)}&to={END}"
 WINDOW_365 = f"from={END - timedelta(days=365)}&to={END}"
@@ -72,6 +74,18 @@ def naive(engine, column: str, code: str, days: int) -> float:
          "by_category": frame.groupby("category").size().to_dict()}
     frame[["id", "category", "status", "geom"]].to_json()
     return (time.perf_counter() - began) * 1000
+
+
+def naive_callback(app, search: str, rounds: int) -> list[float]:
+    """Milliseconds of the naive Dash app's one callback for a view, POSTed as the browser does."""
+    client, key = app.server.test_client(), next(iter(app.callback_map))
+    out = []
+    for _ in range(rounds):
+        began = time.perf_counter()
+        response = client.post("/_dash-update-component", json=request_body(app, key, search))
+        out.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, response.data[:300]
+    return out
 
 
 def store_reads(store, rounds: int) -> None:
@@ -123,10 +137,11 @@ def main() -> None:
         store.grid_areas()  # once per process
         store_reads(store, args.rounds * 2)
         cache = app.server.extensions.pop(services.CACHE_KEY)
-        print("| view | cold: map / panels / grid p95 | cold: slowest callback p95 | warm: slowest p95 | naive p50 | "
-              "slowest cold p95 ÷ naive |")
-        print("|---|---|---|---|---|---|")
+        print("| view | cold: map / panels / grid p95 | cold: slowest callback p95 | warm: slowest p95 | "
+              "naive callback p50 / p95 | naive data work p50 | slowest cold p95 ÷ naive callback p95 |")
+        print("|---|---|---|---|---|---|---|")
         engine = sa.create_engine(args.database_url)
+        naive_app = create_naive_app(args.database_url)
         for label, items in groups.items():
             searches = [s for s, _, _ in items]
             app.server.extensions.pop(services.CACHE_KEY, None)
@@ -136,11 +151,14 @@ def main() -> None:
             warm = time_drill(app, keys, searches, args.rounds)[0]
             del cold["all"], warm["all"]
             days = 365 if "365" in label else 30
-            base = [naive(engine, column, code, days) for _ in range(max(1, args.rounds // 2)) for _, column, code in items]
+            repeats = max(1, args.rounds // 2)
+            base = [naive(engine, column, code, days) for _ in range(repeats) for _, column, code in items]
+            naive_app_ms = [ms for search in searches for ms in naive_callback(naive_app, search, repeats)]
             slowest = max(pct(v, 95) for v in cold.values())
             print(f"| {label} | {' / '.join(f'{pct(v, 95):.0f}' for v in cold.values())} ms | {slowest:.0f} ms | "
-                  f"{max(pct(v, 95) for v in warm.values()):.0f} ms | {pct(base, 50):.0f} ms | "
-                  f"{slowest / pct(base, 50):.2f} |")
+                  f"{max(pct(v, 95) for v in warm.values()):.0f} ms | "
+                  f"{pct(naive_app_ms, 50):.0f} / {pct(naive_app_ms, 95):.0f} ms | {pct(base, 50):.0f} ms | "
+                  f"{slowest / pct(naive_app_ms, 95):.2f} |")
         app.server.extensions.pop(services.CACHE_KEY, None)
         print()
         for label, url in (("/api/kpis district × 365 days", f"/api/kpis?{WINDOW_365}"),

@@ -16,8 +16,11 @@ partition key (``accepted_at``), so:
 - the (source, source_ref) key that makes ingest idempotent moves to
   ``appeal_keys`` (source, source_ref → appeal id), on both backends;
 - events carry their appeal's ``accepted_at`` (both backends) and are
-  partitioned by it, so an appeal and its events share a month; their foreign
-  key becomes ``(appeal_id, accepted_at)``.
+  partitioned by it, so an appeal and its events share a month. Their foreign
+  key points to ``appeal_keys (appeal_id)``, a plain table: checking each event
+  against the partitioned appeals instead made bulk loads 2× slower (measured:
+  1.25M events took 75 s instead of 14 s). Every writer stores an appeal and its
+  key in one transaction, so a key names a stored appeal.
 
 The tables are rebuilt and existing rows moved, in one transaction. SQLite keeps
 one table each (its old unique constraint on appeals stays, unused).
@@ -48,6 +51,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("source", "source_ref"),
     )
     op.execute("INSERT INTO appeal_keys (source, source_ref, appeal_id) SELECT source, source_ref, id FROM appeals")
+    op.create_index("uq_appeal_keys_appeal", "appeal_keys", ["appeal_id"], unique=True)
     if op.get_bind().dialect.name != "postgresql":
         op.add_column("appeal_events", sa.Column("accepted_at", Instant(), nullable=False, server_default="0"))
         op.execute("UPDATE appeal_events SET accepted_at = "
@@ -70,7 +74,7 @@ def upgrade():
     op.execute(f"INSERT INTO appeal_events ({events.replace('e.', '')}, accepted_at) SELECT {events}, a.accepted_at "
                "FROM appeal_events_plain e JOIN appeals_plain a ON a.id = e.appeal_id")
     _finish(indexes, "plain", key="id, accepted_at",
-            foreign_key="(appeal_id, accepted_at) REFERENCES appeals (id, accepted_at)",
+            foreign_key="(appeal_id) REFERENCES appeal_keys (appeal_id)",
             unique_ref="(appeal_id, accepted_at, ref)")
 
 
