@@ -362,7 +362,8 @@ class IngestMixin:
         the time of its latest workflow event (None while it has none).
         """
         a, e, s, c = t.appeals, t.appeal_events, t.streets, t.communities
-        updated = sa.select(sa.func.max(e.c.at)).where(e.c.appeal_id == a.c.id).scalar_subquery()
+        updated = (sa.select(sa.func.max(e.c.at))  # the events' partition key too: one month's index per appeal
+                   .where(e.c.appeal_id == a.c.id, e.c.accepted_at == a.c.accepted_at).scalar_subquery())
         query = (sa.select(a.c.id, a.c.category, a.c.status, a.c.handling_level, a.c.title, a.c.description, a.c.lon,
                            a.c.lat, a.c.accepted_at, a.c.deadline, updated.label("updated_at"),
                            s.c.name.label("street_name"), c.c.name.label("community_name"))

@@ -916,14 +916,14 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         """The workflow timeline of one appeal with each step's department and note; people and contact details masked."""
         a, e = t.appeals, t.appeal_events
         with self.connect(replica=True) as conn:
-            grid = conn.execute(sa.select(a.c.grid_code).where(a.c.id == appeal_id)).scalar()
-            if grid is None:
+            appeal = conn.execute(sa.select(a.c.grid_code, a.c.accepted_at).where(a.c.id == appeal_id)).first()
+            if appeal is None:
                 raise NotFound(f"未找到诉求：{appeal_id}")
-            self.authorize(Scope("grid", grid), viewer)
+            self.authorize(Scope("grid", appeal.grid_code), viewer)
             rows = conn.execute(
                 sa.select(e.c.seq, e.c.from_status, e.c.to_status, e.c.at, e.c.handling_level, e.c.actor,
                           e.c.department, e.c.note)
-                .where(e.c.appeal_id == appeal_id)
+                .where(e.c.appeal_id == appeal_id, e.c.accepted_at == appeal.accepted_at)  # one month's partition
                 .order_by(e.c.seq)
             ).all()
         return [masked_event({**r._mapping, "at": _iso(r.at)}) for r in rows]
