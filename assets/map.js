@@ -91,9 +91,10 @@ window.zhizhi.map = (function () {
       return {
         fillColor: classColor(values[code], h.breaks || [], h.colors || ["#ccc"], h.noData || "#e6e9ee"),
         fillOpacity: inScope ? 0.72 : 0,  // only the view's grids are coloured (and computed)
-        color: selected ? "#0b3d91" : "#ffffff",
+        // Grids outside the view: grey outlines, so the neighbouring fabric stays visible on the light land.
+        color: selected ? "#0b3d91" : (inScope ? "#ffffff" : "#9aa5b1"),
         weight: selected ? 3 : 0.6,
-        opacity: inScope ? 0.9 : 0.4
+        opacity: inScope ? 0.9 : 0.7
       };
     },
     hoverStyle: function () { return { weight: 3, color: "#0b3d91", opacity: 1 }; },

@@ -140,9 +140,10 @@ def render(scene: MapScene, width: int, height: int, font_path: str, font_index:
         for code, geom in scene.grids:
             if frame.visible(geom) and code.startswith(scope):  # only the view's grids are coloured, as on the map
                 _fill(draw, frame, geom, _rgba(_class_color(values.get(code), scene.grid_style), 0.72))
-        for _code, geom in scene.grids:
+        for code, geom in scene.grids:  # the view's grids white-edged, the others grey outlines, as on the map
             if frame.visible(geom):
-                _stroke(draw, frame, geom, (255, 255, 255, 220), max(1, k // 2))
+                edge = (255, 255, 255, 220) if code.startswith(scope) else (154, 165, 177, 180)
+                _stroke(draw, frame, geom, edge, max(1, k // 2))
         image.alpha_composite(layer)
 
     if scene.heat_png:
