@@ -719,14 +719,14 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             return self.heat_counts_from_appeals(scope, window, filters, origin, cell, shape, viewer=viewer)
         h = t.heat_rollup
         streets = [] if scope.level == "district" else [h.c.street_code == scope.code]
-        rolled = sa.select(h.c.col, h.c.row, sa.func.sum(h.c.n)).where(
-            *streets, rollups.period_condition(h, window.start, window.end)).group_by(h.c.col, h.c.row)
+        rolled = sa.select(h.c.col, h.c.row, h.c.n).where(*streets, rollups.period_condition(h, window.start, window.end))
         still_open = self._heat_query(scope, window, NO_FILTERS, origin, cell, shape, [t.appeals.c.closed_at.is_(None)])
-        counts: dict[tuple[int, int], int] = {}
+        both = sa.union_all(rolled, still_open).subquery()
+        # Summed in the database: a district-year is ~80,000 rolled rows, ~10,000 cells.
+        cells = (sa.select(both.c.col, both.c.row, sa.func.sum(both.c.n)).group_by(both.c.col, both.c.row)
+                 .order_by(both.c.col, both.c.row))
         with self.connect(replica=True) as conn:
-            for c, r, n in conn.execute(sa.union_all(rolled, still_open)):
-                counts[int(c), int(r)] = counts.get((int(c), int(r)), 0) + int(n)
-        return [(c, r, n) for (c, r), n in sorted(counts.items())]
+            return [(int(c), int(r), int(n)) for c, r, n in conn.execute(cells)]
 
     def heat_counts_from_appeals(self, scope: Scope, window: Window, filters: Filters, origin: tuple[float, float],
                                  cell: float, shape: tuple[int, int], *, viewer: Viewer) -> list[tuple[int, int, int]]:
@@ -746,7 +746,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             *self._appeal_conditions(scope, window, filters), *extra,
             a.c.lon >= x0, a.c.lon < x0 + nx * cell, a.c.lat >= y0, a.c.lat < y0 + ny * cell,
         ]
-        return sa.select(col, row, sa.func.count()).where(*conditions).group_by(col, row)
+        return sa.select(col, row, sa.func.count().label("n")).where(*conditions).group_by(col, row)
 
     def grid_profile(self, code: str, viewer: Viewer) -> dict:
         """A grid's base figures and key-population counts (published counts only: small ones suppressed)."""
