@@ -141,10 +141,12 @@ def appeal_kpi_flags(appeal) -> dict:
     """:func:`kpi_flags` and the settling time of one appeal (a mapping of its columns), as column values."""
     responded, closed, seconds = kpi_flags(*(appeal[c] for c in ("accepted_at", "dispatched_at", "closed_at",
                                                                   "response_deadline", "deadline")))
+    flags = {"responded_on_time": int(responded), "closed_on_time": int(closed),
+             "close_seconds": None if pd.isna(seconds) else int(seconds), "settled_at": None, "settle_class": None}
+    if appeal.get("closed_at") is None:  # open, so not settled (settling's rule): no frames for a live appeal
+        return flags
     settled, klass = settling(*(pd.Series([appeal.get(c)], dtype="datetime64[ns, UTC]") for c in SETTLE_INPUTS))
-    return {"responded_on_time": int(responded), "closed_on_time": int(closed),
-            "close_seconds": None if pd.isna(seconds) else int(seconds),
-            "settled_at": None if pd.isna(settled[0]) else settled[0].to_pydatetime(),
+    return {**flags, "settled_at": None if pd.isna(settled[0]) else settled[0].to_pydatetime(),
             "settle_class": None if pd.isna(klass[0]) else int(klass[0])}
 
 

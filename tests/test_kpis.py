@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from geo.kpis import STAGE_TIMES, appeal_kpi_flags, compute, derive_appeal_fields
+from geo.kpis import STAGE_TIMES, appeal_kpi_flags, compute, derive_appeal_fields, derive_appeal_record
 
 COUNTS = {
     "accepted": 200, "closed": 180, "closed_on_time": 170, "overdue_open": 12, "responded_on_time": 190,
@@ -61,3 +61,22 @@ def test_one_appeal_and_a_whole_column_get_the_same_flags():
     assert [{"responded_on_time": int(r.responded_on_time), "closed_on_time": int(r.closed_on_time),
              "close_seconds": None if pd.isna(r.close_seconds) else int(r.close_seconds)}
             for r in frame.itertuples()] == expected
+
+
+def test_one_new_appeal_is_derived_like_a_bulk_frame():
+    """The live path (one record, no frame) and the bulk path give the same deadlines, flags and settling,
+    open or closed (the live path skips pandas for an open appeal)."""
+    rows = [{"category": "noise", "priority": "normal", "accepted_at": T0,
+             "dispatched_at": T0 + d if d is not None else None, "in_progress_at": None, "feedback_at": None,
+             "visited_at": T0 + c if c is not None else None, "closed_at": T0 + c if c is not None else None}
+            for d, c, *_ in CASES]
+    frame = pd.DataFrame(rows)
+    derive_appeal_fields(frame)
+    derived = ("response_deadline", "deadline", "responded_on_time", "closed_on_time", "close_seconds", "settled_at",
+               "settle_class")
+    for row, (_, bulk) in zip(rows, frame.iterrows(), strict=True):
+        live = derive_appeal_record(row)
+        for name in derived:
+            expected = None if pd.isna(bulk[name]) else bulk[name]
+            assert live[name] == expected, (name, live[name], expected)
+    assert sum(derive_appeal_record(r)["settle_class"] is not None for r in rows) == 4  # closed ones settle
