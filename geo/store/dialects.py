@@ -403,16 +403,15 @@ class PostgisBackend(Backend):
         # PostgreSQL rounds on a cast to integer, so floor explicitly.
         return sa.cast(sa.func.floor((column - origin) / size), sa.Integer)
 
-    # No table lock: the key goes into appeal_keys first (ON CONFLICT DO NOTHING), in the same statement as the
-    # appeal, with the id from the sequence. A writer racing on the same key waits for the first to commit and then
-    # skips it; batches take their keys in key order, so they cannot deadlock.
-
     def new_ids(self, conn, table, n) -> np.ndarray:
         # From the sequence, like live ingest's, so an appeal ingested during a bulk load never gets the same id
         # (ids alone are not unique keys of the partitioned table).
         return np.fromiter(conn.execute(sa.text(f"SELECT nextval('{table.name}_id_seq') FROM generate_series(1, :n)"),
                                         {"n": n}).scalars(), dtype=np.int64, count=n)
 
+    # No table lock: the key goes into appeal_keys first (ON CONFLICT DO NOTHING), in the same statement as the
+    # appeal, with the id from the sequence. A writer racing on the same key waits for the first to commit and then
+    # skips it; batches take their keys in key order, so they cannot deadlock.
     def insert_new_appeal(self, conn, appeals, keys, row) -> tuple | None:
         key = (postgresql_insert(keys)
                .values(source=row["source"], source_ref=row["source_ref"],
