@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from dashboard.tools import housekeeping
 from geo.access import SYSTEM
 from geo.store import schema as t
+from tests.test_position_retention import partitions
 from tests.test_rollups import _new_appeal
 
 LONG_AGO = datetime(2003, 2, 27, 17, 0, tzinfo=UTC)  # 2003-02-28 01:00 in Qingdao: a February partition
@@ -28,13 +29,6 @@ def snapshot(store) -> tuple:
             "(SELECT sum(close_seconds) FROM appeals), (SELECT count(DISTINCT grid_code) FROM appeals), "
             "(SELECT count(*) FROM appeal_events), (SELECT sum(id) + sum(seq) FROM appeal_events), "
             "(SELECT count(*) FROM appeal_events e JOIN appeals a ON a.id = e.appeal_id)").one()
-
-
-def partitions(store, table: str) -> list[str]:
-    with store.engine.connect() as conn:
-        return sorted(conn.exec_driver_sql(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            f"JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '{table}'").scalars())
 
 
 def keys_agree(store) -> bool:

@@ -20,11 +20,12 @@ def history_days(store) -> list:
                    for r in rows})
 
 
-def partitions(store) -> list[str]:
+def partitions(store, table: str = "worker_positions") -> list[str]:
+    """Names of ``table``'s partitions on PostGIS, sorted."""
     with store.engine.connect() as conn:
         return sorted(conn.exec_driver_sql(
             "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'worker_positions'").scalars())
+            f"JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = '{table}'").scalars())
 
 
 def test_old_history_goes_recent_and_latest_stay(writable_store):

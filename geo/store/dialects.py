@@ -486,15 +486,15 @@ class PostgisBackend(Backend):
         conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_TIMEOUT}'")
 
     def add_appeal_months(self, conn, instants) -> None:
-        # The months are computed by PostgreSQL, in the zone local_day uses, so bounds and rows always agree.
-        months = conn.execute(sa.text(
+        # The months are computed by PostgreSQL, in the zone local_day uses, so bounds and rows always agree; the
+        # same statement keeps only those without partitions yet.
+        missing = conn.execute(sa.text(
             "SELECT DISTINCT to_char(m, 'YYYYMM'), m AT TIME ZONE 'Asia/Shanghai', "
             "(m + interval '1 month') AT TIME ZONE 'Asia/Shanghai' "
             "FROM (SELECT date_trunc('month', i AT TIME ZONE 'Asia/Shanghai') AS m "
-            "      FROM unnest(CAST(:at AS timestamptz[])) AS u(i)) AS q ORDER BY 1"),
+            "      FROM unnest(CAST(:at AS timestamptz[])) AS u(i)) AS q "
+            "WHERE to_regclass('appeal_events_p' || to_char(m, 'YYYYMM')) IS NULL ORDER BY 1"),
             {"at": list(instants)}).all()
-        missing = [m for m in months
-                   if conn.exec_driver_sql(f"SELECT to_regclass('appeal_events_p{m[0]}')").scalar() is None]
         if not missing:
             return
         self._partition_ddl(conn, "appeals")

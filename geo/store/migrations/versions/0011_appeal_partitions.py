@@ -58,7 +58,7 @@ def upgrade():
                    "(SELECT a.accepted_at FROM appeals a WHERE a.id = appeal_events.appeal_id)")
         return
     indexes = _indexes()
-    _set_aside("plain")
+    _set_aside(indexes, "plain")
     op.execute("CREATE TABLE appeals (LIKE appeals_plain INCLUDING DEFAULTS INCLUDING GENERATED) "
                "PARTITION BY RANGE (accepted_at)")
     op.execute("CREATE TABLE appeal_events (LIKE appeal_events_plain INCLUDING DEFAULTS, "
@@ -84,7 +84,7 @@ def downgrade():
         op.drop_table("appeal_keys")
         return
     indexes = _indexes()
-    _set_aside("parted")
+    _set_aside(indexes, "parted")
     op.execute("CREATE TABLE appeals (LIKE appeals_parted INCLUDING DEFAULTS INCLUDING GENERATED)")
     op.execute("CREATE TABLE appeal_events (LIKE appeal_events_parted INCLUDING DEFAULTS)")
     op.execute("ALTER TABLE appeal_events DROP COLUMN accepted_at")
@@ -107,9 +107,9 @@ def _indexes() -> list[tuple[str, str, str]]:
     return [tuple(r) for r in rows]
 
 
-def _set_aside(suffix: str) -> None:
-    """The current tables step aside under ``<name>_<suffix>``, their plain indexes dropped (rebuilt later)."""
-    for _, name, _ in _indexes():
+def _set_aside(indexes, suffix: str) -> None:
+    """The current tables step aside under ``<name>_<suffix>``, their plain ``indexes`` dropped (rebuilt later)."""
+    for _, name, _ in indexes:
         op.execute(f"DROP INDEX {name}")
     for table in PARTITIONED:
         op.execute(f"ALTER TABLE {table} RENAME TO {table}_{suffix}")
