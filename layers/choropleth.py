@@ -56,12 +56,14 @@ def class_breaks(metric: str, values: dict[str, float | None]) -> list[float]:
     return breaks
 
 
-def hideout(metric: str, values: dict[str, float | None], scope_code: str, selected: str = "") -> dict:
-    """Everything the browser needs to recolour the grids; no geometry."""
+def hideout(metric: str, values: dict[str, float | None], scope_code: str, selected: str = "",
+            classed_among: dict[str, float | None] | None = None) -> dict:
+    """Everything the browser needs to recolour the grids; no geometry. The classes come from
+    ``classed_among`` (a wider set of grids' values) when given, else from ``values``."""
     return {
         "metric": metric,
         "values": values,
-        "breaks": class_breaks(metric, values),
+        "breaks": class_breaks(metric, values if classed_among is None else classed_among),
         "colors": PALETTES[metric],
         "noData": NO_DATA,
         "scope": scope_code,

@@ -293,14 +293,14 @@ def test_appeal_rows_send_only_the_shown_columns():
 
 
 def test_small_units_scale_heat_like_their_street():
-    from dashboard.view.data import heat_reference
+    from dashboard.view.data import scale_reference
 
     grid = ViewState.from_search("?scope=grid&id=370212005001001", TODAY)
-    assert heat_reference(grid, SYSTEM).scope == Scope("street", "370212005")
+    assert scale_reference(grid, SYSTEM).scope == Scope("street", "370212005")
     street = ViewState.from_search("?scope=street&id=370212005", TODAY)
-    assert heat_reference(street, SYSTEM) == street
+    assert scale_reference(street, SYSTEM) == street
     community_viewer = Viewer("community", Scope("community", "370212005001"))
-    assert heat_reference(grid, community_viewer).scope == community_viewer.scope  # never above what it may see
+    assert scale_reference(grid, community_viewer).scope == community_viewer.scope  # never above what it may see
     mask = np.ones((heat.SHAPE[1], heat.SHAPE[0]), dtype=bool)
     own = heat.render([(50, 50, 2)], mask)
     scaled = heat.render([(50, 50, 2)], mask, reference_per_km2=own.peak_per_km2 * 10)
@@ -427,8 +427,8 @@ def test_worker_counts_per_child_unit(seeded_store):
 
 
 def test_the_choropleth_computes_and_colours_only_the_views_grids(seeded_store):
-    """A street view sums its own grids, not the district's; a grid view its community's (drawn around it);
-    each value equals the district-wide computation's for that grid."""
+    """A street view sums its own grids, not the district's; a grid view colours its community's (drawn around
+    it), a community or grid is classed among its street's; each value equals the district-wide computation's."""
     as_of = SEED_END
     street = ViewState.from_search("?scope=street&id=370212002&from=2026-10-01&to=2026-11-20", TODAY)
     whole = seeded_store.kpi_counts(DISTRICT, street.window, as_of, group_by="grid_code", viewer=SYSTEM)
@@ -442,6 +442,13 @@ def test_the_choropleth_computes_and_colours_only_the_views_grids(seeded_store):
     style = grid_style(seeded_store, grid, as_of, SYSTEM)
     assert style["scope"] == "370212002001" and style["selected"] == "370212002001001"
     assert len(style["values"]) > 1 and all(c.startswith("370212002001") for c in style["values"])
+    # A small unit is classed among its street's grids: two grids are not split into five classes.
+    community = street.with_scope(Scope("community", "370212002001"))
+    style = grid_style(seeded_store, community, as_of, SYSTEM)
+    assert set(style["values"]) == {c for c in areas if c.startswith("370212002001")}
+    street_values = choropleth.metric_values(street.metric, whole, {c: a for c, a in areas.items()
+                                                                     if c.startswith("370212002")})
+    assert style["breaks"] == choropleth.class_breaks(street.metric, street_values)
     # Someone who may see only the grid gets the grid alone, never its neighbours' figures.
     only_grid = Viewer("grid", Scope("grid", "370212002001001"), "网格员")
     assert set(grid_style(seeded_store, grid, as_of, only_grid)["values"]) == {"370212002001001"}

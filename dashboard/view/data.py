@@ -134,7 +134,7 @@ def _ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer) ->
 def colour_scope(state: ViewState, viewer: Viewer) -> Scope:
     """The unit whose grids the choropleth colours: the view's scope, or a grid's community (its siblings are
     drawn around it), within what the viewer may see. Grids outside it are drawn as outlines only, so a view
-    computes what it shows and no more."""
+    no longer sums the whole district's grids."""
     if state.scope.level == "grid":
         community = Scope("community", state.scope.code[:12])
         return community if viewer.sees(community) else state.scope
@@ -142,8 +142,9 @@ def colour_scope(state: ViewState, viewer: Viewer) -> Scope:
 
 
 def grid_counts(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
-    """Per-grid KPI sums of the grids the choropleth colours (:func:`colour_scope`)."""
-    scope = colour_scope(state, viewer)
+    """Per-grid KPI sums of the grids that set the choropleth's classes (:func:`scale_reference`): the view's
+    own grids, or for a community or grid its street's; never the whole district for a smaller view."""
+    scope = scale_reference(state, viewer).scope
 
     def compute():
         return store.kpi_counts(scope, state.window, as_of, state.filters, group_by="grid_code", viewer=viewer)
@@ -152,14 +153,16 @@ def grid_counts(store: Store, state: ViewState, as_of: datetime, viewer: Viewer,
 
 
 def grid_style(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
-    """The choropleth's colours of the view's grids for its metric, classed among them: the live map's
-    ``hideout`` and the exported map image both come from here, so they agree."""
+    """The choropleth's colours of the view's grids (:func:`colour_scope`) for its metric, classed among the
+    grids of :func:`scale_reference`: the live map's ``hideout`` and the exported map image both come from
+    here, so they agree."""
     counts = grid_counts(store, state, as_of, viewer, cache)
-    scope = colour_scope(state, viewer)
-    areas = {code: area for code, area in store.grid_areas().items() if code.startswith(scope.code)}
-    values = choropleth.metric_values(state.metric, counts, areas)
-    style = choropleth.hideout(state.metric, values, scope.code,
-                               state.scope.code if state.scope.level == "grid" else "")
+    reference, shown = scale_reference(state, viewer).scope.code, colour_scope(state, viewer).code
+    values = choropleth.metric_values(state.metric, counts, {code: area for code, area in store.grid_areas().items()
+                                                             if code.startswith(reference)})
+    style = choropleth.hideout(state.metric, {code: v for code, v in values.items() if code.startswith(shown)},
+                               shown, state.scope.code if state.scope.level == "grid" else "",
+                               classed_among=values)
     style["visible"] = "grids" in state.layers
     return style
 
@@ -174,9 +177,10 @@ def heat_cells(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache 
     return cached(cache, store, "heat_cells", viewer, state.scope, (state.window, state.filters), compute)
 
 
-def heat_reference(state: ViewState, viewer: Viewer) -> ViewState:
-    """The view whose peak sets the colour scale: a community or grid is scaled like its street,
-    so a handful of appeals in a small unit is not painted as a hotspot (within what the viewer may see)."""
+def scale_reference(state: ViewState, viewer: Viewer) -> ViewState:
+    """The view that sets the colour scales (the heat's peak, the choropleth's classes): a community or grid is
+    scaled like its street, so a handful of appeals in a small unit is not painted as a hotspot and two grids are
+    not split into five classes by a few appeals (within what the viewer may see)."""
     if state.scope.level in ("community", "grid"):
         street = Scope("street", state.scope.code[:9])
         return state.with_scope(street if viewer.sees(street) else viewer.scope)
@@ -186,7 +190,7 @@ def heat_reference(state: ViewState, viewer: Viewer) -> ViewState:
 def heat_peak(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None) -> float:
     """The legend's top (appeals/km²) without drawing the image; the image is the endpoint's job."""
     store.authorize(state.scope, viewer)
-    cells = heat_cells(store, heat_reference(state, viewer), viewer, cache)
+    cells = heat_cells(store, scale_reference(state, viewer), viewer, cache)
     return heat_layer.peak_per_km2(cells, heat_layer.land_mask(store.land()))
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import urlencode
 
-from dashboard.view.data import cached, heat_cells, heat_reference
+from dashboard.view.data import cached, heat_cells, scale_reference
 from dashboard.view.mapview import layer_urls
 from dashboard.view.shared_cache import ViewCache
 from dashboard.view.state import ViewState
@@ -63,11 +63,11 @@ def step_text(window: Window, index: int, total: int, step: str) -> str:
 def playback_peak(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None) -> float:
     """The colour scale of a playback of ``state.window`` (appeals/km²): the busiest step's peak.
 
-    Steps are scaled like the view itself (a community like its street, :func:`heat_reference`).
+    Steps are scaled like the view itself (a community like its street, :func:`scale_reference`).
     """
     if not playable(state.window):
         raise InvalidQuery(f"回放的时间范围须为 2–{MAX_DAYS} 天")
-    reference = heat_reference(state, viewer)
+    reference = scale_reference(state, viewer)
 
     def compute():
         mask = heat_layer.land_mask(store.land())
