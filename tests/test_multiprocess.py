@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import openpyxl
@@ -207,3 +209,29 @@ def test_idle_connections_hold_no_thread_and_never_starve_a_request(two_servers)
     finally:
         for s in idle:
             s.close()
+
+
+@pytest.mark.postgis
+def test_a_fresh_worker_serves_a_pages_scripts_at_once(postgres, seeded_postgis_db, redis_url, tmp_path, make_app):
+    """The first page load after a start: its script bundles, requested together before any other request,
+    all load (Dash's first-request setup raced them on a fresh threaded worker: plotly/dash#3971)."""
+    name = postgres.create(template=seeded_postgis_db)
+    # The page's script URLs, from an app built here (their fingerprints are the files' own).
+    page = make_app(postgres.url(name), AUTH_DISABLED="1").server.test_client().get("/").get_data(as_text=True)
+    scripts = re.findall(r'src="(/_dash-component-suites/[^"]+)"', page)
+    assert len(scripts) >= 5
+    server = Server(postgres.url(name), redis_url, tmp_path / "server")
+    try:
+        deadline = time.monotonic() + 120
+        while True:  # listening, and no request sent yet: the scripts are the workers' first requests
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", server.port)) == 0:
+                    break
+            assert server.proc.poll() is None and time.monotonic() < deadline, "".join(server.lines)
+            time.sleep(0.1)
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            statuses = list(pool.map(lambda path: server.get(path)[0], scripts * 8))
+        assert statuses == [200] * len(statuses), statuses
+    finally:
+        server.stop()
+        postgres.drop(name)

@@ -50,15 +50,22 @@ def options(config: Config) -> dict:
         "errorlog": "-",
         "loglevel": "warning",
         "proc_name": "zhizhi",
-        "post_worker_init": lambda worker: _worker_started(config),
+        "post_worker_init": lambda worker: _worker_started(config, worker),
     }
 
 
-def _worker_started(config: Config) -> None:
-    """In each worker: shorten the first-byte wait (a module constant of gunicorn's gthread, no setting) and
-    start the background duties (the analysis when due, position retention)."""
+def _worker_started(config: Config, worker) -> None:
+    """In each worker, before it takes connections: shorten the first-byte wait (a module constant of gunicorn's
+    gthread, no setting), finish Dash's first-request setup, and start the background duties (the analysis
+    when due, position retention).
+
+    Dash registers its script bundles on the first request and marks that done before doing it
+    (plotly/dash#3971): a page's concurrent script requests reaching a fresh threaded worker then fail with
+    "not a registered library", and a wall stays on "Loading..." until reloaded. One request here, alone,
+    completes the setup first."""
     if hasattr(gthread, "DEFAULT_WORKER_DATA_TIMEOUT"):
         gthread.DEFAULT_WORKER_DATA_TIMEOUT = FIRST_BYTE_SECONDS
+    worker.wsgi.test_client().get("/healthz")
     housekeeping.start(config)
 
 
