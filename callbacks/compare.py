@@ -134,5 +134,5 @@ def register(app) -> None:
                 new = picked_state(current, picked)
             except InvalidQuery:
                 return no_update
-        out = new.to_search()
-        return out if out != (search or "") else no_update
+        out = new.search_from(current)
+        return no_update if out is None else out

@@ -156,6 +156,6 @@ def register(app, basemaps: tuple[str, ...]) -> None:
                 new = state_from_controls(current, trigger, values, day, basemaps)
         except (InvalidQuery, StoreError) as exc:
             return (no_update,) * 12 + (str(exc), False)
-        search_out = new.to_search()
+        search_out = new.search_from(current)
         controls = controls_from_state(new, day, basemaps[0])
-        return (search_out if search_out != (search or "") else no_update, *controls, no_update, True)
+        return (no_update if search_out is None else search_out, *controls, no_update, True)

@@ -150,3 +150,10 @@ class ViewState:
 
     def compare_scopes(self) -> list[Scope]:
         return [Scope.from_code(code) for code in self.compare]
+
+    def search_from(self, current: ViewState) -> str | None:
+        """This view's URL search when it differs from ``current``, else None (leave the URL alone).
+
+        The same view spelt another way (the default window written out) must not rewrite the URL: each rewrite
+        reruns every view callback, and a slow first answer could then be dropped by the browser."""
+        return None if self == current else self.to_search()
