@@ -18,7 +18,7 @@ from geo import reference
 from geo.access import SYSTEM, Viewer
 from geo.domain import LOCAL_TZ
 from geo.privacy import published_sum
-from geo.scope import DISTRICT, Filters, Scope, Window
+from geo.scope import CODE_LENGTH, DISTRICT, Filters, Scope, Window
 from geo.store.errors import Forbidden, NotFound
 from tests.conftest import SEED_END
 
@@ -245,6 +245,20 @@ def test_workers(seeded_store):
     street = seeded_store.workers(Scope("street", "370212003"), viewer=SYSTEM)
     assert 0 < street["total"] < doc["total"]
     assert all(w["grid_code"].startswith("370212003") for w in street["items"])
+
+
+def test_worker_counts_are_the_workers_listed_per_unit(seeded_store):
+    """Counted in the database, they equal the listed workers by home grid, on both backends."""
+    street = Scope("street", "370212003")
+    for scope, level in ((DISTRICT, "street"), (DISTRICT, "grid"), (street, "community"), (street, "grid")):
+        listed = pd.Series([w["grid_code"][:CODE_LENGTH[level]]
+                            for w in seeded_store.workers(scope, viewer=SYSTEM)["items"]]).value_counts()
+        assert seeded_store.worker_counts(scope, level, SYSTEM) == listed.to_dict(), (scope, level)
+    # The wall is shown no home grids, hence no counts; a street account sees only its street.
+    assert seeded_store.worker_counts(street, "community", Viewer("screen", DISTRICT)) == {}
+    assert seeded_store.worker_counts(street, "community", Viewer("street", street))
+    with pytest.raises(Forbidden):
+        seeded_store.worker_counts(DISTRICT, "street", Viewer("street", street))
 
 
 def test_insert_assigns_grid_and_deadlines(writable_store):
