@@ -103,6 +103,13 @@ window.zhizhi.screen = (function () {
       timer = window.setTimeout(function () { declutter(map); }, 120);
     };
     map.on("moveend zoomend layeradd resize", map.zhizhiLabels);
+    /* A label placed whole can end up half outside when something other than a map event changes it: its
+       text (a restyle) or the map's box (the wall's layout settling). Lay out again then too; declutter only
+       toggles classes, which these observers ignore, so they do not loop. */
+    var container = map.getContainer();
+    new MutationObserver(map.zhizhiLabels).observe(container.querySelector(".leaflet-tooltip-pane") || container,
+                                                   { childList: true, characterData: true, subtree: true });
+    new ResizeObserver(map.zhizhiLabels).observe(container);
   }
   function label(className, street) {
     return function (feature, layer) {
