@@ -128,8 +128,7 @@ def intersects(a: dict, b: dict) -> bool:
 
 def test_a_link_opens_once_and_keeps_its_moving_window(dash_duo, seeded_sqlite_path, make_app):
     """A link without dates opens as it is: the compare picker's first value once rewrote it with the window's
-    dates, which pinned a wall's moving window and ran every view callback twice. On a slow 10M store the map
-    then stayed on the district while the panels showed the community."""
+    dates, which pinned a wall's moving window and ran every view callback twice."""
     app = make_app(f"sqlite:///{seeded_sqlite_path}")
     map_calls, pick_calls = [], []
 

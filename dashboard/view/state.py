@@ -155,5 +155,5 @@ class ViewState:
         """This view's URL search when it differs from ``current``, else None (leave the URL alone).
 
         The same view spelt another way (the default window written out) must not rewrite the URL: each rewrite
-        reruns every view callback, and a slow first answer could then be dropped by the browser."""
+        reruns every view callback, and writing the dates in would pin a moving window."""
         return None if self == current else self.to_search()
