@@ -102,6 +102,15 @@ window.zhizhi.screen = (function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(function () { declutter(map); }, 120);
     };
+    /* While the map moves, labels placed for the old view would slide past its edge: hide them until the
+       move ends and they are laid out again. */
+    map.on("movestart zoomstart resize", function () {
+      map.eachLayer(function (layer) {
+        var tip = layer.feature && layer.getTooltip && layer.getTooltip();
+        var el = tip && tip.getElement();
+        if (el) { el.classList.add("screen-label-off"); }
+      });
+    });
     map.on("moveend zoomend layeradd resize", map.zhizhiLabels);
     /* A label placed whole can end up half outside when something other than a map event changes it: its
        text (a restyle) or the map's box (the wall's layout settling). Lay out again then too; declutter only
