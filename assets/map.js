@@ -169,6 +169,7 @@ window.zhizhi.map = (function () {
 
 /* Hover box: the name and key figures of the unit under the pointer, from the layer's hideout. */
 window.dash_clientside = window.dash_clientside || {};
+window.zhizhiLayerLoader = { request: 0, shown: {} };  /* this page's: the newest request, the URLs drawn */
 window.dash_clientside.zhizhi = {
   download: function (href) {
     /* A finished export downloads by itself; same-origin job URLs only. */
@@ -181,6 +182,32 @@ window.dash_clientside.zhizhi = {
       link.remove();
     }
     return window.dash_clientside.no_update;
+  },
+  loadLayers: async function (sources) {
+    /* The grid (also the hotspots' geometry), unit and outline layers of the view in `sources` (their URLs),
+       fetched here because dash-leaflet's GeoJSON drops a new `url` or hideout that arrives while it is
+       still fetching. Only what changed is fetched; an answer for a view that has since been replaced is
+       dropped; a failed fetch leaves the map as it is (the next refresh asks again). */
+    var dc = window.dash_clientside, loader = window.zhizhiLayerLoader;
+    var request = ++loader.request, names = ["grids", "units", "outline"];
+    var wanted = names.filter(function (name) { return sources && sources[name] && loader.shown[name] !== sources[name]; });
+    if (!wanted.length) { throw dc.PreventUpdate; }
+    var bodies;
+    try {
+      bodies = await Promise.all(wanted.map(function (name) {
+        return fetch(sources[name], { credentials: "same-origin" }).then(function (response) {
+          if (!response.ok) { throw new Error(response.status); }
+          return response.json();
+        });
+      }));
+    } catch (e) {
+      throw dc.PreventUpdate;
+    }
+    if (request !== loader.request) { throw dc.PreventUpdate; }
+    var data = {};
+    wanted.forEach(function (name, i) { data[name] = bodies[i]; loader.shown[name] = sources[name]; });
+    function out(name) { return name in data ? data[name] : dc.no_update; }
+    return [out("grids"), out("grids"), out("units"), out("outline")];
   },
   unitLabels: function (hideout, mapId) {
     /* The unit layer's new hideout (worker counts, selection): relabel with it. */

@@ -86,6 +86,19 @@ def register(app, providers: dict) -> None:
         State(ids.UNIT_LAYER, "hideout"),
     )
 
+    # The layers' geometry is fetched in the browser, not through dash-leaflet's GeoJSON ``url``: that ignores
+    # a new URL, and any new hideout, while it is still fetching the last one, so on a cold server a link's
+    # units could stay the page's first (district) ones. The loader keeps only the newest view's answer.
+    app.clientside_callback(
+        ClientsideFunction(namespace="zhizhi", function_name="loadLayers"),
+        Output(ids.GRID_LAYER, "data"),
+        Output(ids.HOTSPOT_LAYER, "data"),
+        Output(ids.UNIT_LAYER, "data"),
+        Output(ids.OUTLINE_LAYER, "data"),
+        Input(ids.LAYER_SOURCES, "data"),
+        prevent_initial_call=True,
+    )
+
     app.clientside_callback(
         ClientsideFunction(namespace="zhizhi", function_name="unitLabels"),
         Input(ids.UNIT_LAYER, "hideout"),
@@ -96,10 +109,8 @@ def register(app, providers: dict) -> None:
         Output(ids.MAP, "viewport"),
         Output(ids.BASE_PANE, "children"),
         Output(ids.GRID_LAYER, "hideout"),
-        Output(ids.GRID_LAYER, "url"),
-        Output(ids.UNIT_LAYER, "url"),
+        Output(ids.LAYER_SOURCES, "data"),
         Output(ids.UNIT_LAYER, "hideout"),
-        Output(ids.OUTLINE_LAYER, "url"),
         Output(ids.HEAT_LAYER, "url"),
         Output(ids.HEAT_LAYER, "opacity"),
         Output(ids.HEAT_LAYER, "bounds"),
@@ -150,10 +161,8 @@ def register(app, providers: dict) -> None:
             no_update if refresh else viewport,
             no_update if refresh else base_layers(provider, urls["neighbours"], urls["land"]),
             style,
-            urls["grids"],
-            urls["units"],
+            {name: urls[name] for name in ("grids", "units", "outline")},
             unit_hideout,
-            urls["outline"],
             urls["heat"],
             0.8 if heat_on else 0.0,
             heat_bounds(provider.crs),

@@ -19,7 +19,6 @@ from dashboard.ui.proactive import ACTIONS, NO_RUN, empty, hotspot_legend, item_
 from dashboard.ui.proactive_figures import forecast_figure, hotspots_view, item_view
 from dashboard.view.analysis import category_arg, current_run, status_arg
 from dashboard.view.guards import keep_on_outage, view_state
-from dashboard.view.mapview import layer_urls
 from dashboard.view.state import ViewState
 from geo.access import Viewer
 from geo.analysis import proactive
@@ -253,7 +252,6 @@ def register(app, providers: dict) -> None:
 
     @app.callback(
         Output(ids.HOTSPOT_LAYER, "hideout"),
-        Output(ids.HOTSPOT_LAYER, "url"),
         Output(ids.HOTSPOT_LEGEND, "children"),
         Input(ids.URL, "search"),
         Input(ids.REFRESH, "n_intervals"),
@@ -265,7 +263,7 @@ def register(app, providers: dict) -> None:
         state = view_state(search, store, viewer)
         provider = providers.get(state.basemap) or next(iter(providers.values()))
         style, run = layer_style(store, state, viewer, provider.dark)
-        return style, layer_urls(state, provider.crs, "")["grids"], hotspot_legend(style, run, "hotspots" in state.layers)
+        return style, hotspot_legend(style, run, "hotspots" in state.layers)
 
     @app.callback(
         Output(ids.PROACTIVE_RUN, "children"),

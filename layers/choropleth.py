@@ -88,10 +88,10 @@ def legend_items(style: dict) -> list[tuple[str, str]]:
     return items
 
 
-def grid_layer(layer_id: str, url: str, style: dict) -> dl.GeoJSON:
+def grid_layer(layer_id: str, style: dict) -> dl.GeoJSON:
+    """Empty until its geometry is loaded (assets/map.js, ``loadLayers``); ``style`` is its hideout."""
     return dl.GeoJSON(
         id=layer_id,
-        url=url,
         hideout=style,
         style={"variable": "zhizhi.map.gridStyle"},
         hoverStyle={"variable": "zhizhi.map.hoverStyle"},

@@ -76,10 +76,10 @@ def legend_items(style: dict) -> list[tuple[str, str, int]]:
     return [(PATTERN_COLORS[p], label, counts[p]) for p, label in PATTERNS.items() if p in counts]
 
 
-def hotspot_layer(layer_id: str, url: str) -> dl.GeoJSON:
+def hotspot_layer(layer_id: str) -> dl.GeoJSON:
+    """The grids again, hot ones drawn; its geometry is the grid layer's (assets/map.js, ``loadLayers``)."""
     return dl.GeoJSON(
         id=layer_id,
-        url=url,
         hideout={"patterns": {}, "tips": {}, "colors": PATTERN_COLORS, "dark": False},
         filter={"variable": "zhizhi.map.hotspotFilter"},
         style={"variable": "zhizhi.map.hotspotStyle"},

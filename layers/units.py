@@ -5,11 +5,11 @@ from __future__ import annotations
 import dash_leaflet as dl
 
 
-def units_layer(layer_id: str, url: str, selected: str = "") -> dl.GeoJSON:
+def units_layer(layer_id: str) -> dl.GeoJSON:
+    """Empty until its geometry is loaded (assets/map.js, ``loadLayers``)."""
     return dl.GeoJSON(
         id=layer_id,
-        url=url,
-        hideout={"selected": selected},
+        hideout={"selected": ""},
         style={"variable": "zhizhi.map.unitStyle"},
         hoverStyle={"variable": "zhizhi.map.hoverStyle"},
         onEachFeature={"variable": "zhizhi.map.unitLabel"},
@@ -17,9 +17,9 @@ def units_layer(layer_id: str, url: str, selected: str = "") -> dl.GeoJSON:
     )
 
 
-def outline_layer(layer_id: str, url: str) -> dl.GeoJSON:
-    """The current unit's own outline, drawn on top; not clickable (its style says so)."""
-    return dl.GeoJSON(id=layer_id, url=url, style={"variable": "zhizhi.map.outlineStyle"})
+def outline_layer(layer_id: str) -> dl.GeoJSON:
+    """The current unit's own outline, drawn on top; not clickable (its style says so). Loaded like the units."""
+    return dl.GeoJSON(id=layer_id, style={"variable": "zhizhi.map.outlineStyle"})
 
 
 def professional_layer(layer_id: str, url: str, kind: str) -> dl.GeoJSON:

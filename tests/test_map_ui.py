@@ -157,6 +157,32 @@ def test_a_link_opens_once_and_keeps_its_moving_window(dash_duo, seeded_sqlite_p
     assert [call for call in map_calls if call != [""]] == [["?scope=community&id=370212001001"]]
 
 
+def test_a_link_draws_its_units_even_when_the_first_layers_load_slowly(dash_duo, seeded_sqlite_path, make_app):
+    """On a cold server the page's first (district) layers can still be loading when the link's view answers;
+    the link's units must replace them, not be dropped (dash-leaflet's GeoJSON ignores a new ``url`` while
+    it is fetching the old one: on the cold 10M store a community link kept the district's streets)."""
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
+
+    @app.server.before_request
+    def slow_district_layers():
+        if request.path in ("/api/geo/street.geojson", "/api/geo/district.geojson") \
+                and request.args.get("parent") == "370212":
+            time.sleep(4)
+
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
+    dash_duo.driver.set_window_size(1600, 1000)
+    dash_duo.driver.get(dash_duo.server_url + "/?scope=community&id=370212001001")
+    time.sleep(6)  # the slow district answers have arrived by now
+    wait(dash_duo, lambda: (view := dash_duo.driver.execute_script(VIEW)) and view["codes"]
+         and {code[:12] for code in view["codes"] if code} == {"370212001001"}, timeout=20)
+    outline = dash_duo.driver.execute_script(MAP + """
+const codes = [];
+m.eachLayer(l => { if (l.feature && l.options.pane === 'outline') { codes.push(l.feature.properties.code); } });
+return codes;""")
+    assert outline == ["370212001001"]
+
+
 def test_random_clicks_inside_each_street_drill_into_it(dashboard):
     """With the default layers (workers on): 20 random interior points of each street. At every one the
     element a click lands on (the browser's own hit test, which skips what lets clicks through) is that

@@ -104,6 +104,8 @@ BASE_PANE = "map-base"
 GRID_LAYER = "layer-grids"
 UNIT_LAYER = "layer-units"
 OUTLINE_LAYER = "layer-outline"
+#: The URLs the grid, unit and outline layers show (assets/map.js loads them; see callbacks/map.py).
+LAYER_SOURCES = "layer-sources"
 HEAT_LAYER = "layer-heat"
 PROFESSIONAL_LAYER = "layer-professional"
 MAP_LEGEND = "map-legend"

@@ -45,6 +45,7 @@ def page(basemaps: list[tuple[str, str]] | None = None, account: str = "") -> ht
             dcc.Interval(id=ids.LIVE_TICK, interval=LIVE_POLL_MS),
             dcc.Store(id=ids.LIVE_STATE),
             dcc.Store(id=ids.WORKER_INDEX),
+            dcc.Store(id=ids.LAYER_SOURCES),
             header(account),
             html.Div(id=ids.ERROR_BANNER, className="error-banner", hidden=True),
             html.Div(id=ids.LIVE_BANNER, className="error-banner outage", hidden=True, role="alert"),
@@ -162,15 +163,15 @@ def map_panel(basemaps: list[tuple[str, str]]) -> html.Section:
                     # Below the tile pane (200): tiles cover the vector base, and it shows where they fail.
                     dl.Pane(dl.LayerGroup(id=ids.BASE_PANE), name="vector-base", style={"zIndex": 150}),
                     # Explicit panes fix the stacking order, whatever order layers are (re)added in.
-                    dl.Pane(grid_layer(ids.GRID_LAYER, "/api/geo/grid.geojson", {}), name="grids", style={"zIndex": 410}),
+                    dl.Pane(grid_layer(ids.GRID_LAYER, {}), name="grids", style={"zIndex": 410}),
                     dl.Pane(dl.ImageOverlay(id=ids.HEAT_LAYER, url=EMPTY_PNG, bounds=HEAT_BOUNDS, opacity=0.0,
                                             interactive=False), name="heat", style={"zIndex": 420}),
                     dl.Pane(dl.LayerGroup(id=ids.PROFESSIONAL_LAYER), name="professional", style={"zIndex": 430}),
-                    dl.Pane(units_layer(ids.UNIT_LAYER, "/api/geo/street.geojson?parent=370212"), name="units", style={"zIndex": 440}),
+                    dl.Pane(units_layer(ids.UNIT_LAYER), name="units", style={"zIndex": 440}),
                     # Above the units: a click on a hot grid opens its evidence; only hot grids are drawn.
-                    dl.Pane(hotspot_layer(ids.HOTSPOT_LAYER, "/api/geo/grid.geojson"), name="hotspots",
+                    dl.Pane(hotspot_layer(ids.HOTSPOT_LAYER), name="hotspots",
                             style={"zIndex": 445}),
-                    dl.Pane(outline_layer(ids.OUTLINE_LAYER, "/api/geo/district.geojson?parent=370212"), name="outline",
+                    dl.Pane(outline_layer(ids.OUTLINE_LAYER), name="outline",
                             style={"zIndex": 450, "pointerEvents": "none"}),
                     dl.Pane(workers_layer(ids.WORKER_POINTS), name="workers", style={"zIndex": 460}),
                     dl.ScaleControl(position="bottomleft", imperial=False),
