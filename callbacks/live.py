@@ -37,7 +37,7 @@ def register(app) -> None:
             return rows, moved
 
         # A new scope, window or filter is a new view: its ticker is read afresh.
-        result = live.poll(last, live_versions, read, clock.local_now(), key=state.to_search())
+        result = live.poll(last, live_versions, read, clock.local_now(), key=state.data_search())
         if not result.ok:
             return *result.outputs(refreshes), no_update, page.live_indicator(result.updated or "—", ok=False)
         rows, moved = result.payload

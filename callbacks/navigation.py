@@ -45,17 +45,17 @@ def state_from_controls(current: ViewState, trigger: str | None, values: dict, d
     """A new state after the user touched one control; the others keep their values.
 
     ``basemaps`` are the offered base maps, the default first (it stays out of the URL)."""
-    window = current.window
+    window, preset = current.window, current.preset
     if trigger == ids.PRESET and _text(values["preset"]) in PRESETS:
-        window = preset_window(values["preset"], day)
+        window, preset = preset_window(values["preset"], day), values["preset"]
     elif trigger == ids.DATE_RANGE and values["start"] and values["end"]:
         start = parse_date(_text(values["start"])[:10], "from")
         last = parse_date(_text(values["end"])[:10], "to")
-        window = Window.parse(start.isoformat(), (last + timedelta(days=1)).isoformat(), day)
+        window, preset = Window.parse(start.isoformat(), (last + timedelta(days=1)).isoformat(), day), ""
     filters = Filters.parse({name: ",".join(_codes(values[name])) for name in ("kind", "category", "source", "status")})
     chosen = set(_codes(values["layers"]))
     # Round-trip through the URL parser: it validates metric, overlay and layer codes.
-    base = replace(current, window=window, filters=filters, layers=tuple(x for x in LAYERS if x in chosen),
+    base = replace(current, window=window, preset=preset, filters=filters, layers=tuple(x for x in LAYERS if x in chosen),
                    metric="density", professional="", basemap="")
     search = base.to_search()
     basemap = _text(values.get("basemap"))

@@ -38,7 +38,39 @@ def test_view_state_round_trips_through_the_url():
     assert state.window == Window(date(2026, 11, 1), date(2026, 11, 28))
     assert state.filters == Filters(kind=("livelihood",), source=("hotline_12345", "wechat"))
     assert ViewState.from_search(state.to_search(), TODAY) == state
-    assert ViewState.from_search("", TODAY).to_search() == "?from=2026-10-29&to=2026-11-28"
+    # No dates: the last 30 days, moving with today; the URL stays without dates, the data key has them.
+    default = ViewState.from_search("", TODAY)
+    assert (default.window, default.preset) == (Window(date(2026, 10, 29), date(2026, 11, 28)), "30d")
+    assert default.to_search() == ""
+    assert default.data_search() == "?from=2026-10-29&to=2026-11-28"
+
+
+CONTROLS = {"preset": None, "start": None, "end": None, "kind": [], "category": [], "source": [], "status": [],
+            "metric": "density", "layers": ["grids", "boundaries", "heat", "workers", "hotspots"], "professional": None}
+
+
+def test_a_quick_range_moves_with_the_days():
+    """``range=7d`` is the last 7 days whatever the day; after a filter or a drill-down it stays a range."""
+    state = ViewState.from_search("?scope=street&id=370212002&range=7d", TODAY)
+    assert state.window == Window(date(2026, 11, 21), date(2026, 11, 28))
+    assert ViewState.from_search(state.to_search(), date(2026, 12, 5)).window == Window(date(2026, 11, 29), date(2026, 12, 6))
+    assert state.to_search() == "?scope=street&id=370212002&range=7d"
+    assert state.data_search() == "?scope=street&id=370212002&from=2026-11-21&to=2026-11-28"
+    filtered = state_from_controls(state, ids.KIND, {**CONTROLS, "preset": "7d", "kind": ["livelihood"]}, TODAY)
+    assert "range=7d" in filtered.to_search() and "from=" not in filtered.to_search()
+    assert "range=7d" in filtered.with_scope(Scope("community", "370212002001")).to_search()
+    # Picking dates fixes them; picking a quick range moves again.
+    picked = state_from_controls(filtered, ids.DATE_RANGE, {**CONTROLS, "start": "2026-11-01", "end": "2026-11-10"}, TODAY)
+    assert picked.preset == "" and "from=2026-11-01&to=2026-11-11" in picked.to_search()
+    back = state_from_controls(picked, ids.PRESET, {**CONTROLS, "preset": "month"}, TODAY)
+    assert (back.preset, back.window) == ("month", Window(date(2026, 11, 1), date(2026, 11, 28)))
+    assert "range=month" in back.to_search()
+
+
+@pytest.mark.parametrize("search,words", [("?range=forever", "forever"), ("?range=7d&from=2026-11-01", "二选一")])
+def test_a_quick_range_refuses_nonsense(search, words):
+    with pytest.raises(InvalidQuery, match=words):
+        ViewState.from_search(search, TODAY)
 
 
 @pytest.mark.parametrize(
@@ -383,7 +415,7 @@ def test_the_base_map_is_kept_in_the_url_and_refused_when_not_offered():
     assert ViewState.from_search(state.to_search(), TODAY) == state
     # The view's data (cache keys, the heat image) does not change with the base map.
     assert "basemap" not in state.data_search() and "basemap" not in layer_urls(state, "wgs84", "v")["heat"]
-    assert state.data_search() == ViewState.from_search("?scope=street&id=370212002", TODAY).to_search()
+    assert state.data_search() == ViewState.from_search("?scope=street&id=370212002", TODAY).data_search()
     with pytest.raises(InvalidQuery, match="底图“space”"):
         ViewState.from_search("?basemap=space", TODAY)
     with pytest.raises(InvalidQuery, match="底图“osm”"):  # a real provider this page does not offer

@@ -128,7 +128,8 @@ def intersects(a: dict, b: dict) -> bool:
 
 def test_a_link_opens_once_and_keeps_its_moving_window(dash_duo, seeded_sqlite_path, make_app):
     """A link without dates opens as it is: the compare picker's first value once rewrote it with the window's
-    dates, which pinned a wall's moving window and ran every view callback twice."""
+    dates, which pinned a wall's moving window and ran every view callback twice. A quick range chosen
+    later stays a range (``range=7d``) when another control changes."""
     app = make_app(f"sqlite:///{seeded_sqlite_path}")
     map_calls, pick_calls = [], []
 
@@ -155,6 +156,12 @@ def test_a_link_opens_once_and_keeps_its_moving_window(dash_duo, seeded_sqlite_p
     assert dash_duo.driver.current_url == link
     # (the signed-in landing page's own calls may still arrive: they carry the district's empty search)
     assert [call for call in map_calls if call != [""]] == [["?scope=community&id=370212001001"]]
+    # A quick range, then another control: the URL keeps the range (it moves with the days), not its dates.
+    dash_duo.driver.find_element(By.XPATH, "//*[@id='filter-preset']//label[contains(., '近7天')]").click()
+    wait(dash_duo, lambda: dash_duo.driver.current_url == link + "&range=7d")
+    dash_duo.driver.find_element(By.XPATH, "//*[@id='filter-layers']//label[contains(., '诉求热力')]").click()
+    wait(dash_duo, lambda: "layers=" in dash_duo.driver.current_url)
+    assert "range=7d" in dash_duo.driver.current_url and "from=" not in dash_duo.driver.current_url
 
 
 def test_a_link_draws_its_units_even_when_the_first_layers_load_slowly(dash_duo, seeded_sqlite_path, make_app):

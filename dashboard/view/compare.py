@@ -67,4 +67,4 @@ def compare(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cac
         }
 
     # The parent holds every compared unit: a viewer who may see it may see them (cached checks it on every call).
-    return cached(cache, store, "compare", viewer, parent, (state.to_search(), as_of), compute)
+    return cached(cache, store, "compare", viewer, parent, (state.data_search(), as_of), compute)

@@ -31,6 +31,8 @@ LAYERS: dict[str, str] = {
 DEFAULT_LAYERS = ("grids", "boundaries", "heat", "workers", "hotspots")
 #: Quick time windows: code → label.
 PRESETS: dict[str, str] = {"today": "今日", "7d": "近7天", "30d": "近30天", "month": "本月", "year": "本年"}
+#: The quick range a view without dates shows (it stays out of the URL).
+DEFAULT_PRESET = "30d"
 #: How many units 对比 puts side by side.
 COMPARE_MIN, COMPARE_MAX = 2, 4
 
@@ -86,6 +88,9 @@ class ViewState:
     appeal: int | None = None
     #: The base map's code; empty: the deployment's default (the first of TILE_PROVIDERS).
     basemap: str = ""
+    #: The quick range (:data:`PRESETS`) ``window`` follows as the days pass, written ``range=`` in the URL;
+    #: empty: the window's dates are fixed (``from``/``to``). A wall on 近7天 keeps showing the last 7 days.
+    preset: str = ""
 
     @classmethod
     def from_search(cls, search: str | None, today: date, home: Scope | None = None,
@@ -102,7 +107,13 @@ class ViewState:
             scope = home
         else:
             scope = Scope.parse(params.get("scope"), params.get("id"))
-        window = Window.parse(params.get("from"), params.get("to"), today)
+        preset = params.get("range") or ""
+        dates = params.get("from") or params.get("to")
+        if preset and dates:
+            raise InvalidQuery("时间范围只能二选一：快捷范围（随日期滚动）或起止日期（固定）")
+        if not preset and not dates:
+            preset = DEFAULT_PRESET
+        window = preset_window(preset, today) if preset else Window.parse(params.get("from"), params.get("to"), today)
         chosen = set(parse_codes(params.get("layers", ",".join(DEFAULT_LAYERS)), LAYERS, "layers"))
         layers = tuple(x for x in LAYERS if x in chosen)  # one order, whatever the link's
         metric = params.get("metric") or "density"
@@ -116,13 +127,16 @@ class ViewState:
         if basemap and basemap not in basemaps:
             raise InvalidQuery(f"未提供的底图{quoted(basemap)}")
         return cls(scope, window, Filters.parse(params), layers, metric, professional,
-                   parse_compare(params.get("compare")), parse_appeal(params.get("appeal")), basemap)
+                   parse_compare(params.get("compare")), parse_appeal(params.get("appeal")), basemap, preset)
 
     def to_search(self) -> str:
         params: dict[str, str] = {}
         if self.scope != DISTRICT:
             params.update(scope=self.scope.level, id=self.scope.code)
-        if self.window:
+        if self.preset:
+            if self.preset != DEFAULT_PRESET:
+                params["range"] = self.preset
+        elif self.window:
             params.update({"from": self.window.start.isoformat(), "to": self.window.end.isoformat()})
         params.update(self.filters.as_params())
         if self.layers != DEFAULT_LAYERS:
@@ -140,9 +154,10 @@ class ViewState:
         return "?" + urlencode(params, safe=",") if params else ""
 
     def data_search(self) -> str:
-        """:meth:`to_search` without what only changes the look (the base map): the key of the view's data,
-        so switching base maps re-reads nothing."""
-        return replace(self, basemap="").to_search()
+        """:meth:`to_search` without what only changes the look (the base map), and with the window's dates
+        written out: the key of the view's data, so switching base maps re-reads nothing and a moving window's
+        key changes with the day."""
+        return replace(self, basemap="", preset="").to_search()
 
     def with_scope(self, scope: Scope, appeal: int | None = None) -> ViewState:
         """Another unit, same window, filters and layers; an appeal's timeline stays only where it was asked for."""
@@ -154,6 +169,5 @@ class ViewState:
     def search_from(self, current: ViewState) -> str | None:
         """This view's URL search when it differs from ``current``, else None (leave the URL alone).
 
-        The same view spelt another way (the default window written out) must not rewrite the URL: each rewrite
-        reruns every view callback, and writing the dates in would pin a moving window."""
+        The same view spelt another way must not rewrite the URL: each rewrite reruns every view callback."""
         return None if self == current else self.to_search()
