@@ -78,6 +78,16 @@ class Unit:
         return Scope(self.level, self.code)
 
 
+@dataclass(frozen=True)
+class UnitTable:
+    """Every unit with its children and bounds, keyed by (level, code): the geography a view looks units up in
+    several times per request, read once per Store instead of once per lookup."""
+
+    units: dict[tuple[str, str], Unit]
+    children: dict[tuple[str, str], tuple[Unit, ...]]
+    bounds: dict[tuple[str, str], tuple[float, float, float, float]]
+
+
 class Store(IngestMixin, AccountsMixin, AnalysisMixin):
     """A store on PostGIS or embedded SQLite, chosen by the URL."""
 
@@ -95,6 +105,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         # Per-instance cache of immutable grid shapes; rebuilt after a geography load.
         self._grid_index: GridIndex | None = None
         self._land: shapely.Geometry | None = None
+        self._units: UnitTable | None = None
         self._grid_index_lock = threading.Lock()
         self._worker_secret: str | None = None
 
@@ -173,6 +184,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         with self.connect(write=True) as conn:
             self.backend.delete_all(conn, list(t.ALL_TABLES))
         self._grid_index = None
+        self._units = None
         self._worker_secret = None
 
     def get_meta(self, key: str) -> str | None:
@@ -207,6 +219,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             self.backend.copy_rows(conn, t.professional_grid_members, layers["professional_members"])
             self.backend.copy_rows(conn, t.key_population, layers["key_population"])
         self._grid_index = None
+        self._units = None
 
     def grid_index(self) -> GridIndex:
         """Grid shapes for point lookups; built once per Store, from the store itself."""
@@ -239,17 +252,37 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             found = self.backend.locate(conn, index, np.atleast_1d(lon), np.atleast_1d(lat))
         return [str(index.codes[i]) if i >= 0 else None for i in found]
 
+    def unit_table(self) -> UnitTable:
+        """The geography's units, read once per Store (like :meth:`grid_index`; kept only once grids exist)."""
+        with self._grid_index_lock:
+            if self._units is not None:
+                return self._units
+            units, children, bounds = {}, {}, {}
+            with self.connect() as conn:
+                for level, table in LEVEL_TABLES.items():
+                    parent = LEVEL_PARENT[level]
+                    rows = conn.execute(sa.select(table.c.code, table.c.name,
+                                                  table.c[parent] if parent else sa.null(),
+                                                  self.backend.geom_out(table.c.geom)).order_by(table.c.code)).all()
+                    boxes = shapely.bounds(shapely.from_wkb([r[3] for r in rows])) if rows else []
+                    for (code, name, parent_code, _), box in zip(rows, boxes, strict=True):
+                        unit = Unit(level, code, name, parent_code)
+                        units[level, code] = unit
+                        bounds[level, code] = tuple(float(v) for v in box)
+                        if parent_code is not None:
+                            children.setdefault((LEVELS[LEVELS.index(level) - 1], parent_code), []).append(unit)
+            table = UnitTable(units, {key: tuple(found) for key, found in children.items()}, bounds)
+            if any(level == "grid" for level, _ in units):
+                self._units = table
+            return table
+
     def resolve(self, scope: Scope, viewer: Viewer) -> Unit:
         """The unit a scope names; NotFound if no such unit, Forbidden if the viewer may not see it."""
         self.authorize(scope, viewer)
-        table = LEVEL_TABLES[scope.level]
-        parent = LEVEL_PARENT[scope.level]
-        columns = [table.c.code, table.c.name] + ([table.c[parent]] if parent else [])
-        with self.connect() as conn:
-            row = conn.execute(sa.select(*columns).where(table.c.code == scope.code)).first()
-        if row is None:
+        unit = self.unit_table().units.get((scope.level, scope.code))
+        if unit is None:
             raise NotFound(f"未找到{domain.LEVEL_LABELS[scope.level]}：{scope.code}")
-        return Unit(scope.level, row[0], row[1], row[2] if parent else None)
+        return unit
 
     def lineage(self, scope: Scope, viewer: Viewer) -> list[Unit]:
         """The units from the district down to ``scope``, for breadcrumbs."""
@@ -260,24 +293,12 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
     def unit_bounds(self, scope: Scope, viewer: Viewer) -> tuple[float, float, float, float]:
         """(min lon, min lat, max lon, max lat) of a unit, to fit the map to it."""
         self.resolve(scope, viewer)
-        table = LEVEL_TABLES[scope.level]
-        with self.connect() as conn:
-            wkb = conn.execute(sa.select(self.backend.geom_out(table.c.geom)).where(table.c.code == scope.code)).scalar()
-        return tuple(float(v) for v in shapely.from_wkb(wkb).bounds)
+        return self.unit_table().bounds[scope.level, scope.code]
 
     def children(self, scope: Scope, viewer: Viewer) -> list[Unit]:
         """The units one level below ``scope`` (none below a grid)."""
         self.resolve(scope, viewer)
-        if scope.level == "grid":
-            return []
-        level = LEVELS[LEVELS.index(scope.level) + 1]
-        table = LEVEL_TABLES[level]
-        parent = LEVEL_PARENT[level]
-        with self.connect() as conn:
-            rows = conn.execute(
-                sa.select(table.c.code, table.c.name).where(table.c[parent] == scope.code).order_by(table.c.code)
-            ).all()
-        return [Unit(level, code, name, scope.code) for code, name in rows]
+        return list(self.unit_table().children.get((scope.level, scope.code), ()))
 
     def unit_names(self, level: str, viewer: Viewer) -> dict[str, str]:
         """Code → name of the units of one level that the viewer may see (for labels)."""
