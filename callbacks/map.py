@@ -29,9 +29,10 @@ from layers import choropleth, heat, units, workers
 from layers.basemap import base_layers
 
 #: Pixels kept free when the map fits a unit: (x, y) at the top left for the toolbar, at the bottom right for the
-#: legend (its width in assets/style.css `.map-legend-box`, plus its margin).
+#: legend (its width in assets/style.css `.map-legend-box`, plus its margin) and the playback bar along the bottom
+#: (`.playback`: 24 px up, about 60 px tall), which hid a tall street's southern tip.
 TOOLBAR_ROOM = (24, 64)
-LEGEND_ROOM = (250, 24)
+LEGEND_ROOM = (250, 96)
 
 
 def heat_bounds(crs: str) -> list[list[float]]:
