@@ -169,7 +169,8 @@ window.zhizhi.map = (function () {
 
 /* Hover box: the name and key figures of the unit under the pointer, from the layer's hideout. */
 window.dash_clientside = window.dash_clientside || {};
-window.zhizhiLayerLoader = { request: 0, shown: {} };  /* this page's: the newest request, the URLs drawn */
+/* This page's layer loads: the newest request, the sources on their way (JSON), the URLs drawn. */
+window.zhizhiLayerLoader = { request: 0, pending: null, shown: {}, retries: 3, retryMs: 3000 };
 window.dash_clientside.zhizhi = {
   download: function (href) {
     /* A finished export downloads by itself; same-origin job URLs only. */
@@ -186,24 +187,34 @@ window.dash_clientside.zhizhi = {
   loadLayers: async function (sources) {
     /* The grid (also the hotspots' geometry), unit and outline layers of the view in `sources` (their URLs),
        fetched here because dash-leaflet's GeoJSON drops a new `url` or hideout that arrives while it is
-       still fetching. Only what changed is fetched; an answer for a view that has since been replaced is
-       dropped; a failed fetch leaves the map as it is (the next refresh asks again). */
-    var dc = window.dash_clientside, loader = window.zhizhiLayerLoader;
-    var request = ++loader.request, names = ["grids", "units", "outline"];
+       still fetching. Only what changed is fetched; the same sources again (a refresh) while they are on
+       their way change nothing; an answer for a view that has since been replaced is dropped; a failed
+       fetch is tried again a few times, then the map stays as it is until the next refresh asks again. */
+    var dc = window.dash_clientside, loader = window.zhizhiLayerLoader, names = ["grids", "units", "outline"];
+    var key = JSON.stringify(sources || {});
+    if (key === loader.pending) { throw dc.PreventUpdate; }
     var wanted = names.filter(function (name) { return sources && sources[name] && loader.shown[name] !== sources[name]; });
+    var request = ++loader.request;
+    loader.pending = null;
     if (!wanted.length) { throw dc.PreventUpdate; }
-    var bodies;
-    try {
-      bodies = await Promise.all(wanted.map(function (name) {
-        return fetch(sources[name], { credentials: "same-origin" }).then(function (response) {
-          if (!response.ok) { throw new Error(response.status); }
-          return response.json();
-        });
-      }));
-    } catch (e) {
-      throw dc.PreventUpdate;
+    loader.pending = key;
+    var bodies = null;
+    for (var attempt = 0; bodies === null; attempt++) {
+      try {
+        bodies = await Promise.all(wanted.map(function (name) {
+          return fetch(sources[name], { credentials: "same-origin" }).then(function (response) {
+            if (!response.ok) { throw new Error(response.status); }
+            return response.json();
+          });
+        }));
+      } catch (e) {
+        if (request !== loader.request || attempt >= loader.retries) { break; }
+        await new Promise(function (resolve) { window.setTimeout(resolve, loader.retryMs); });
+      }
     }
     if (request !== loader.request) { throw dc.PreventUpdate; }
+    loader.pending = null;
+    if (bodies === null) { throw dc.PreventUpdate; }
     var data = {};
     wanted.forEach(function (name, i) { data[name] = bodies[i]; loader.shown[name] = sources[name]; });
     function out(name) { return name in data ? data[name] : dc.no_update; }

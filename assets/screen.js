@@ -105,6 +105,7 @@ window.zhizhi.screen = (function () {
     /* While the map moves, labels placed for the old view would slide past its edge: hide them until the
        move ends and they are laid out again. */
     map.on("movestart zoomstart resize", function () {
+      window.clearTimeout(timer);  /* a layout asked for before the move would place labels mid-flight */
       map.eachLayer(function (layer) {
         var tip = layer.feature && layer.getTooltip && layer.getTooltip();
         var el = tip && tip.getElement();

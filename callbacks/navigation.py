@@ -21,18 +21,10 @@ from geo.scope import LEVEL_BY_LENGTH, Filters, InvalidQuery, Scope, Window, par
 from geo.store.errors import Forbidden, NotFound, StoreError
 
 
-def preset_of(window: Window, day: date) -> str:
-    """The quick-range button a window corresponds to today, or "custom"."""
-    for code in PRESETS:
-        if preset_window(code, day) == window:
-            return code
-    return "custom"
-
-
 def controls_from_state(state: ViewState, day: date, default_basemap: str = TILE_PROVIDER_CODES[0]) -> tuple:
     f = state.filters
     return (
-        preset_of(state.window, day),
+        state.preset or "custom",
         state.window.start.isoformat(),
         (state.window.end - timedelta(days=1)).isoformat(),
         list(f.kind), list(f.category), list(f.source), list(f.status),

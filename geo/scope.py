@@ -39,7 +39,7 @@ class InvalidQuery(ValueError):
 #: What each query parameter means, for messages (the dashboard's notices and the API's errors).
 PARAM_LABELS = {
     "scope": "范围层级", "id": "单位编码", "from": "起始日期", "to": "结束日期",
-    "kind": "诉求类型", "category": "诉求类别", "source": "来源", "status": "状态",
+    "range": "快捷时间范围", "kind": "诉求类型", "category": "诉求类别", "source": "来源", "status": "状态",
     "layers": "图层", "metric": "着色指标", "pro": "专业网格类型", "as_of": "数据截至时间",
     "crs": "坐标系", "limit": "条数上限", "offset": "起始序号", "tour": "轮播间隔", "refresh": "刷新间隔",
     "scale": "导出倍数", "pending": "仅未重放", "parent": "上级编码",

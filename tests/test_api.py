@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import urllib.parse
+from datetime import date, timedelta
+
 import pytest
 
 from dashboard import services
+from geo.clock import local_today
 from geo.domain import KEY_POPULATION_TYPES
 from tests.conftest import SEED_END
 
@@ -26,6 +30,16 @@ AS_OF = "as_of=" + SEED_END.isoformat().replace("+", "%2B")
 @pytest.fixture
 def client(app_client):
     return app_client
+
+
+def test_a_quick_range_names_the_same_window_as_its_dates(client):
+    """``range=7d`` (as a dashboard link says it) is the last 7 days, today included, like its dates."""
+    doc = client.get("/api/kpis?scope=street&id=370212002&range=7d").get_json()
+    dated = client.get(f"/api/kpis?scope=street&id=370212002&from={doc['from']}&to={doc['to']}&as_of="
+                       + urllib.parse.quote(doc["as_of"])).get_json()
+    assert doc["to"] == (local_today() + timedelta(days=1)).isoformat()
+    assert (date.fromisoformat(doc["to"]) - date.fromisoformat(doc["from"])).days == 7
+    assert dated["from"] == doc["from"] and dated["kpis"] == doc["kpis"]
 
 
 def test_kpis_document(client):
@@ -125,6 +139,9 @@ def test_healthz(client):
         ("/api/kpis?scope=grid&id=370212001001999", 404, "370212001001999"),
         ("/api/kpis?from=2026-13-01", 400, "不是有效日期"),
         ("/api/kpis?from=2026-11-10&to=2026-11-01", 400, "晚于"),
+        ("/api/kpis?range=forever", 400, "未知的时间范围“forever”"),
+        ("/api/kpis?range=7d&from=2026-11-01", 400, "二选一"),
+        ("/api/kpis?range=7d&range=30d", 400, "参数重复：快捷时间范围"),
         ("/api/kpis?kind=nonsense", 400, "nonsense"),
         ("/api/kpis?as_of=2026-11-20T12:00:00", 400, "时区"),
         ("/api/appeals?limit=0", 400, "条数上限"),

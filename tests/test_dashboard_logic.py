@@ -12,7 +12,7 @@ import shapely
 from PIL import Image
 
 from callbacks.map import heat_bounds
-from callbacks.navigation import controls_from_state, drill_target, preset_of, state_from_controls
+from callbacks.navigation import controls_from_state, drill_target, state_from_controls
 from callbacks.panels import crumbs, scope_href
 from dashboard.ui import figures, ids
 from dashboard.view.data import cached, grid_style, worker_counts
@@ -90,8 +90,10 @@ def test_presets():
     assert preset_window("7d", TODAY) == Window(date(2026, 11, 21), date(2026, 11, 28))
     assert preset_window("month", TODAY) == Window(date(2026, 11, 1), date(2026, 11, 28))
     assert preset_window("year", TODAY) == Window(date(2026, 1, 1), date(2026, 11, 28))
-    assert preset_of(preset_window("30d", TODAY), TODAY) == "30d"
-    assert preset_of(Window(date(2026, 1, 5), date(2026, 2, 1)), TODAY) == "custom"
+    # The highlighted button says whether the window moves: a quick range's, else 自定义 (fixed dates, even
+    # when they equal a quick range's today: clicking that range then makes it move).
+    assert controls_from_state(ViewState.from_search("", TODAY), TODAY)[0] == "30d"
+    assert controls_from_state(ViewState.from_search("?from=2026-10-29&to=2026-11-28", TODAY), TODAY)[0] == "custom"
 
 
 def test_controls_write_the_state():

@@ -190,6 +190,28 @@ return codes;""")
     assert outline == ["370212001001"]
 
 
+def test_a_layer_that_fails_to_load_is_fetched_again(dash_duo, seeded_sqlite_path, make_app):
+    """A community's grids answered 503 twice (a server restarting): the map asks again and draws them."""
+    app = make_app(f"sqlite:///{seeded_sqlite_path}")
+    failures = []
+
+    @app.server.before_request
+    def fail_twice():
+        if request.path == "/api/geo/grid.geojson" and request.args.get("parent") == "370212001001" \
+                and len(failures) < 2:
+            failures.append(time.monotonic())
+            return "暂时不可用", 503
+
+    dash_duo.start_server(app, navigate=False)
+    browser_sign_in(dash_duo, app)
+    dash_duo.driver.set_window_size(1600, 1000)
+    dash_duo.driver.get(dash_duo.server_url + "/?scope=community&id=370212001001")
+    wait(dash_duo, lambda: (view := dash_duo.driver.execute_script(VIEW)) and view["codes"]
+         and {code[:12] for code in view["codes"] if code} == {"370212001001"}, timeout=30)
+    assert len(failures) == 2
+    assert [entry for entry in dash_duo.get_logs() if "503" not in entry["message"]] == []
+
+
 def test_random_clicks_inside_each_street_drill_into_it(dashboard):
     """With the default layers (workers on): 20 random interior points of each street. At every one the
     element a click lands on (the browser's own hit test, which skips what lets clicks through) is that

@@ -10,6 +10,7 @@ from datetime import datetime
 from flask import Response, request
 
 from dashboard.errors import HttpError
+from dashboard.view.state import window_from
 from geo.access import Viewer
 from geo.clock import local_today
 from geo.crs import geojson_to_gcj02
@@ -50,7 +51,8 @@ def scope_arg(args, viewer: Viewer) -> Scope:
 
 
 def window_arg(args) -> Window:
-    return Window.parse(args.get("from"), args.get("to"), local_today())
+    """``from``/``to`` or ``range``, as a dashboard link says them."""
+    return window_from(args, local_today())[0]
 
 
 def int_arg(args, name: str, default: int, low: int, high: int) -> int:

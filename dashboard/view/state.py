@@ -74,6 +74,18 @@ def preset_window(preset: str, today: date) -> Window:
     raise InvalidQuery(f"未知的时间范围{quoted(preset)}")
 
 
+def window_from(params, today: date) -> tuple[Window, str]:
+    """The window a query names and its quick range (empty: fixed dates): ``range=7d`` moves with the days,
+    ``from``/``to`` are fixed, neither is the last 30 days (moving); both are refused."""
+    preset = params.get("range") or ""
+    dates = params.get("from") or params.get("to")
+    if preset and dates:
+        raise InvalidQuery("时间范围只能二选一：快捷范围（随日期滚动）或起止日期（固定）")
+    if not preset and not dates:
+        preset = DEFAULT_PRESET
+    return (preset_window(preset, today) if preset else Window.parse(params.get("from"), params.get("to"), today)), preset
+
+
 @dataclass(frozen=True)
 class ViewState:
     scope: Scope = DISTRICT
@@ -90,6 +102,7 @@ class ViewState:
     basemap: str = ""
     #: The quick range (:data:`PRESETS`) ``window`` follows as the days pass, written ``range=`` in the URL;
     #: empty: the window's dates are fixed (``from``/``to``). A wall on 近7天 keeps showing the last 7 days.
+    #: Replacing ``window`` alone keeps it: set it to "" too unless the new window is that range's.
     preset: str = ""
 
     @classmethod
@@ -107,13 +120,7 @@ class ViewState:
             scope = home
         else:
             scope = Scope.parse(params.get("scope"), params.get("id"))
-        preset = params.get("range") or ""
-        dates = params.get("from") or params.get("to")
-        if preset and dates:
-            raise InvalidQuery("时间范围只能二选一：快捷范围（随日期滚动）或起止日期（固定）")
-        if not preset and not dates:
-            preset = DEFAULT_PRESET
-        window = preset_window(preset, today) if preset else Window.parse(params.get("from"), params.get("to"), today)
+        window, preset = window_from(params, today)
         chosen = set(parse_codes(params.get("layers", ",".join(DEFAULT_LAYERS)), LAYERS, "layers"))
         layers = tuple(x for x in LAYERS if x in chosen)  # one order, whatever the link's
         metric = params.get("metric") or "density"

@@ -183,8 +183,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
         """Deletes all rows (schema kept)."""
         with self.connect(write=True) as conn:
             self.backend.delete_all(conn, list(t.ALL_TABLES))
-        self._grid_index = None
-        self._units = None
+        self._forget_geography()
         self._worker_secret = None
 
     def get_meta(self, key: str) -> str | None:
@@ -218,8 +217,7 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
                     conn.execute(table.insert().values(**row))
             self.backend.copy_rows(conn, t.professional_grid_members, layers["professional_members"])
             self.backend.copy_rows(conn, t.key_population, layers["key_population"])
-        self._grid_index = None
-        self._units = None
+        self._forget_geography()
 
     def grid_index(self) -> GridIndex:
         """Grid shapes for point lookups; built once per Store, from the store itself."""
@@ -252,8 +250,18 @@ class Store(IngestMixin, AccountsMixin, AnalysisMixin):
             found = self.backend.locate(conn, index, np.atleast_1d(lon), np.atleast_1d(lat))
         return [str(index.codes[i]) if i >= 0 else None for i in found]
 
+    def _forget_geography(self) -> None:
+        """Drops what was read of the geography, after the write: under the lock, so a read of the old rows still
+        in progress finishes first and is dropped too."""
+        with self._grid_index_lock:
+            self._grid_index = None
+            self._units = None
+
     def unit_table(self) -> UnitTable:
         """The geography's units, read once per Store (like :meth:`grid_index`; kept only once grids exist)."""
+        cached = self._units  # read without the lock: once built, every lookup is just this
+        if cached is not None:
+            return cached
         with self._grid_index_lock:
             if self._units is not None:
                 return self._units
