@@ -13,7 +13,6 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-import shapely
 from PIL import Image
 from scipy.ndimage import gaussian_filter
 
@@ -61,14 +60,6 @@ class Heat:
     #: Appeals per km² at the hottest smoothed cell (the legend's top).
     peak_per_km2: float
     total: int
-
-
-def land_mask(land: shapely.Geometry) -> np.ndarray:
-    """True for lattice cells whose centre is on land, shape (rows, cols)."""
-    xs = ORIGIN[0] + (np.arange(SHAPE[0]) + 0.5) * CELL
-    ys = ORIGIN[1] + (np.arange(SHAPE[1]) + 0.5) * CELL
-    gx, gy = np.meshgrid(xs, ys)
-    return shapely.contains_xy(land, gx, gy)
 
 
 def density(cells: list[tuple[int, int, int]]) -> np.ndarray:

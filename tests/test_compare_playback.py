@@ -169,7 +169,7 @@ def test_play_and_pause(toggle, value, total, stopped, expected):
 def test_playback_holds_one_colour_scale_the_busiest_steps(seeded_store):
     state = ViewState(Scope("street", ZHONGHAN), Window(date(2026, 11, 1), date(2026, 11, 15)))
     peak = playback_peak(seeded_store, state, SYSTEM)
-    mask = heat_layer.land_mask(seeded_store.land())
+    mask = seeded_store.land_mask()
     own = [heat_layer.peak_per_km2(view_data.heat_cells(seeded_store, replace(state, window=w), SYSTEM), mask)
            for w in steps(state.window)]
     assert peak == pytest.approx(max(own)) and min(own) < peak

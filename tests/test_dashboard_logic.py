@@ -22,6 +22,7 @@ from dashboard.view.state import ViewState, preset_window
 from dashboard.view.text import compared_value, kpi_delta
 from geo.access import SYSTEM, Viewer
 from geo.scope import DISTRICT, Filters, InvalidQuery, Scope, Window
+from geo.store import rollups
 from geo.store.errors import Forbidden
 from geo.store.store import Store
 from layers import choropleth, heat
@@ -168,7 +169,7 @@ def test_choropleth_values_and_classes():
 
 def test_heat_image_is_bounded_smooth_and_clipped_to_land():
     land = shapely.box(120.45, 36.10, 120.60, 36.25)
-    mask = heat.land_mask(land)
+    mask = rollups.cells_inside(land)
     rng = np.random.default_rng(0)
     # 1,000,000 appeals' worth of cells: the lattice caps what the server sends and draws.
     cells = [(int(c), int(r), int(n)) for c, r, n in zip(rng.integers(30, 140, 20000), rng.integers(30, 140, 20000),

@@ -193,7 +193,7 @@ def heat_peak(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache |
     # Cached itself: from cached cells it still cost ~18 ms of a warm district-year map call.
     return cached(cache, store, "heat_peak", viewer, reference.scope, (reference.window, reference.filters),
                   lambda: heat_layer.peak_per_km2(heat_cells(store, reference, viewer, cache),
-                                                  heat_layer.land_mask(store.land())))
+                                                  store.land_mask()))
 
 
 def heat(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None,
@@ -203,7 +203,7 @@ def heat(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None
     cells = heat_cells(store, state, viewer, cache)
     peak = heat_peak(store, state, viewer, cache) if peak is None else peak
     return cached(cache, store, f"heat-{ramp}", viewer, state.scope, (state.window, state.filters, peak),
-                  lambda: heat_layer.render(cells, heat_layer.land_mask(store.land()), peak, ramp))
+                  lambda: heat_layer.render(cells, store.land_mask(), peak, ramp))
 
 
 def map_frame(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None = None) -> dict:

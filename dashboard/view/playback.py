@@ -70,7 +70,7 @@ def playback_peak(store: Store, state: ViewState, viewer: Viewer, cache: ViewCac
     reference = scale_reference(state, viewer)
 
     def compute():
-        mask = heat_layer.land_mask(store.land())
+        mask = store.land_mask()
         return max(heat_layer.peak_per_km2(heat_cells(store, replace(reference, window=w), viewer, cache), mask)
                    for w in steps(state.window))
 

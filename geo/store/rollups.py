@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+import shapely
 import sqlalchemy as sa
 
 from geo import kpis
@@ -130,6 +131,13 @@ def heat_cells(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray
     col = np.where(inside, np.floor((lon - x0) / cell), -1).astype("int64")
     row = np.where(inside, np.floor((lat - y0) / cell), -1).astype("int64")
     return col, row
+
+
+def cells_inside(area: shapely.Geometry) -> np.ndarray:
+    """True for lattice cells whose centre lies in ``area`` (e.g. the land, to clip the heat), shape (rows, cols)."""
+    (x0, y0), cell, (nx, ny) = HEAT_ORIGIN, HEAT_CELL, HEAT_SHAPE
+    gx, gy = np.meshgrid(x0 + (np.arange(nx) + 0.5) * cell, y0 + (np.arange(ny) + 0.5) * cell)
+    return shapely.contains_xy(area, gx, gy)
 
 
 def add(conn: sa.Connection, backend, rows: dict[sa.Table, pd.DataFrame], sign: int = 1) -> None:
