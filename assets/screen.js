@@ -73,13 +73,17 @@ window.zhizhi.screen = (function () {
       if (street.zhizhiCount !== count) { street.zhizhiCount = count; street.setTooltipContent(streetContent(street, count)); }
     });
   }
+  /* A unit's label element, if the layer is a labelled unit whose label is on the page. */
+  function labelOf(layer) {
+    var tip = layer.feature && layer.getTooltip && layer.getTooltip();
+    return tip && tip.getElement();
+  }
   function declutter(map) {
     countPerStreet(map);
     var container = map.getContainer(), box = rect(container), items = [];
     var taken = Array.prototype.map.call(container.parentNode.querySelectorAll(".screen-legend, .screen-credit"), rect);
     map.eachLayer(function (layer) {
-      var tip = layer.feature && layer.getTooltip && layer.getTooltip();
-      var el = tip && tip.getElement();
+      var el = labelOf(layer);
       if (!el) { return; }
       el.classList.add("screen-label-off");
       var rank = layer.options.labelRank || 0;
@@ -107,8 +111,7 @@ window.zhizhi.screen = (function () {
     map.on("movestart zoomstart resize", function () {
       window.clearTimeout(timer);  /* a layout asked for before the move would place labels mid-flight */
       map.eachLayer(function (layer) {
-        var tip = layer.feature && layer.getTooltip && layer.getTooltip();
-        var el = tip && tip.getElement();
+        var el = labelOf(layer);
         if (el) { el.classList.add("screen-label-off"); }
       });
     });
