@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+import time
 from datetime import date
 
 import numpy as np
@@ -15,7 +17,7 @@ from callbacks.map import heat_bounds
 from callbacks.navigation import controls_from_state, drill_target, state_from_controls
 from callbacks.panels import crumbs, scope_href
 from dashboard.ui import figures, ids
-from dashboard.view.data import cached, grid_style, worker_counts
+from dashboard.view.data import cached, gather, grid_style, sums_by_unit, worker_counts
 from dashboard.view.mapview import fly_to, layer_urls
 from dashboard.view.shared_cache import ViewCache
 from dashboard.view.state import ViewState, preset_window
@@ -273,6 +275,53 @@ def test_cache_serves_until_the_data_changes():
     with pytest.raises(Forbidden):
         ask(("q",), viewer=street)
     assert ask(("q",), viewer=street, scope=street.scope) == 4
+
+
+@pytest.mark.parametrize("with_cache", [False, True])
+def test_a_view_asks_the_same_question_once_even_at_the_same_moment(with_cache):
+    """The choropleth and the ranking both need the per-grid sums, in parallel: one read, cache or not."""
+    store, calls, both_waiting = FakeStore(), [], threading.Barrier(2)
+    cache = ViewCache(store, DictCache()) if with_cache else None
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.2)  # still computing when the other asks
+        return "sums"
+
+    def ask():
+        both_waiting.wait()
+        return cached(cache, store, "grid_counts", SYSTEM, DISTRICT, ("q",), compute)
+
+    assert gather(ask, ask) == ["sums", "sums"]
+    assert len(calls) == 1
+    # Shared only within that view: the next one reads again (or hits the cache).
+    assert cached(cache, store, "grid_counts", SYSTEM, DISTRICT, ("q",), compute) == "sums"
+    assert len(calls) == (1 if with_cache else 2)
+
+
+def test_a_failed_shared_read_fails_every_asker():
+    store = FakeStore()
+
+    def compute():
+        time.sleep(0.1)
+        raise RuntimeError("数据库不可用")
+
+    def ask():
+        return cached(None, store, "x", SYSTEM, DISTRICT, (), compute)
+
+    with pytest.raises(RuntimeError, match="数据库不可用"):
+        gather(ask, ask)
+
+
+def test_the_ranking_sums_the_grids_of_each_child():
+    grids = {"370212001001001": {"accepted": 2, "closed": 1}, "370212001001002": {"accepted": 3, "closed": 3},
+             "370212001002001": {"accepted": 1, "closed": 0}, "370212002001001": {"accepted": 4, "closed": 2}}
+    assert sums_by_unit(grids, "street") == {"370212001": {"accepted": 6, "closed": 4},
+                                             "370212002": {"accepted": 4, "closed": 2}}
+    assert sums_by_unit(grids, "community") == {"370212001001": {"accepted": 5, "closed": 4},
+                                                "370212001002": {"accepted": 1, "closed": 0},
+                                                "370212002001": {"accepted": 4, "closed": 2}}
+    assert sums_by_unit(grids, "grid") == grids
 
 
 def test_figures_are_valid_plotly():

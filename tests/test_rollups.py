@@ -236,3 +236,22 @@ def test_a_grouping_outside_the_list_is_refused(seeded_store, bad):
         return
     with pytest.raises(ValueError):
         seeded_store.kpi_counts(DISTRICT, WINDOWS[0], SEED_END, group_by=bad, viewer=SYSTEM)
+
+
+def test_the_ranking_sums_each_childs_grids_to_its_own_kpis(seeded_store):
+    """The ranking adds up the choropleth's per-grid sums (one read for both): the same figures as reading
+    each child unit's sums directly."""
+    from dashboard.view.data import ranking
+    from dashboard.view.state import ViewState
+    from geo import kpis
+
+    window = WINDOWS[2]
+    for scope in scopes_of(seeded_store)[:3]:
+        state = ViewState(scope=scope, window=window)
+        direct = seeded_store.kpi_counts(scope, window, SEED_END, group_by=CHILD_COLUMN[scope.level], viewer=SYSTEM)
+        rows = ranking(seeded_store, state, SEED_END, SYSTEM)
+        assert len(rows) == len(seeded_store.children(scope, viewer=SYSTEM)) and rows
+        for row in rows:
+            expected = kpis.compute(direct.get(row["code"], {}))
+            assert (row["accepted"], row["closure_rate"], row["overdue_open"]) == (
+                expected["accepted"].value, expected["closure_rate"].value, expected["overdue_open"].value), row

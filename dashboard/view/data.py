@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 
 from dashboard.view.shared_cache import ViewCache
@@ -22,19 +23,49 @@ from geo import clock
 from geo import kpis as kpi_math
 from geo.access import SYSTEM, Viewer
 from geo.domain import CATEGORY_BY_CODE, LEVELS
-from geo.scope import COMPARISON_BASES, Comparison, Scope
+from geo.scope import CODE_LENGTH, COMPARISON_BASES, Comparison, Scope
 from geo.store.store import Store
 from layers import choropleth
 from layers import heat as heat_layer
 
-CHILD_COLUMN = {"district": "street_code", "street": "community_code", "community": "grid_code"}
+
+class _SharedReads:
+    """The answers one :func:`gather` and its calls have computed or are computing, by question: two parts of
+    a view that need the same read (the choropleth and the ranking need the per-grid sums) read it once,
+    cache or no cache, even when they ask at the same moment. Lives only as long as its gather."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._answers: dict[str, Future] = {}
+
+    def once(self, key: str, compute: Callable[[], object]):
+        with self._lock:
+            answer = self._answers.get(key)
+            mine = answer is None
+            if mine:
+                answer = self._answers[key] = Future()
+        if mine:
+            try:
+                answer.set_result(compute())
+            except BaseException as exc:
+                answer.set_exception(exc)
+                raise
+        return answer.result()
+
+
+_SHARED_READS: contextvars.ContextVar[_SharedReads | None] = contextvars.ContextVar("shared_reads", default=None)
 
 
 def gather(*calls: Callable[[], object]) -> list:
     """Runs independent store reads at once: a view's latency is its slowest query, not their sum."""
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        # Each call runs in a copy of this thread's context, so it sees the same request (and its memos).
-        return [f.result() for f in [pool.submit(contextvars.copy_context().run, call) for call in calls]]
+    token = _SHARED_READS.set(_SharedReads()) if _SHARED_READS.get() is None else None
+    try:
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            # Each call runs in a copy of this thread's context, so it sees the same request and shared reads.
+            return [f.result() for f in [pool.submit(contextvars.copy_context().run, call) for call in calls]]
+    finally:
+        if token is not None:
+            _SHARED_READS.reset(token)
 
 
 def cached(cache: ViewCache | None, store: Store, name: str, viewer: Viewer, scope: Scope, parts: tuple,
@@ -42,19 +73,25 @@ def cached(cache: ViewCache | None, store: Store, name: str, viewer: Viewer, sco
     """Returns ``compute()``, from the shared cache when the same question was asked of the same data.
 
     The viewer is authorized for ``scope`` first, on every call: a cached answer
-    is never served to someone who may not see it.
+    is never served to someone who may not see it. Within one :func:`gather`, a question is computed once.
     """
     store.authorize(scope, viewer)
-    if cache is None:
-        return compute()
-    raw = json.dumps([name, store.url, store.read_url, cache.data_version(), viewer.role, viewer.scope.code, scope.code, *parts],
+    version = cache.data_version() if cache is not None else None
+    raw = json.dumps([name, store.url, store.read_url, version, viewer.role, viewer.scope.code, scope.code, *parts],
                      default=str, ensure_ascii=False)
     key = "view:" + hashlib.sha256(raw.encode()).hexdigest()
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value)
-    return value
+    shared = _SHARED_READS.get()
+    if cache is None:
+        return compute() if shared is None else shared.once(key, compute)
+
+    def read_through():
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value)
+        return value
+
+    return read_through() if shared is None else shared.once(key, read_through)
 
 
 def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None = None) -> dict:
@@ -70,15 +107,19 @@ def summary(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cac
 
     def compute():
         compared = [Comparison.of(basis, state.window, as_of) for basis in COMPARISON_BASES]
+        # 环比 and 同比 of a 365-day window are the same window at the same age: read it once.
+        distinct = list(dict.fromkeys((c.window, c.as_of) for c in compared))
         # A compared window counts only the appeals that had come in by its as_of: it is read as it stood.
         doc, lineage, *others = gather(kpis_at(state.window, as_of), lambda: store.lineage(state.scope, viewer),
-                                       *(kpis_at(c.window, c.as_of, c.as_of) for c in compared))
+                                       *(kpis_at(window, at, at) for window, at in distinct))
+        read = dict(zip(distinct, others, strict=True))
         crumbs = [{"level": u.level, "code": u.code, "name": u.name} for u in lineage]
-        comparisons = {
-            c.basis: {"from": other["from"], "to": other["to"], "as_of": other["as_of"],
-                      "kpis": None if c.before_launch or not other["kpis"]["accepted"]["value"] else other["kpis"]}
-            for c, other in zip(compared, others, strict=True)
-        }
+        comparisons = {}
+        for c in compared:
+            other = read[(c.window, c.as_of)]
+            comparisons[c.basis] = {
+                "from": other["from"], "to": other["to"], "as_of": other["as_of"],
+                "kpis": None if c.before_launch or not other["kpis"]["accepted"]["value"] else other["kpis"]}
         return {"kpis": doc["kpis"], "comparisons": comparisons, "as_of": doc["as_of"], "name": doc["name"],
                 "lineage": crumbs}
 
@@ -102,15 +143,16 @@ def ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer,
             cache: ViewCache | None = None) -> list[dict]:
     """Child units with their KPIs, worst closure first (they need attention)."""
     return cached(cache, store, "ranking", viewer, state.scope, (state.data_search(), as_of),
-                  lambda: _ranking(store, state, as_of, viewer))
+                  lambda: _ranking(store, state, as_of, viewer, cache))
 
 
-def _ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer) -> list[dict]:
+def _ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None) -> list[dict]:
     scope = state.scope
     if scope.level == "grid":
         return []
-    groups = store.kpi_counts(scope, state.window, as_of, state.filters, group_by=CHILD_COLUMN[scope.level],
-                              viewer=viewer)
+    # The KPI sums add up, and the choropleth's per-grid sums cover the scope's grids (:func:`grid_counts`):
+    # each child's sums are its grids' totals, so the map and the ranking share one read.
+    groups = sums_by_unit(grid_counts(store, state, as_of, viewer, cache), child_level(scope))
     rows = []
     for unit in store.children(scope, viewer):
         k = kpi_math.compute(groups.get(unit.code, {}))
@@ -128,6 +170,17 @@ def _ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer) ->
         )
     rows.sort(key=lambda r: (r["closure_rate"] is None, r["closure_rate"] or 0, -r["accepted"]))
     return rows
+
+
+def sums_by_unit(grid_sums: dict[str, dict[str, int]], level: str) -> dict[str, dict[str, int]]:
+    """Per-grid KPI sums added up per unit of ``level`` (a grid code begins with its units' codes)."""
+    length = CODE_LENGTH[level]
+    out: dict[str, dict[str, int]] = {}
+    for code, sums in grid_sums.items():
+        total = out.setdefault(code[:length], dict.fromkeys(sums, 0))
+        for name, value in sums.items():
+            total[name] += value
+    return out
 
 
 def colour_scope(state: ViewState, viewer: Viewer) -> Scope:

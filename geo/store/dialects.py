@@ -9,6 +9,7 @@ smallest grid code on both.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from dataclasses import dataclass, field
@@ -202,15 +203,19 @@ class Backend:
         records = frame.astype(object).where(frame.notna(), None).to_dict("records")
         return [r for r in (self.insert_new_appeal(conn, appeals, keys, row) for row in records) if r]
 
-    def add_to(self, conn: Connection, table: sa.Table, frame: pd.DataFrame, key: list[str],
+    def add_to(self, conn: Connection, table: sa.Table, frame: pd.DataFrame | list[dict], key: list[str],
                values: list[str]) -> None:
         """Adds ``values`` to the rows of ``table`` with the frame's ``key`` (a missing row starts at 0),
-        in key order."""
+        in key order (a list of records is already in it)."""
+        records = frame if isinstance(frame, list) else \
+            frame.sort_values(key)[key + values].astype(object).to_dict("records")
+        conn.execute(self._adding(table, tuple(key), tuple(values)), records)
+
+    @functools.lru_cache(maxsize=32)  # noqa: B019 - a few statements per backend, built once: each write uses them
+    def _adding(self, table: sa.Table, key: tuple[str, ...], values: tuple[str, ...]):
         insert = self.insert(table)
-        upsert = insert.on_conflict_do_update(index_elements=[table.c[k] for k in key],
-                                              set_={v: table.c[v] + insert.excluded[v] for v in values})
-        records = frame.sort_values(key)[key + values].astype(object).to_dict("records")
-        conn.execute(upsert, records)
+        return insert.on_conflict_do_update(index_elements=[table.c[k] for k in key],
+                                            set_={v: table.c[v] + insert.excluded[v] for v in values})
 
     def insert(self, table: sa.Table):
         """An INSERT that supports ``on_conflict_do_nothing`` / ``on_conflict_do_update`` (both backends do)."""
@@ -535,7 +540,7 @@ class PostgisBackend(Backend):
         # VACUUM sets the visibility map, without which the KPI indexes cannot be index-only scans; the rollups
         # need fresh statistics too (with stale ones a district-year's breakdown read took 95 ms instead of 21).
         conn.exec_driver_sql("VACUUM (ANALYZE) appeals, appeal_events, appeal_keys, worker_positions, "
-                             "kpi_rollup, mix_rollup, heat_rollup")
+                             "kpi_rollup, mix_rollup, arrival_rollup, heat_rollup")
 
 
 def backend_for(url: str) -> Backend:

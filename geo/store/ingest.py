@@ -106,11 +106,12 @@ class IngestMixin:
                 kpis.derive_appeal_fields(frame)
                 inserted = self.backend.insert_new_appeals(conn, t.appeals, t.appeal_keys, frame[columns])
             created = {(s, ref): appeal_id for appeal_id, s, ref in inserted}
-            if len(keep) == 1 and row["closed_at"] is not None and created:
-                rollups.add(conn, self.backend, rollups.contributions(pd.DataFrame([row])))
-            elif len(keep) > 1 and frame["closed_at"].notna().any():
-                mine = [key in created for key in zip(frame["source"], frame["source_ref"], strict=True)]
-                rollups.add(conn, self.backend, rollups.contributions(frame[mine]))
+            if created and len(keep) == 1:  # no frame unless it closed: building one costs more than the insert
+                settled = rollups.contributions(pd.DataFrame([row])) if row["closed_at"] is not None else {}
+                rollups.add(conn, self.backend, {**settled, **rollups.arrivals({c: [row[c]] for c in row})})
+            elif created:
+                fresh = frame[[key in created for key in zip(frame["source"], frame["source_ref"], strict=True)]]
+                rollups.add(conn, self.backend, {**rollups.contributions(fresh), **rollups.arrivals(fresh)})
             ids = {**self._existing_ids(conn, [k for k in first if k not in created]), **created}
             if created:
                 self.set_meta(conn, "data_version", uuid.uuid4().hex)
@@ -166,13 +167,14 @@ class IngestMixin:
                 )
             changes = _event_changes(row, event["to_status"], handling_level, at, event)
             conn.execute(a.update().where(a.c.id == appeal_id).values(**changes))
-            # A closing event adds the appeal to the rollups, a reopening takes it out (a closed appeal changes
-            # in no other way, but the rule does not rely on that).
+            # A closing event adds the appeal to the KPI rollup, a reopening takes it out (a closed appeal changes
+            # in no other way, but the rule does not rely on that); a new status or level moves it in the bars'.
             before, after = dict(row._mapping), {**row._mapping, **changes}
             if before["closed_at"] is not None:
                 rollups.add(conn, self.backend, rollups.contributions(pd.DataFrame([before])), sign=-1)
             if after["closed_at"] is not None:
                 rollups.add(conn, self.backend, rollups.contributions(pd.DataFrame([after])))
+            rollups.add(conn, self.backend, rollups.moves(before, after))
             seq = (last[1] if last[1] is not None else -1) + 1
             conn.execute(e.insert().values(appeal_id=appeal_id, accepted_at=row.accepted_at, seq=seq,
                                            from_status=row.status,

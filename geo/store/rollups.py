@@ -1,13 +1,18 @@
-"""Rollups of settled appeals: what they hold, how writes keep them, and which periods a window reads.
+"""Rollups: what they hold, how writes keep them, and which periods a window reads.
 
 A closed appeal's KPI contributions stop changing at its settling time (:func:`geo.kpis.settling`) unless
 it is reopened. So settled appeals are summed per unit and per local day and month (``kpi_rollup``,
-``mix_rollup``, ``heat_rollup`` in :mod:`geo.store.schema`), and open appeals are always read from
-``appeals`` (covering partial indexes per scope level find them). Every write path adds an appeal's contributions when it
+``mix_rollup`` in :mod:`geo.store.schema`), and open appeals are read from ``appeals`` for those
+(covering partial indexes per scope level find them). Every write path adds an appeal's contributions when it
 settles and takes them out when it is reopened, in the writer's own transaction. A reader's single
 statement therefore never sees the rollups and the appeals disagree.
 
-What an appeal contributes is :func:`contributions`: one rule, in Python, for both backends.
+Where and when an appeal arrived never changes, so what depends on that alone (the trend's 受理 series, the
+heat cells) is counted for every appeal, open or not, when it is written (``arrival_rollup``,
+``heat_rollup``): those reads touch no appeal at all.
+
+What an appeal contributes is :func:`contributions` (once settled) and :func:`arrivals` (once written): one
+rule each, in Python, for both backends.
 """
 
 from __future__ import annotations
@@ -36,8 +41,12 @@ SUMS = tuple(name for name in kpis.COUNT_NAMES if name != "overdue_open")
 KPI_VALUES = tuple(c.name for c in t.kpi_rollup.columns if not c.primary_key)
 #: Breakdown dimensions (the panels' bars), rolled up for the district and its streets.
 MIX_DIMS = ("kind", "category", "source", "status", "handling_level")
+#: The breakdown dimensions an event may change.
+CHANGING_DIMS = ("status", "handling_level")
 MIX_LEVELS = ("district", "street")
 EPOCH = date(1970, 1, 1)
+#: Asia/Shanghai's fixed offset (geo.domain.LOCAL_TZ), for local days computed without a time-zone library.
+LOCAL_OFFSET_SECONDS = int(LOCAL_TZ.utcoffset(None).total_seconds())
 _EPOCH_NS = pd.Timestamp(EPOCH)
 
 
@@ -72,7 +81,7 @@ def settled_measures(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def contributions(appeals: pd.DataFrame) -> dict[sa.Table, pd.DataFrame]:
-    """Rollup rows (key columns and values) that the settled appeals among ``appeals`` add.
+    """``kpi_rollup`` rows (key columns and values) that the settled appeals among ``appeals`` add.
 
     ``appeals`` has the columns of the appeals table (derived fields included); open ones add nothing.
     """
@@ -88,28 +97,106 @@ def contributions(appeals: pd.DataFrame) -> dict[sa.Table, pd.DataFrame]:
         MONTH: (_numbers(accepted_day.dt.to_period("M").dt.start_time),
                 _numbers(closed_day.dt.to_period("M").dt.start_time)),
     }
-    units = {"district": frame["street_code"].str[:6], **{lv: frame[c] for lv, c in UNIT_COLUMN.items()}}
+    units = _units(frame)
     measures = settled_measures(frame).reset_index(drop=True)
-    kpi_parts, mix_parts, heat_parts = [], [], []
+    kpi_parts = []
     for grain, (accepted_period, closed_period) in periods.items():
         for level, codes in units.items():
-            key = {"level": LEVEL[level], "grain": grain, "unit_code": codes.to_numpy()}
+            key = {"level": LEVEL[level], "grain": grain, "unit_code": codes}
             kpi_parts.append(pd.DataFrame({**key, "period": accepted_period}).join(measures).assign(closed_here=0))
             kpi_parts.append(pd.DataFrame({**key, "period": closed_period, **{name: 0 for name in SUMS},
                                            "closed_here": 1}))
-            if level in MIX_LEVELS:
-                dims = {d: frame[d].to_numpy() for d in MIX_DIMS}
-                mix_parts.append(pd.DataFrame({**key, "period": accepted_period, **dims, "n": 1}))
-        cells = heat_cells(frame["lon"].to_numpy(dtype=float), frame["lat"].to_numpy(dtype=float))
-        inside = cells[0] >= 0
-        heat_parts.append(pd.DataFrame({"grain": grain, "period": accepted_period[inside],
-                                        "street_code": frame["street_code"].to_numpy()[inside],
-                                        "col": cells[0][inside], "row": cells[1][inside], "n": 1}))
+    return _summed({t.kpi_rollup: kpi_parts})
+
+
+def arrivals(appeals) -> dict[sa.Table, pd.DataFrame | list[dict]]:
+    """``arrival_rollup``, ``heat_rollup`` and ``mix_rollup`` rows that newly written ``appeals`` (open or
+    not) add: one per unit, lattice cell or breakdown value, and period of 受理.
+
+    ``appeals`` maps each of :data:`ARRIVAL_COLUMNS` to its values (a frame, or plain lists: a live appeal
+    is written without building a frame, which cost ~10 times the insert).
+    """
+    if not len(appeals["accepted_at"]):
+        return {}
+    periods = accepted_periods(appeals["accepted_at"])
+    units = _units(appeals)
+    cols, rows = heat_cells(np.asarray(appeals["lon"], dtype=float), np.asarray(appeals["lat"], dtype=float))
+    inside = cols >= 0
+    arrival_parts, heat_parts = [], []
+    for grain, period in periods.items():
+        for level, codes in units.items():
+            arrival_parts.append({"level": LEVEL[level], "grain": grain, "period": period, "unit_code": codes, "n": 1})
+        heat_parts.append({"grain": grain, "period": period[inside], "street_code": units["street"][inside],
+                           "col": cols[inside], "row": rows[inside], "n": 1})
+    return {t.arrival_rollup: _summed_rows(t.arrival_rollup, arrival_parts),
+            t.heat_rollup: _summed_rows(t.heat_rollup, heat_parts),
+            t.mix_rollup: _summed_rows(t.mix_rollup, _marginals(appeals, MIX_DIMS, periods, units, 1))}
+
+
+def moves(before: dict, after: dict) -> dict[sa.Table, list[dict]]:
+    """``mix_rollup`` rows that an event moving an appeal from ``before`` to ``after`` adds (its status or
+    handling level changed: out of the old value's rows, into the new one's)."""
+    changed = tuple(d for d in CHANGING_DIMS if before[d] != after[d])
+    if not changed:
+        return {}
+    both = {c: [before[c], after[c]] for c in ("accepted_at", *UNIT_COLUMN.values(), *changed)}
+    parts = _marginals(both, changed, accepted_periods(both["accepted_at"]), _units(both), np.array([-1, 1]))
+    return {t.mix_rollup: _summed_rows(t.mix_rollup, parts)}
+
+
+def accepted_periods(accepted_at) -> dict[int, np.ndarray]:
+    """The local day and month (as :func:`day_number`) of each instant of 受理, by grain."""
+    seconds = pd.DatetimeIndex(pd.to_datetime(accepted_at, utc=True)).as_unit("s").asi8
+    days = (seconds + LOCAL_OFFSET_SECONDS) // 86_400
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype("int64")
+    return {DAY: days, MONTH: months}
+
+
+def _marginals(appeals, dims: tuple[str, ...], periods: dict[int, np.ndarray], units: dict[str, np.ndarray],
+               n) -> list[dict]:
+    """``mix_rollup`` columns adding ``n`` per appeal, level of :data:`MIX_LEVELS`, grain and dimension (unsummed)."""
+    return [{"level": LEVEL[level], "unit_code": units[level], "grain": grain, "period": period,
+             "dimension": dim, "value": np.asarray(appeals[dim], dtype=object), "n": n}
+            for grain, period in periods.items() for level in MIX_LEVELS for dim in dims]
+
+
+def _units(appeals) -> dict[str, np.ndarray]:
+    """Each level's unit code per appeal (the district's is the street code's first six digits)."""
+    codes = {level: np.asarray(appeals[column], dtype=object) for level, column in UNIT_COLUMN.items()}
+    return {"district": np.array([code[:6] for code in codes["street"]], dtype=object), **codes}
+
+
+def _summed(parts: dict[sa.Table, list[pd.DataFrame]]) -> dict[sa.Table, pd.DataFrame]:
     out = {}
-    for table, parts in ((t.kpi_rollup, kpi_parts), (t.mix_rollup, mix_parts), (t.heat_rollup, heat_parts)):
-        rows = pd.concat(parts, ignore_index=True)
-        out[table] = rows.groupby(key_columns(table), as_index=False, sort=True)[value_columns(table)].sum()
+    for table, frames in parts.items():
+        if frames:
+            rows = pd.concat(frames, ignore_index=True)
+            out[table] = rows.groupby(key_columns(table), as_index=False, sort=True)[value_columns(table)].sum()
     return out
+
+
+#: Up to this many unsummed rows, :func:`_summed_rows` sums in plain Python: a frame costs milliseconds.
+SMALL_ROWS = 512
+
+
+def _summed_rows(table: sa.Table, parts: list[dict]) -> pd.DataFrame | list[dict]:
+    """Rows of ``table`` summed by key: ``parts`` hold columns (arrays, or scalars repeated for the part)."""
+    keys, values = key_columns(table), value_columns(table)
+    columns = {c: [] for c in keys + values}
+    for part in parts:
+        size = max((len(v) for v in part.values() if isinstance(v, np.ndarray)), default=1)
+        for c in columns:
+            v = part[c]
+            columns[c].append(v if isinstance(v, np.ndarray) else np.full(size, v, dtype=object))
+    merged = {c: np.concatenate(v) if v else np.array([]) for c, v in columns.items()}
+    if len(merged[keys[0]]) > SMALL_ROWS:
+        return pd.DataFrame(merged).groupby(keys, as_index=False, sort=True)[values].sum()
+    totals: dict[tuple, list] = {}
+    for row in zip(*(merged[c].tolist() for c in keys + values), strict=True):
+        total = totals.setdefault(row[:len(keys)], [0] * len(values))
+        for i, v in enumerate(row[len(keys):]):
+            total[i] += v
+    return [dict(zip(keys + values, (*k, *v), strict=True)) for k, v in sorted(totals.items())]
 
 
 def key_columns(table: sa.Table) -> list[str]:
@@ -140,12 +227,16 @@ def cells_inside(area: shapely.Geometry) -> np.ndarray:
     return shapely.contains_xy(area, gx, gy)
 
 
-def add(conn: sa.Connection, backend, rows: dict[sa.Table, pd.DataFrame], sign: int = 1) -> None:
-    """Adds (``sign`` 1) or takes out (-1) rollup rows, in key order so concurrent writers cannot deadlock."""
+def add(conn: sa.Connection, backend, rows: dict[sa.Table, pd.DataFrame | list[dict]], sign: int = 1) -> None:
+    """Adds (``sign`` 1) or takes out (-1) rollup rows (a frame, or records in key order), in key order so
+    concurrent writers cannot deadlock."""
     for table, frame in rows.items():
         if len(frame):
             values = value_columns(table)
-            frame = frame.assign(**{v: frame[v] * sign for v in values})
+            if isinstance(frame, list):
+                frame = [{**r, **{v: r[v] * sign for v in values}} for r in frame]
+            else:
+                frame = frame.assign(**{v: frame[v] * sign for v in values})
             backend.add_to(conn, table, frame, key_columns(table), values)
 
 
@@ -201,25 +292,25 @@ def covered_days(window: Window, cutoff: date) -> tuple[date, date]:
 
 
 #: The appeal columns :func:`contributions` reads.
-INPUT_COLUMNS = ("id", *kpis.STAGE_TIMES, "street_code", "community_code", "grid_code", "lon", "lat", *MIX_DIMS,
-                 "resolved", "satisfaction", "responded_on_time", "closed_on_time", "close_seconds")
+INPUT_COLUMNS = ("id", *kpis.STAGE_TIMES, "street_code", "community_code", "grid_code", "resolved", "satisfaction",
+                 "responded_on_time", "closed_on_time", "close_seconds")
+#: The appeal columns :func:`arrivals` reads.
+ARRIVAL_COLUMNS = ("id", "accepted_at", "street_code", "community_code", "grid_code", "lon", "lat", *MIX_DIMS)
 
 
 def rebuild(conn: sa.Connection, backend, chunk_size: int = 200_000) -> int:
-    """Recomputes every appeal's settling time and all rollups from the appeals (a migration's
-    backfill, and the reference the tests compare the incrementally kept rollups with); returns
-    the settled appeals counted."""
-    a = t.appeals
-    for table in t.ROLLUPS:
-        conn.execute(table.delete())
-    settled, last_id = 0, 0
-    while True:
-        rows = conn.execute(sa.select(*(a.c[c] for c in INPUT_COLUMNS)).where(a.c.id > last_id)
-                            .order_by(a.c.id).limit(chunk_size)).all()
-        if not rows:
-            return settled
-        last_id = rows[-1].id
-        frame = pd.DataFrame(rows, columns=list(INPUT_COLUMNS))
+    """Recomputes every appeal's settling time and all rollups from the appeals (the reference the
+    tests compare the incrementally kept rollups with); returns the settled appeals counted."""
+    settled = rebuild_settled(conn, backend, chunk_size)
+    rebuild_arrivals(conn, backend, chunk_size)
+    return settled
+
+
+def rebuild_settled(conn: sa.Connection, backend, chunk_size: int = 200_000) -> int:
+    """Recomputes every appeal's settling time and ``kpi_rollup`` (migration 0010's backfill); returns the
+    settled appeals counted."""
+    settled = 0
+    for frame in _chunks(conn, (t.kpi_rollup,), INPUT_COLUMNS, chunk_size):
         for column in kpis.STAGE_TIMES:
             frame[column] = pd.to_datetime(frame[column], utc=True)
         frame["settled_at"], frame["settle_class"] = kpis.settling(*(frame[c] for c in kpis.SETTLE_INPUTS))
@@ -227,6 +318,29 @@ def rebuild(conn: sa.Connection, backend, chunk_size: int = 200_000) -> int:
         _write_settling(conn, backend, done[["id", "settled_at", "settle_class"]])
         add(conn, backend, contributions(done))
         settled += len(done)
+    return settled
+
+
+def rebuild_arrivals(conn: sa.Connection, backend, chunk_size: int = 200_000) -> None:
+    """Recomputes ``arrival_rollup``, ``heat_rollup`` and ``mix_rollup`` from every appeal (migration 0013's
+    backfill)."""
+    for frame in _chunks(conn, (t.arrival_rollup, t.heat_rollup, t.mix_rollup), ARRIVAL_COLUMNS, chunk_size):
+        add(conn, backend, arrivals(frame))
+
+
+def _chunks(conn: sa.Connection, tables: tuple[sa.Table, ...], columns: tuple[str, ...], chunk_size: int):
+    """Empties ``tables``, then yields the appeals' ``columns`` in frames of ``chunk_size``, by id."""
+    a = t.appeals
+    for table in tables:
+        conn.execute(table.delete())
+    last_id = 0
+    while True:
+        rows = conn.execute(sa.select(*(a.c[c] for c in columns)).where(a.c.id > last_id)
+                            .order_by(a.c.id).limit(chunk_size)).all()
+        if not rows:
+            return
+        last_id = rows[-1].id
+        yield pd.DataFrame(rows, columns=list(columns))
 
 
 def _write_settling(conn: sa.Connection, backend, frame: pd.DataFrame) -> None:

@@ -422,8 +422,9 @@ meta = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
-#: Rollups of settled (closed) appeals (geo.store.rollups): sums per unit and per local day or month, so a
-#: view's cost is bounded by units × periods, not by appeals. ``level`` is the unit's level (1 district,
+#: Rollups (geo.store.rollups): sums per unit and per local day or month, so a view's cost is bounded by
+#: units × periods, not by appeals. ``kpi_rollup`` holds settled (closed) appeals; ``mix_rollup``,
+#: ``arrival_rollup`` and ``heat_rollup`` every appeal. ``level`` is the unit's level (1 district,
 #: 2 street, 3 community, 4 grid); ``grain`` 1 a day, 2 a month; ``period`` the day (or the month's first
 #: day) in local days since 1970-01-01. The KPI sums count the appeals *accepted* in the period;
 #: ``closed_here`` counts those *closed* in it (the trend's 办结 series).
@@ -441,7 +442,10 @@ kpi_rollup = sa.Table(
     sa.Index("ix_kpi_rollup_unit", "unit_code", "grain", "period"),
 )
 
-#: Settled appeals per district or street, period and every breakdown dimension (the panels' bars).
+#: Every appeal, open or not, per district or street, period of 受理, breakdown dimension (kind, category, source,
+#: status, handling level) and value: the panels' bars. One row per dimension's value, not per combination of
+#: values, since a bar counts one dimension. Status and handling level are the appeal's current ones: an event
+#: that changes them moves the appeal from one value's row to the other's.
 mix_rollup = sa.Table(
     "mix_rollup",
     metadata,
@@ -449,15 +453,25 @@ mix_rollup = sa.Table(
     sa.Column("unit_code", sa.String(9), primary_key=True),
     sa.Column("grain", sa.SmallInteger, primary_key=True),
     sa.Column("period", sa.Integer, primary_key=True),
-    sa.Column("kind", sa.String(16), primary_key=True),
-    sa.Column("category", sa.String(32), primary_key=True),
-    sa.Column("source", sa.String(32), primary_key=True),
-    sa.Column("status", sa.String(16), primary_key=True),
-    sa.Column("handling_level", sa.String(16), primary_key=True),
+    sa.Column("dimension", sa.String(16), primary_key=True),
+    sa.Column("value", sa.String(32), primary_key=True),
     sa.Column("n", sa.Integer, nullable=False),
 )
 
-#: Settled appeals per street, period and cell of the heat lattice (geo.domain.HEAT_ORIGIN, HEAT_CELL, HEAT_SHAPE).
+#: Every appeal, open or not, per unit and local day or month of 受理 (the trend's 受理 series): an appeal's
+#: arrival never changes, so it is counted once, when it is written.
+arrival_rollup = sa.Table(
+    "arrival_rollup",
+    metadata,
+    sa.Column("level", sa.SmallInteger, primary_key=True),
+    sa.Column("grain", sa.SmallInteger, primary_key=True),
+    sa.Column("period", sa.Integer, primary_key=True),
+    sa.Column("unit_code", sa.String(15), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
+#: Every appeal, open or not, per street, period of 受理 and cell of the heat lattice (geo.domain.HEAT_ORIGIN,
+#: HEAT_CELL, HEAT_SHAPE): where and when an appeal arrived never changes, so it is counted when it is written.
 heat_rollup = sa.Table(
     "heat_rollup",
     metadata,
@@ -469,7 +483,7 @@ heat_rollup = sa.Table(
     sa.Column("n", sa.Integer, nullable=False),
 )
 
-ROLLUPS = (kpi_rollup, mix_rollup, heat_rollup)
+ROLLUPS = (kpi_rollup, mix_rollup, arrival_rollup, heat_rollup)
 
 #: What ``Store.reset`` deletes, children first. Accounts and the audit log outlive a reset.
 ALL_TABLES = (

@@ -8,7 +8,8 @@ Appeals gain their settling time and class (geo.kpis.settling); three rollup
 tables sum the settled ones per unit and local day and month (geo.store.rollups).
 Open appeals get covering partial indexes per scope level, since every read takes them from the table;
 the settling index finds the appeals still in flight at a past as-of. Existing
-appeals are backfilled and the rollups built from them here.
+appeals are backfilled and the KPI and breakdown rollups built from them here; the heat's
+is filled by 0013, which counts every appeal in it.
 """
 
 import sqlalchemy as sa
@@ -77,7 +78,7 @@ def upgrade():
     settled = sa.text("settled_at IS NOT NULL")
     op.create_index("ix_appeals_settling", "appeals", ["settle_class", "settled_at"], postgresql_where=settled,
                     sqlite_where=settled)
-    rollups.rebuild(op.get_bind(), backend_for("postgresql://" if is_postgis(op) else "sqlite://"))
+    rollups.rebuild_settled(op.get_bind(), backend_for("postgresql://" if is_postgis(op) else "sqlite://"))
 
 
 def downgrade():
