@@ -13,7 +13,7 @@ from dashboard.view.data import (
     grid_style,
     heat_peak,
     map_frame,
-    ranking,
+    ranking_from_grids,
     worker_counts,
 )
 from dashboard.view.guards import keep_on_outage, view_state
@@ -71,7 +71,7 @@ def legend(style: dict, heat_on: bool, peak: float | None, workers_on: bool = Fa
 def hover_figures(store, state: ViewState, as_of, viewer, cache) -> dict[str, str]:
     """Key figures of each clickable unit, shown on hover: the same numbers as the ranking."""
     parent = state if state.scope.level != "grid" else state.with_scope(Scope("community", state.scope.code[:12]))
-    rows = ranking(store, parent, as_of, viewer, cache)
+    rows = ranking_from_grids(store, parent, as_of, viewer, cache)
     return {
         r["code"]: f"受理 {r['accepted']:,} 件 · 办结率 {percent(r['closure_rate'])} · 超期 {r['overdue_open']} 件"
         for r in rows

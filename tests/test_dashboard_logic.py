@@ -313,7 +313,7 @@ def test_a_failed_shared_read_fails_every_asker():
         gather(ask, ask)
 
 
-def test_the_ranking_sums_the_grids_of_each_child():
+def test_the_grids_sums_add_up_to_each_unit():
     grids = {"370212001001001": {"accepted": 2, "closed": 1}, "370212001001002": {"accepted": 3, "closed": 3},
              "370212001002001": {"accepted": 1, "closed": 0}, "370212002001001": {"accepted": 4, "closed": 2}}
     assert sums_by_unit(grids, "street") == {"370212001": {"accepted": 6, "closed": 4},

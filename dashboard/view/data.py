@@ -56,6 +56,9 @@ class _SharedReads:
 _SHARED_READS: contextvars.ContextVar[_SharedReads | None] = contextvars.ContextVar("shared_reads", default=None)
 
 
+CHILD_COLUMN = {"district": "street_code", "street": "community_code", "community": "grid_code"}
+
+
 def gather(*calls: Callable[[], object]) -> list:
     """Runs independent store reads at once: a view's latency is its slowest query, not their sum."""
     token = _SHARED_READS.set(_SharedReads()) if _SHARED_READS.get() is None else None
@@ -142,19 +145,30 @@ def panels(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cach
 def ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer,
             cache: ViewCache | None = None) -> list[dict]:
     """Child units with their KPIs, worst closure first (they need attention)."""
-    return cached(cache, store, "ranking", viewer, state.scope, (state.data_search(), as_of),
-                  lambda: _ranking(store, state, as_of, viewer, cache))
+
+    def compute():
+        if state.scope.level == "grid":
+            return []
+        return ranking_rows(store, state, viewer, store.kpi_counts(
+            state.scope, state.window, as_of, state.filters, group_by=CHILD_COLUMN[state.scope.level], viewer=viewer))
+
+    return cached(cache, store, "ranking", viewer, state.scope, (state.data_search(), as_of), compute)
 
 
-def _ranking(store: Store, state: ViewState, as_of: datetime, viewer: Viewer, cache: ViewCache | None) -> list[dict]:
-    scope = state.scope
-    if scope.level == "grid":
+def ranking_from_grids(store: Store, state: ViewState, as_of: datetime, viewer: Viewer,
+                       cache: ViewCache | None = None) -> list[dict]:
+    """:func:`ranking`'s rows from the per-grid sums the choropleth reads anyway (the map's hover figures): the
+    KPI sums add up, so each child's are its grids' totals, and the map makes one KPI read instead of two."""
+    if state.scope.level == "grid":
         return []
-    # The KPI sums add up, and the choropleth's per-grid sums cover the scope's grids (:func:`grid_counts`):
-    # each child's sums are its grids' totals, so the map and the ranking share one read.
-    groups = sums_by_unit(grid_counts(store, state, as_of, viewer, cache), child_level(scope))
+    return ranking_rows(store, state, viewer,
+                        sums_by_unit(grid_counts(store, state, as_of, viewer, cache), child_level(state.scope)))
+
+
+def ranking_rows(store: Store, state: ViewState, viewer: Viewer, groups: dict[str, dict[str, int]]) -> list[dict]:
+    """One row per child unit of the view from its KPI sums (``groups`` by unit code), worst closure first."""
     rows = []
-    for unit in store.children(scope, viewer):
+    for unit in store.children(state.scope, viewer):
         k = kpi_math.compute(groups.get(unit.code, {}))
         rows.append(
             {
