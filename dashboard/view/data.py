@@ -8,6 +8,7 @@ store's data version, so a write makes old answers unreachable.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
@@ -59,16 +60,22 @@ _SHARED_READS: contextvars.ContextVar[_SharedReads | None] = contextvars.Context
 CHILD_COLUMN = {"district": "street_code", "street": "community_code", "community": "grid_code"}
 
 
-def gather(*calls: Callable[[], object]) -> list:
-    """Runs independent store reads at once: a view's latency is its slowest query, not their sum."""
+@contextlib.contextmanager
+def reads_shared():
+    """Within this block (and the gathers it starts), each question is computed once (:class:`_SharedReads`)."""
     token = _SHARED_READS.set(_SharedReads()) if _SHARED_READS.get() is None else None
     try:
-        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-            # Each call runs in a copy of this thread's context, so it sees the same request and shared reads.
-            return [f.result() for f in [pool.submit(contextvars.copy_context().run, call) for call in calls]]
+        yield
     finally:
         if token is not None:
             _SHARED_READS.reset(token)
+
+
+def gather(*calls: Callable[[], object]) -> list:
+    """Runs independent store reads at once: a view's latency is its slowest query, not their sum."""
+    with reads_shared(), ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        # Each call runs in a copy of this thread's context, so it sees the same request and shared reads.
+        return [f.result() for f in [pool.submit(contextvars.copy_context().run, call) for call in calls]]
 
 
 def cached(cache: ViewCache | None, store: Store, name: str, viewer: Viewer, scope: Scope, parts: tuple,
@@ -267,8 +274,9 @@ def heat(store: Store, state: ViewState, viewer: Viewer, cache: ViewCache | None
          peak: float | None = None, ramp: str = "light") -> heat_layer.Heat:
     """The heat image of the view's scope, window and filters, in the colours of ``ramp`` (its base map);
     ``peak`` (appeals/km²) holds the scale (回放)."""
-    cells = heat_cells(store, state, viewer, cache)
-    peak = heat_peak(store, state, viewer, cache) if peak is None else peak
+    with reads_shared():  # a district's or street's scale is set by its own cells: read them once
+        cells = heat_cells(store, state, viewer, cache)
+        peak = heat_peak(store, state, viewer, cache) if peak is None else peak
     return cached(cache, store, f"heat-{ramp}", viewer, state.scope, (state.window, state.filters, peak),
                   lambda: heat_layer.render(cells, store.land_mask(), peak, ramp))
 
