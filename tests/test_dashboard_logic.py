@@ -313,6 +313,27 @@ def test_a_failed_shared_read_fails_every_asker():
         gather(ask, ask)
 
 
+def test_a_question_asked_again_while_computing_it_does_not_wait_for_itself():
+    """Nested asks (in the same thread, or in a gather the computation starts) compute instead of waiting on
+    an answer that waits on them; other questions asked meanwhile are still shared."""
+    store = FakeStore()
+
+    def ask(name, compute):
+        return cached(None, store, name, SYSTEM, DISTRICT, (), compute)
+
+    def inner():
+        return ask("x", lambda: 1) + ask("y", lambda: 10)
+
+    def outer():
+        return inner() + sum(gather(lambda: ask("x", lambda: 100), lambda: ask("y", lambda: 1000)))
+
+    done = []
+    worker = threading.Thread(target=lambda: done.append(gather(lambda: ask("x", outer))), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert done == [[1 + 10 + 100 + 10]], "a nested ask waited for itself"
+
+
 def test_the_grids_sums_add_up_to_each_unit():
     grids = {"370212001001001": {"accepted": 2, "closed": 1}, "370212001001002": {"accepted": 3, "closed": 3},
              "370212001002001": {"accepted": 1, "closed": 0}, "370212002001001": {"accepted": 4, "closed": 2}}

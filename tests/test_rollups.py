@@ -136,7 +136,7 @@ def test_writes_keep_the_rollups_exact(writable_store):
         closed_ids = [r.id for r in conn.execute(sa.select(a.c.id).where(a.c.status == "closed").order_by(a.c.id.desc())
                                                  .limit(400))]
     assert len(open_ids) >= 20 and len(closed_ids) >= 40
-    at = SEED_END + timedelta(minutes=5)
+    at, escalated = SEED_END + timedelta(minutes=5), 0
     for appeal_id in open_ids[:20]:
         close(store, appeal_id, at)
     for appeal_id in rng.sample(closed_ids, 30):
@@ -149,6 +149,13 @@ def test_writes_keep_the_rollups_exact(writable_store):
         close(store, appeal_id, at + timedelta(hours=1), resolved=False, satisfaction="dissatisfied")
     with store.connect() as conn:
         lon, lat = conn.execute(sa.select(a.c.lon, a.c.lat).limit(1)).one()
+    for appeal_id in open_ids[20:]:  # escalated to the street: the breakdown's handling level moves
+        with store.connect() as conn:
+            status, level = conn.execute(sa.select(a.c.status, a.c.handling_level).where(a.c.id == appeal_id)).one()
+        if level == "community" and status in ("dispatched", "in_progress"):
+            store.add_event(appeal_id, {"to_status": status, "handling_level": "street", "actor": "测试", "at": at})
+            escalated += 1
+    assert escalated
     store.ingest_appeals([_new_appeal(i, lon, lat, SEED_END) for i in range(3)])
     store.ingest_appeals([_new_appeal(9, lon, lat, SEED_END)])
     late = SEED_END + timedelta(days=1)
@@ -186,6 +193,17 @@ def test_the_migration_builds_the_rollups_the_writes_keep(writable_store):
     builds the same rollups that seeding kept as it wrote."""
     store = writable_store
     kept, settling, events = rollup_rows(store), settling_columns(store), store.count("appeal_events")
+    store.downgrade("0012")  # back to rollups of settled appeals only, the breakdown's per combination of values
+    a = t.appeals
+    with store.connect() as conn:
+        closed = pd.DataFrame(conn.execute(sa.select(*(a.c[c] for c in rollups.ARRIVAL_COLUMNS))
+                                           .where(a.c.closed_at.is_not(None))).all(), columns=rollups.ARRIVAL_COLUMNS)
+        heat = {tuple(r) for r in conn.execute(sa.select(t.heat_rollup).where(t.heat_rollup.c.n != 0))}
+        mix_total = conn.execute(sa.text("SELECT sum(n) FROM mix_rollup")).scalar()
+        assert not sa.inspect(conn).has_table("arrival_rollup")
+    expected_heat = rollups.arrivals(closed)[t.heat_rollup]
+    assert heat == set(expected_heat.itertuples(index=False, name=None))
+    assert mix_total == len(closed) * 2 * 2  # each settled appeal once per level (district, street) and grain
     store.downgrade("0009")
     assert store.count("appeal_events") == events  # taking the columns away loses no workflow event
     store.migrate()

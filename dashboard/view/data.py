@@ -29,6 +29,8 @@ from geo.store.store import Store
 from layers import choropleth
 from layers import heat as heat_layer
 
+CHILD_COLUMN = {"district": "street_code", "street": "community_code", "community": "grid_code"}
+
 
 class _SharedReads:
     """The answers one :func:`gather` and its calls have computed or are computing, by question: two parts of
@@ -40,24 +42,28 @@ class _SharedReads:
         self._answers: dict[str, Future] = {}
 
     def once(self, key: str, compute: Callable[[], object]):
+        if key in _COMPUTING.get():  # asked again by its own computation (nested): waiting would never end
+            return compute()
         with self._lock:
             answer = self._answers.get(key)
             mine = answer is None
             if mine:
                 answer = self._answers[key] = Future()
         if mine:
+            token = _COMPUTING.set((*_COMPUTING.get(), key))
             try:
                 answer.set_result(compute())
             except BaseException as exc:
                 answer.set_exception(exc)
                 raise
+            finally:
+                _COMPUTING.reset(token)
         return answer.result()
 
 
 _SHARED_READS: contextvars.ContextVar[_SharedReads | None] = contextvars.ContextVar("shared_reads", default=None)
-
-
-CHILD_COLUMN = {"district": "street_code", "street": "community_code", "community": "grid_code"}
+#: The questions this call chain is computing (copied into the gathers it starts, like every context variable).
+_COMPUTING: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("computing", default=())
 
 
 @contextlib.contextmanager

@@ -446,7 +446,7 @@ class PostgisBackend(Backend):
         return [tuple(r) for r in rows]
 
     def add_to(self, conn, table, frame, key, values) -> None:
-        if len(frame) < 1000:
+        if isinstance(frame, list) or len(frame) < 1000:
             return super().add_to(conn, table, frame, key, values)
         # Thousands of upserts (a bulk load's rollups): COPY into a scratch table, then one INSERT … SELECT.
         columns = key + values

@@ -1,18 +1,19 @@
 """Rollups: what they hold, how writes keep them, and which periods a window reads.
 
-A closed appeal's KPI contributions stop changing at its settling time (:func:`geo.kpis.settling`) unless
-it is reopened. So settled appeals are summed per unit and per local day and month (``kpi_rollup``,
-``mix_rollup`` in :mod:`geo.store.schema`), and open appeals are read from ``appeals`` for those
-(covering partial indexes per scope level find them). Every write path adds an appeal's contributions when it
-settles and takes them out when it is reopened, in the writer's own transaction. A reader's single
-statement therefore never sees the rollups and the appeals disagree.
+Two kinds, by what can still change:
 
-Where and when an appeal arrived never changes, so what depends on that alone (the trend's 受理 series, the
-heat cells) is counted for every appeal, open or not, when it is written (``arrival_rollup``,
-``heat_rollup``): those reads touch no appeal at all.
+- **Settled appeals' KPI sums** (``kpi_rollup``): a closed appeal's KPI contributions stop changing at its
+  settling time (:func:`geo.kpis.settling`) unless it is reopened, so they are summed per unit and local day
+  and month when it closes and taken out when it is reopened (:func:`contributions`). The KPIs' open appeals
+  are read from ``appeals`` (covering partial indexes per scope level find them).
+- **Every appeal, counted when it is written** (``arrival_rollup``, ``heat_rollup``, ``mix_rollup``): where
+  and when an appeal arrived, and its kind, category and source, never change, so the trend's 受理 series,
+  the heat cells and the breakdown bars count it once (:func:`arrivals`); its status and handling level
+  change only by a workflow event, which moves it from the old value's row to the new one's
+  (:func:`moves`). Those reads touch no appeal.
 
-What an appeal contributes is :func:`contributions` (once settled) and :func:`arrivals` (once written): one
-rule each, in Python, for both backends.
+Every write path keeps them in the writer's own transaction, so a reader's single statement never sees the
+rollups and the appeals disagree. Each rule is written once, in Python, for both backends.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def arrivals(appeals) -> dict[sa.Table, pd.DataFrame | list[dict]]:
             t.mix_rollup: _summed_rows(t.mix_rollup, _marginals(appeals, MIX_DIMS, periods, units, 1))}
 
 
-def moves(before: dict, after: dict) -> dict[sa.Table, list[dict]]:
+def moves(before: dict, after: dict) -> dict[sa.Table, pd.DataFrame | list[dict]]:
     """``mix_rollup`` rows that an event moving an appeal from ``before`` to ``after`` adds (its status or
     handling level changed: out of the old value's rows, into the new one's)."""
     changed = tuple(d for d in CHANGING_DIMS if before[d] != after[d])
@@ -187,7 +188,7 @@ def _summed_rows(table: sa.Table, parts: list[dict]) -> pd.DataFrame | list[dict
         size = max((len(v) for v in part.values() if isinstance(v, np.ndarray)), default=1)
         for c in columns:
             v = part[c]
-            columns[c].append(v if isinstance(v, np.ndarray) else np.full(size, v, dtype=object))
+            columns[c].append(v if isinstance(v, np.ndarray) else np.full(size, v))
     merged = {c: np.concatenate(v) if v else np.array([]) for c, v in columns.items()}
     if len(merged[keys[0]]) > SMALL_ROWS:
         return pd.DataFrame(merged).groupby(keys, as_index=False, sort=True)[values].sum()

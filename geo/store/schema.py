@@ -463,10 +463,11 @@ mix_rollup = sa.Table(
 arrival_rollup = sa.Table(
     "arrival_rollup",
     metadata,
+    # Keyed unit first: its one read is a unit's days.
     sa.Column("level", sa.SmallInteger, primary_key=True),
+    sa.Column("unit_code", sa.String(15), primary_key=True),
     sa.Column("grain", sa.SmallInteger, primary_key=True),
     sa.Column("period", sa.Integer, primary_key=True),
-    sa.Column("unit_code", sa.String(15), primary_key=True),
     sa.Column("n", sa.Integer, nullable=False),
 )
 

@@ -8,8 +8,9 @@ Appeals gain their settling time and class (geo.kpis.settling); three rollup
 tables sum the settled ones per unit and local day and month (geo.store.rollups).
 Open appeals get covering partial indexes per scope level, since every read takes them from the table;
 the settling index finds the appeals still in flight at a past as-of. Existing
-appeals are backfilled and the KPI and breakdown rollups built from them here; the heat's
-is filled by 0013, which counts every appeal in it.
+appeals are backfilled and the KPI rollup built from them here. The breakdown and heat
+rollups are created empty: 0013 gives them their present meaning (every appeal, counted
+when written) and fills them, so a store migrated to the head is never left between the two.
 """
 
 import sqlalchemy as sa

@@ -53,22 +53,19 @@ def upgrade():
     op.create_table(
         "arrival_rollup",
         sa.Column("level", sa.SmallInteger(), nullable=False),
+        sa.Column("unit_code", sa.String(length=15), nullable=False),
         sa.Column("grain", sa.SmallInteger(), nullable=False),
         sa.Column("period", sa.Integer(), nullable=False),
-        sa.Column("unit_code", sa.String(length=15), nullable=False),
         sa.Column("n", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("level", "grain", "period", "unit_code"),
+        sa.PrimaryKeyConstraint("level", "unit_code", "grain", "period"),
     )
     rollups.rebuild_arrivals(op.get_bind(), _backend())
 
 
 def downgrade():
-    conn, a, backend = op.get_bind(), t.appeals, _backend()
-    columns = list(rollups.ARRIVAL_COLUMNS)
+    conn, backend = op.get_bind(), _backend()
     # Back to settled appeals only: the open appeals' cells come out of the heat rollup.
-    still_open = pd.DataFrame(conn.execute(sa.select(*(a.c[c] for c in columns)).where(a.c.closed_at.is_(None))).all(),
-                              columns=columns)
-    if len(still_open):
+    for still_open in _appeals(conn, t.appeals.c.closed_at.is_(None)):
         rollups.add(conn, backend, {t.heat_rollup: rollups.arrivals(still_open)[t.heat_rollup]}, sign=-1)
     op.drop_table("arrival_rollup")
     op.drop_table("mix_rollup")
@@ -86,12 +83,20 @@ def downgrade():
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*OLD_MIX_KEY),
     )
-    settled = pd.DataFrame(conn.execute(sa.select(*(a.c[c] for c in columns)).where(a.c.closed_at.is_not(None))).all(),
-                           columns=columns)
-    if len(settled):
+    for settled in _appeals(conn, t.appeals.c.closed_at.is_not(None)):
         units = {"district": settled["street_code"].str[:6], "street": settled["street_code"]}
         parts = [settled[list(rollups.MIX_DIMS)].assign(level=rollups.LEVEL[level], unit_code=codes.to_numpy(),
                                                           grain=grain, period=period, n=1)
-                 for grain, period in rollups.accepted_periods(settled["accepted_at"]).items() for level, codes in units.items()]
+                 for grain, period in rollups.accepted_periods(settled["accepted_at"]).items()
+                 for level, codes in units.items()]
         rows = pd.concat(parts, ignore_index=True).groupby(OLD_MIX_KEY, as_index=False, sort=True)["n"].sum()
         backend.add_to(conn, old_mix, rows, OLD_MIX_KEY, ["n"])
+
+
+def _appeals(conn, condition, chunk_size: int = 200_000):
+    """Frames of :data:`rollups.ARRIVAL_COLUMNS` of the appeals meeting ``condition``, by id."""
+    a, columns, last_id = t.appeals, list(rollups.ARRIVAL_COLUMNS), 0
+    while rows := conn.execute(sa.select(*(a.c[c] for c in columns)).where(condition, a.c.id > last_id)
+                               .order_by(a.c.id).limit(chunk_size)).all():
+        last_id = rows[-1].id
+        yield pd.DataFrame(rows, columns=columns)
