@@ -48,20 +48,11 @@ MIX_LEVELS = ("district", "street")
 EPOCH = date(1970, 1, 1)
 #: Asia/Shanghai's fixed offset (geo.domain.LOCAL_TZ), for local days computed without a time-zone library.
 LOCAL_OFFSET_SECONDS = int(LOCAL_TZ.utcoffset(None).total_seconds())
-_EPOCH_NS = pd.Timestamp(EPOCH)
 
 
 def day_number(day: date) -> int:
     """Days since 1970-01-01: how the rollups number a local day."""
     return (day - EPOCH).days
-
-
-def _local_dates(instants: pd.Series) -> pd.Series:
-    return pd.to_datetime(instants, utc=True).dt.tz_convert(LOCAL_TZ).dt.tz_localize(None).dt.normalize()
-
-
-def _numbers(days: pd.Series) -> np.ndarray:
-    return ((days - _EPOCH_NS) // pd.Timedelta(days=1)).to_numpy(dtype="int64")
 
 
 def settled_measures(frame: pd.DataFrame) -> pd.DataFrame:
@@ -91,13 +82,8 @@ def contributions(appeals: pd.DataFrame) -> dict[sa.Table, pd.DataFrame]:
         frame = frame.assign(**{column: pd.to_datetime(frame[column], utc=True)})
     if frame.empty:
         return {}
-    accepted_day = _local_dates(frame["accepted_at"])
-    closed_day = _local_dates(frame["closed_at"])
-    periods = {
-        DAY: (_numbers(accepted_day), _numbers(closed_day)),
-        MONTH: (_numbers(accepted_day.dt.to_period("M").dt.start_time),
-                _numbers(closed_day.dt.to_period("M").dt.start_time)),
-    }
+    accepted, closed = local_periods(frame["accepted_at"]), local_periods(frame["closed_at"])
+    periods = {grain: (accepted[grain], closed[grain]) for grain in (DAY, MONTH)}
     units = _units(frame)
     measures = settled_measures(frame).reset_index(drop=True)
     kpi_parts = []
@@ -119,7 +105,7 @@ def arrivals(appeals) -> dict[sa.Table, pd.DataFrame | list[dict]]:
     """
     if not len(appeals["accepted_at"]):
         return {}
-    periods = accepted_periods(appeals["accepted_at"])
+    periods = local_periods(appeals["accepted_at"])
     units = _units(appeals)
     cols, rows = heat_cells(np.asarray(appeals["lon"], dtype=float), np.asarray(appeals["lat"], dtype=float))
     inside = cols >= 0
@@ -141,13 +127,13 @@ def moves(before: dict, after: dict) -> dict[sa.Table, pd.DataFrame | list[dict]
     if not changed:
         return {}
     both = {c: [before[c], after[c]] for c in ("accepted_at", *UNIT_COLUMN.values(), *changed)}
-    parts = _marginals(both, changed, accepted_periods(both["accepted_at"]), _units(both), np.array([-1, 1]))
+    parts = _marginals(both, changed, local_periods(both["accepted_at"]), _units(both), np.array([-1, 1]))
     return {t.mix_rollup: _summed_rows(t.mix_rollup, parts)}
 
 
-def accepted_periods(accepted_at) -> dict[int, np.ndarray]:
-    """The local day and month (as :func:`day_number`) of each instant of 受理, by grain."""
-    seconds = pd.DatetimeIndex(pd.to_datetime(accepted_at, utc=True)).as_unit("s").asi8
+def local_periods(instants) -> dict[int, np.ndarray]:
+    """The local day and month (as :func:`day_number`) of each instant, by grain: the one rule for every rollup."""
+    seconds = pd.DatetimeIndex(pd.to_datetime(instants, utc=True)).as_unit("s").asi8
     days = (seconds + LOCAL_OFFSET_SECONDS) // 86_400
     months = days.astype("datetime64[D]").astype("datetime64[M]").astype("datetime64[D]").astype("int64")
     return {DAY: days, MONTH: months}
@@ -311,7 +297,8 @@ def rebuild_settled(conn: sa.Connection, backend, chunk_size: int = 200_000) -> 
     """Recomputes every appeal's settling time and ``kpi_rollup`` (migration 0010's backfill); returns the
     settled appeals counted."""
     settled = 0
-    for frame in _chunks(conn, (t.kpi_rollup,), INPUT_COLUMNS, chunk_size):
+    conn.execute(t.kpi_rollup.delete())
+    for frame in appeal_frames(conn, INPUT_COLUMNS, chunk_size=chunk_size):
         for column in kpis.STAGE_TIMES:
             frame[column] = pd.to_datetime(frame[column], utc=True)
         frame["settled_at"], frame["settle_class"] = kpis.settling(*(frame[c] for c in kpis.SETTLE_INPUTS))
@@ -325,21 +312,20 @@ def rebuild_settled(conn: sa.Connection, backend, chunk_size: int = 200_000) -> 
 def rebuild_arrivals(conn: sa.Connection, backend, chunk_size: int = 200_000) -> None:
     """Recomputes ``arrival_rollup``, ``heat_rollup`` and ``mix_rollup`` from every appeal (migration 0013's
     backfill)."""
-    for frame in _chunks(conn, (t.arrival_rollup, t.heat_rollup, t.mix_rollup), ARRIVAL_COLUMNS, chunk_size):
+    for table in (t.arrival_rollup, t.heat_rollup, t.mix_rollup):
+        conn.execute(table.delete())
+    for frame in appeal_frames(conn, ARRIVAL_COLUMNS, chunk_size=chunk_size):
         add(conn, backend, arrivals(frame))
 
 
-def _chunks(conn: sa.Connection, tables: tuple[sa.Table, ...], columns: tuple[str, ...], chunk_size: int):
-    """Empties ``tables``, then yields the appeals' ``columns`` in frames of ``chunk_size``, by id."""
+def appeal_frames(conn: sa.Connection, columns: tuple[str, ...], condition=None, chunk_size: int = 200_000):
+    """The appeals meeting ``condition`` (all without one), their ``columns`` in frames of ``chunk_size``, by id
+    (a backfill's read)."""
     a = t.appeals
-    for table in tables:
-        conn.execute(table.delete())
     last_id = 0
-    while True:
-        rows = conn.execute(sa.select(*(a.c[c] for c in columns)).where(a.c.id > last_id)
-                            .order_by(a.c.id).limit(chunk_size)).all()
-        if not rows:
-            return
+    where = [] if condition is None else [condition]
+    while rows := conn.execute(sa.select(*(a.c[c] for c in columns)).where(*where, a.c.id > last_id)
+                               .order_by(a.c.id).limit(chunk_size)).all():
         last_id = rows[-1].id
         yield pd.DataFrame(rows, columns=list(columns))
 

@@ -65,7 +65,7 @@ def upgrade():
 def downgrade():
     conn, backend = op.get_bind(), _backend()
     # Back to settled appeals only: the open appeals' cells come out of the heat rollup.
-    for still_open in _appeals(conn, t.appeals.c.closed_at.is_(None)):
+    for still_open in rollups.appeal_frames(conn, rollups.ARRIVAL_COLUMNS, t.appeals.c.closed_at.is_(None)):
         rollups.add(conn, backend, {t.heat_rollup: rollups.arrivals(still_open)[t.heat_rollup]}, sign=-1)
     op.drop_table("arrival_rollup")
     op.drop_table("mix_rollup")
@@ -83,20 +83,12 @@ def downgrade():
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint(*OLD_MIX_KEY),
     )
-    for settled in _appeals(conn, t.appeals.c.closed_at.is_not(None)):
+    for settled in rollups.appeal_frames(conn, rollups.ARRIVAL_COLUMNS, t.appeals.c.closed_at.is_not(None)):
         units = {"district": settled["street_code"].str[:6], "street": settled["street_code"]}
         parts = [settled[list(rollups.MIX_DIMS)].assign(level=rollups.LEVEL[level], unit_code=codes.to_numpy(),
                                                           grain=grain, period=period, n=1)
-                 for grain, period in rollups.accepted_periods(settled["accepted_at"]).items()
+                 for grain, period in rollups.local_periods(settled["accepted_at"]).items()
                  for level, codes in units.items()]
         rows = pd.concat(parts, ignore_index=True).groupby(OLD_MIX_KEY, as_index=False, sort=True)["n"].sum()
         backend.add_to(conn, old_mix, rows, OLD_MIX_KEY, ["n"])
 
-
-def _appeals(conn, condition, chunk_size: int = 200_000):
-    """Frames of :data:`rollups.ARRIVAL_COLUMNS` of the appeals meeting ``condition``, by id."""
-    a, columns, last_id = t.appeals, list(rollups.ARRIVAL_COLUMNS), 0
-    while rows := conn.execute(sa.select(*(a.c[c] for c in columns)).where(condition, a.c.id > last_id)
-                               .order_by(a.c.id).limit(chunk_size)).all():
-        last_id = rows[-1].id
-        yield pd.DataFrame(rows, columns=columns)
